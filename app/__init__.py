@@ -1,0 +1,1 @@
+"""Gyrus: learn the mathematics behind deep learning with the Green-Yellow-Red method."""

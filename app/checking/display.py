@@ -1,0 +1,48 @@
+"""Show how an answer was read, as LaTeX with visible multiplication.
+
+The preview exists so a learner can see that `1/2x` was read as x/2 and `xy` as x·y before
+checking; hence `\\cdot` everywhere and brackets exactly as written.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
+
+_RELATIONS = {"=": "=", "!=": r"\ne", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}
+_OPENERS = {"(": r"\left(", "[": r"\left["}
+_CLOSERS = {")": r"\right)", "]": r"\right]"}
+
+
+def to_latex(value: object) -> str:
+    """LaTeX for any parsed node: a SymPy expression or matrix, or a container of them."""
+    if isinstance(value, sympy.MatrixBase):
+        return _matrix([list(value.row(i)) for i in range(value.rows)])
+    if isinstance(value, sympy.Basic):
+        return sympy.latex(value, mul_symbol="dot")
+    if isinstance(value, Relation):
+        parts = [to_latex(value.operands[0])]
+        for op, operand in zip(value.ops, value.operands[1:], strict=True):
+            parts += [_RELATIONS[op], to_latex(operand)]
+        return " ".join(parts)
+    if isinstance(value, Bracket):
+        return f"{_OPENERS[value.open]}{_join(value.items, ', ')}{_CLOSERS[value.close]}"
+    if isinstance(value, SetLit):
+        return rf"\left\{{{_join(value.items, ', ')}\right\}}"
+    if isinstance(value, MatrixLit):
+        return _matrix(value.rows)
+    if isinstance(value, Union):
+        return _join(value.parts, r" \cup ")
+    if isinstance(value, CommaList):
+        return _join(value.items, r",\ ")
+    raise TypeError(f"cannot show {type(value).__name__} as LaTeX")
+
+
+def _join(items: tuple, sep: str) -> str:
+    return sep.join(to_latex(item) for item in items)
+
+
+def _matrix(rows: list | tuple) -> str:
+    body = r" \\ ".join(" & ".join(to_latex(x) for x in row) for row in rows)
+    return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"

@@ -1,0 +1,169 @@
+"""When two scalar expressions (or equations) mean the same: the hybrid decision of DESIGN §3.
+
+1. structural equality;
+2. numeric probes at points chosen for the domain, which reject quickly;
+3. exact symbolic confirmation under a time budget (cancel/expand, then trig/exp/log rewriting,
+   then simplify), with the variables given the domain's assumptions;
+4. if still unproven but every probe agreed to high precision: equal, with the note `numeric`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy
+
+from .budget import OutOfTime, time_budget
+from .probes import Point, close, sample_points, value_at
+
+SYMBOLIC_BUDGET = 0.6  # seconds for exact confirmation; the pool's hard limit is higher
+MIN_DEFINED_PROBES = 3
+
+ASSUMPTIONS = {
+    "real": {"real": True},
+    "positive": {"positive": True},
+    "integer": {"integer": True},
+    "complex": {},
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """`equal` is True, False, or None (could not decide); `note` says how it was decided."""
+
+    equal: bool | None
+    note: str | None = None
+
+
+SAME = Outcome(True)
+DIFFERENT = Outcome(False)
+
+
+def evaluated(expr: sympy.Basic) -> sympy.Basic:
+    """The grammar builds with evaluate=False so that forms can be judged as written; compare
+    the evaluated expression."""
+    return expr.doit(deep=True) if isinstance(expr, sympy.Basic) else expr
+
+
+def _symbols_of(*exprs: sympy.Basic) -> set[sympy.Symbol]:
+    found: set[sympy.Symbol] = set()
+    for expr in exprs:
+        found |= {s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+    return found
+
+
+def _with_assumptions(expr: sympy.Basic, domain: str) -> sympy.Basic:
+    assumptions = ASSUMPTIONS[domain]
+    if not assumptions:
+        return expr
+    return expr.xreplace({s: sympy.Dummy(s.name, **assumptions) for s in _symbols_of(expr)})
+
+
+def _is_zero_exactly(expr: sympy.Basic) -> bool:
+    """Cheap rewritings first; each returns as soon as one shows a zero."""
+    steps: list[Callable[[sympy.Basic], sympy.Basic]] = [
+        sympy.expand,
+        sympy.cancel,
+        lambda e: sympy.expand(sympy.expand_log(sympy.powsimp(e, force=False), force=False)),
+        lambda e: sympy.expand_trig(e).rewrite(sympy.exp).expand(),
+        sympy.simplify,
+    ]
+    for step in steps:
+        result = step(expr)
+        if result == 0:
+            return True
+        if result.is_number and result.is_zero is False:
+            return False
+    return False
+
+
+def confirm_zero(expr: sympy.Basic, domain: str, budget: float = SYMBOLIC_BUDGET) -> bool | None:
+    """True when `expr` is exactly zero for the domain, False when shown non-zero, None when
+    the budget ran out or nothing decided."""
+    target = _with_assumptions(expr, domain)
+    try:
+        with time_budget(budget):
+            return True if _is_zero_exactly(target) else None
+    except OutOfTime:
+        return None
+    except (ArithmeticError, ValueError, TypeError, AttributeError, NotImplementedError,
+            RecursionError, sympy.PolynomialError):
+        return None
+
+
+def probe_pairs(a: sympy.Basic, b: sympy.Basic, domain: str, symbols: set | None = None):
+    """Values of a and b at the same points: a list of (u, v), None where undefined."""
+    names = symbols if symbols is not None else _symbols_of(a, b)
+    points: list[Point] = sample_points(names, domain) if names else [{}]
+    return [(value_at(a, p), value_at(b, p)) for p in points]
+
+
+def equivalent(a: sympy.Basic, b: sympy.Basic, domain: str = "real") -> Outcome:
+    """Whether two scalar expressions are equal for every value of their variables."""
+    a, b = evaluated(a), evaluated(b)
+    if a == b:
+        return SAME
+    pairs = probe_pairs(a, b, domain)
+    defined = 0
+    for u, v in pairs:
+        if u is None and v is None:
+            continue
+        if u is None or v is None or not close(u, v):
+            return DIFFERENT
+        defined += 1
+    exact = confirm_zero(a - b, domain)
+    if exact:
+        return SAME
+    if defined >= min(MIN_DEFINED_PROBES, len(pairs)):
+        return Outcome(True, "numeric")
+    return Outcome(None, "undefined-at-probes")
+
+
+def differ_by_constant(a: sympy.Basic, b: sympy.Basic, domain: str, variables: set) -> Outcome:
+    """Whether a - b does not depend on `variables` (antiderivatives, potentials)."""
+    difference = evaluated(a) - evaluated(b)
+    others = _symbols_of(difference) - set(variables)
+    fixed = {s: sympy.Rational(3, 7) for s in others}  # an arbitrary constant stays one value
+    values = [value_at(difference.xreplace(fixed), p) for p in sample_points(variables, domain)]
+    defined = [v for v in values if v is not None]
+    if len(defined) < MIN_DEFINED_PROBES:
+        return Outcome(None, "undefined-at-probes")
+    if any(not close(v, defined[0]) for v in defined):
+        return DIFFERENT
+    if all(confirm_zero(sympy.diff(difference, v), domain) for v in variables):
+        return SAME
+    return Outcome(True, "numeric")
+
+
+def proportional(a: sympy.Basic, b: sympy.Basic, domain: str) -> Outcome:
+    """Whether a = k b for a constant k != 0 (equations rearranged or scaled, eigenvectors)."""
+    a, b = evaluated(a), evaluated(b)
+    pairs = [(u, v) for u, v in probe_pairs(a, b, domain) if u is not None and v is not None]
+    if len(pairs) < MIN_DEFINED_PROBES:
+        return Outcome(None, "undefined-at-probes")
+    if all(close(u, 0) for u, _ in pairs) != all(close(v, 0) for _, v in pairs):
+        return DIFFERENT
+    u0, v0 = max(pairs, key=lambda pair: abs(pair[1]))
+    if not all(close(u * v0, v * u0) for u, v in pairs):
+        return DIFFERENT
+    return SAME if _constant_ratio(a, b, domain) else Outcome(True, "numeric")
+
+
+def _constant_ratio(a: sympy.Basic, b: sympy.Basic, domain: str) -> bool:
+    """Exact confirmation that a / b is a non-zero constant, within the symbolic budget."""
+    if b == 0:
+        return a == 0
+    try:
+        with time_budget(SYMBOLIC_BUDGET):
+            ratio = sympy.cancel(_with_assumptions(a / b, domain))
+    except OutOfTime:
+        return False
+    return not ratio.free_symbols and ratio != 0
+
+
+def equation_difference(lhs: sympy.Basic, rhs: sympy.Basic) -> sympy.Basic:
+    """An equation as one expression equal to zero, with denominators cleared, so that
+    `y = 1/x` and `x y = 1` are compared as the same curve."""
+    numerator, _ = sympy.fraction(sympy.together(evaluated(lhs) - evaluated(rhs)))
+    return numerator

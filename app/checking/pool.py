@@ -1,0 +1,567 @@
+"""The sandbox every check runs in: a pebble process pool with hard time and memory limits.
+
+Why processes: SymPy can loop or eat memory on hostile or merely unlucky input (`x^(10^10)`,
+`100000!`), and a thread cannot be killed. A pebble `ProcessPool` kills the worker of a task that
+runs past its wall limit and starts a fresh one, so one bad answer costs one worker for
+`timeout` seconds and nothing else (DESIGN §7: "a hung check never blocks another learner").
+
+Why at least two workers (`MIN_WORKERS`): with one worker a runaway task would hold every other
+check until its limit; with two, a simple check runs beside one runaway. More runaways than
+workers still queue behind each other for at most `timeout` seconds each.
+
+Why the `forkserver` start method: workers are forked from a small single-threaded server that
+has already imported SymPy and the engine (preload), so a replacement worker is ready in
+milliseconds, and no worker inherits the threads or memory of the web server that owns the pool.
+As with `spawn`, a script that creates a pool must guard its entry with `if __name__ ==
+"__main__":` (workers import the main module to find the functions they run).
+
+Layout: the parent holds the cache and measures time; workers run `_guarded(fn, args)`, which
+arms a CPU backstop, calls `fn` and turns exceptions into a picklable `_Failure`. Specs cross
+the process boundary as plain dicts.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import math
+import multiprocessing
+import os
+import resource
+import signal
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from app.checking.result import CheckResult, Validation
+from app.checking.spec import AnswerSpec
+
+log = logging.getLogger(__name__)
+
+MIN_WORKERS = 2
+DEFAULT_TIMEOUT = 2.0
+DEFAULT_MEMORY_MB = 1024
+DEFAULT_MAX_TASKS = 1000
+DEFAULT_CACHE_SIZE = 10_000
+DEFAULT_PRELOAD = ("sympy", "app.checking.engine")
+
+MESSAGES = {
+    "timeout": "The checker ran out of time on this answer; rate it yourself.",
+    "memory": "The checker ran out of memory on this answer; rate it yourself.",
+    "worker-crashed": "The checker stopped while reading this answer; rate it yourself.",
+    "error": "The checker failed on this answer; rate it yourself.",
+}
+
+# How often a waiting caller looks at the pool's health (seconds): a pebble pool whose manager
+# broke leaves futures unresolved, and nobody must wait for them forever.
+_HEALTH_POLL = 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# Worker side
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """Why a task gave no answer; picklable, so a worker can return it instead of raising."""
+
+    note: str
+    detail: str = ""
+
+
+def _init_worker(memory_mb: int, preload: Sequence[str], extra: Callable[[], None] | None) -> None:
+    """Set a worker's limits and import the checker once, so the first check is fast.
+
+    Never raises: pebble treats a failing initializer as a dead worker, and a worker that dies
+    while no task runs breaks the whole pebble pool.
+    """
+    # pebble's SIGTERM handler only runs between bytecodes; a task stuck in C (a huge integer
+    # power) would then keep its worker for pebble's 3 s grace. The default action kills at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _limit_memory(memory_mb)
+    for name in preload:
+        try:
+            __import__(name)
+        except Exception as error:  # a missing module must not kill the worker
+            log.warning("checker worker could not preload %s: %s", name, error)
+    if extra is not None:
+        try:
+            extra()
+        except Exception:
+            log.warning("checker worker initializer failed", exc_info=True)
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Cap the worker's address space: an allocation past it raises MemoryError in the task."""
+    if memory_mb <= 0:
+        return
+    limit = memory_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        log.warning("checker worker could not set RLIMIT_AS", exc_info=True)
+
+
+def _arm_cpu_backstop(seconds: int) -> None:
+    """Allow this task `seconds` more CPU; past that the kernel kills the worker (SIGXCPU).
+
+    The wall limit in the parent normally fires long before; this is for a parent too busy to.
+    RLIMIT_CPU counts the worker's whole life, so it is re-armed per task from the CPU used so far.
+    """
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
+    _old, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _guarded(fn: Callable[..., Any], args: tuple, cpu_seconds: int) -> Any:
+    """Run one task in a worker; exceptions come back as `_Failure`, not as pickled tracebacks."""
+    _arm_cpu_backstop(cpu_seconds)
+    try:
+        return fn(*args)
+    except MemoryError:
+        return _Failure("memory")
+    except Exception as error:  # any checker bug becomes "undecided"
+        return _Failure("error", f"{type(error).__name__}: {error}")
+
+
+def _check_task(spec: dict, response: str) -> CheckResult:
+    """The comparison, in a worker."""
+    from app.checking.engine import check_now
+
+    return check_now(AnswerSpec.model_validate(spec), response)
+
+
+def _validate_task(spec: dict, response: str) -> Validation:
+    """The live-preview reading, in a worker."""
+    from app.checking.engine import validate_now
+
+    return validate_now(AnswerSpec.model_validate(spec), response)
+
+
+def _ping() -> int:
+    """A no-op task: proves a worker is up (and which one)."""
+    time.sleep(0.02)
+    return os.getpid()
+
+
+# --------------------------------------------------------------------------------------------
+# Parent side
+
+
+def undecided(note: str) -> CheckResult:
+    """The result of a task that gave no verdict: the learner rates it themself."""
+    message = MESSAGES.get(note, MESSAGES["error"])
+    return CheckResult(status="undecided", message=message, notes=[note])
+
+
+def normalise_response(response: str) -> str:
+    """The cache's view of a response: surrounding and repeated whitespace do not matter."""
+    return " ".join(response.split())
+
+
+class _LRU:
+    """A small thread-safe LRU map (the result cache)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Any, CheckResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> CheckResult | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: CheckResult) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class _Job:
+    """One task handed to pebble: its future and the parent's clock around it."""
+
+    def __init__(self, pool: ProcessPool, future: Future | None, failure: _Failure | None = None):
+        self.pool = pool
+        self.future = future
+        self.failure = failure
+        self.started = time.perf_counter()
+        self.ended: float | None = None
+        if future is not None:
+            future.add_done_callback(self._done)
+
+    def _done(self, _future: Future) -> None:
+        self.ended = time.perf_counter()
+
+    @property
+    def elapsed_ms(self) -> float:
+        end = self.ended if self.ended is not None else time.perf_counter()
+        return round((end - self.started) * 1000.0, 3)
+
+
+class CheckerPool:
+    """A pool of sandboxed checker processes with a result cache; safe to share between threads.
+
+    `timeout` is the hard wall limit per task (seconds), `memory_mb` each worker's address space,
+    `max_tasks` how many tasks a worker runs before it is replaced (bounds slow leaks),
+    `workers` how many run at once (at least `MIN_WORKERS`, see the module docstring).
+    `preload` lists modules each worker imports at start; `initializer` is an optional
+    module-level callable run in each worker after the limits are set.
+
+    `check_task` and `validate_task` are the module-level functions the workers run; tests
+    replace them on an instance to exercise the pool without the engine.
+    """
+
+    check_task: Callable[[dict, str], Any] = staticmethod(_check_task)
+    validate_task: Callable[[dict, str], Any] = staticmethod(_validate_task)
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        max_tasks: int = DEFAULT_MAX_TASKS,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        preload: Sequence[str] = DEFAULT_PRELOAD,
+        initializer: Callable[[], None] | None = None,
+        context: str = "forkserver",
+    ) -> None:
+        self.workers = max(MIN_WORKERS, workers or os.cpu_count() or MIN_WORKERS)
+        self.timeout = float(timeout)
+        self.memory_mb = int(memory_mb)
+        self.max_tasks = int(max_tasks)
+        self.preload = tuple(preload)
+        self.initializer = initializer
+        self.cpu_backstop = max(10, math.ceil(5 * self.timeout))
+        self._context = multiprocessing.get_context(context)
+        self._cache = _LRU(cache_size)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._pool = self._new_pool()
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> CheckerPool:
+        """A pool configured by GYRUS_CHECK_TIMEOUT, GYRUS_CHECK_WORKERS, GYRUS_CHECK_MEMORY_MB."""
+        env = os.environ
+        kwargs: dict[str, Any] = {
+            "timeout": float(env.get("GYRUS_CHECK_TIMEOUT", DEFAULT_TIMEOUT)),
+            "memory_mb": int(env.get("GYRUS_CHECK_MEMORY_MB", DEFAULT_MEMORY_MB)),
+            "workers": int(env["GYRUS_CHECK_WORKERS"]) if env.get("GYRUS_CHECK_WORKERS") else None,
+        }
+        kwargs.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**kwargs)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _new_pool(self) -> ProcessPool:
+        if self.preload and self._context.get_start_method() == "forkserver":
+            self._context.set_forkserver_preload(list(self.preload))
+        return ProcessPool(
+            max_workers=self.workers,
+            max_tasks=self.max_tasks,
+            initializer=_init_worker,
+            initargs=(self.memory_mb, self.preload, self.initializer),
+            context=self._context,
+        )
+
+    def warm_up(self) -> None:
+        """Start the workers and wait until they answer, so the first real check is fast."""
+        jobs = [self._submit(_ping, (), self.timeout + 30.0) for _ in range(self.workers)]
+        for job in jobs:
+            self._collect(job)
+
+    def close(self, grace: float | None = None) -> None:
+        """Stop accepting work, give running tasks `grace` seconds, then stop the workers."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            pool = self._pool
+        grace = self.timeout + 0.5 if grace is None else grace
+        pool.close()
+        try:
+            pool.join(timeout=grace)
+        except (FutureTimeout, TimeoutError):
+            pool.stop()
+            pool.join()
+
+    def __enter__(self) -> CheckerPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of the live workers (for memory measurements).
+
+        pebble has no public accessor: this reads its worker manager and falls back to a /proc
+        scan of this process's descendants (which then includes the forkserver).
+        """
+        manager = getattr(getattr(self._pool, "_pool_manager", None), "worker_manager", None)
+        workers = getattr(manager, "workers", None)
+        if isinstance(workers, dict):
+            return [pid for pid, proc in list(workers.items()) if proc.is_alive()]
+        return _descendants(os.getpid())
+
+    # -- running tasks -----------------------------------------------------------------------
+
+    def _replace_broken(self, broken: ProcessPool) -> None:
+        """Swap in a fresh pebble pool when `broken` (still the current one) stopped working."""
+        with self._lock:
+            if self._closed or self._pool is not broken:
+                return
+            log.warning("checker pool broke; starting a new one")
+            self._pool = self._new_pool()
+        try:
+            broken.stop()
+            broken.join()
+        except Exception:  # the old pool is gone either way
+            log.debug("stopping the broken checker pool failed", exc_info=True)
+
+    def _submit(self, fn: Callable[..., Any], args: tuple, timeout: float | None = None) -> _Job:
+        """Hand `fn(*args)` to a worker; a pool broken beyond use is replaced once and retried."""
+        timeout = self.timeout if timeout is None else timeout
+        for _attempt in range(2):
+            if self._closed:
+                raise RuntimeError("the checker pool is closed")
+            pool = self._pool
+            try:
+                payload = (fn, args, self.cpu_backstop)
+                future = pool.schedule(_guarded, args=payload, timeout=timeout)
+                return _Job(pool, future)
+            except RuntimeError:
+                self._replace_broken(pool)
+        return _Job(self._pool, None, _Failure("worker-crashed", "the pool could not start"))
+
+    def _wait(self, job: _Job) -> Any:
+        """The task's value; raises what the task raised. Never waits on a dead pool forever."""
+        assert job.future is not None
+        while True:
+            try:
+                return job.future.result(timeout=_HEALTH_POLL)
+            except FutureTimeout:
+                if job.future.done():  # the task's own timeout, or it finished just now
+                    return job.future.result()
+                if not job.pool.active:
+                    raise BrokenProcessPool("the checker pool stopped") from None
+
+    def _collect(self, job: _Job) -> Any:
+        """The task's value, or a `_Failure` saying why there is none."""
+        if job.failure is not None:
+            return job.failure
+        try:
+            value = self._wait(job)
+        except FutureTimeout:
+            return _Failure("timeout")
+        except ProcessExpired as error:
+            return _Failure("worker-crashed", f"exit code {error.exitcode}")
+        except MemoryError:
+            return _Failure("memory")
+        except (BrokenProcessPool, CancelledError) as error:
+            self._replace_broken(job.pool)
+            return _Failure("worker-crashed", str(error))
+        except Exception as error:
+            return _Failure("error", f"{type(error).__name__}: {error}")
+        if isinstance(value, _Failure) and value.detail:
+            log.warning("checker task failed (%s): %s", value.note, value.detail)
+        return value
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run module-level `fn(*args)` in a worker under the limits.
+
+        Returns what `fn` returns (a CheckResult gets the parent-measured `elapsed_ms`), or an
+        undecided CheckResult with note "timeout", "memory", "worker-crashed" or "error".
+        """
+        job = self._submit(fn, args)
+        return self._finish(job, self._collect(job))
+
+    @staticmethod
+    def _finish(job: _Job, value: Any) -> Any:
+        if isinstance(value, _Failure):
+            value = undecided(value.note)
+        if isinstance(value, CheckResult):
+            return value.timed(job.elapsed_ms)
+        return value
+
+    # -- the checking API --------------------------------------------------------------------
+
+    def _cache_key(self, spec: AnswerSpec, response: str) -> tuple[str, str]:
+        return spec.model_dump_json(), normalise_response(response)
+
+    def _cached(self, key: tuple[str, str]) -> CheckResult | None:
+        start = time.perf_counter()
+        hit = self._cache.get(key)
+        if hit is None:
+            return None
+        return hit.timed(round((time.perf_counter() - start) * 1000.0, 3))
+
+    def _remember(self, key: tuple[str, str], result: CheckResult) -> CheckResult:
+        if isinstance(result, CheckResult) and result.status != "undecided":
+            self._cache.put(key, result)
+        return result
+
+    def check(self, spec: AnswerSpec, response: str) -> CheckResult:
+        """Compare `response` with `spec` in the sandbox (cached; only decided results are kept)."""
+        key = self._cache_key(spec, response)
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
+        result = self.run(self.check_task, spec.model_dump(mode="json"), response)
+        return self._remember(key, _as_result(result))
+
+    def validate(self, spec: AnswerSpec, response: str) -> Validation:
+        """Read `response` for the live preview, in the sandbox; no comparison, no cache."""
+        value = self.run(self.validate_task, spec.model_dump(mode="json"), response)
+        if isinstance(value, Validation):
+            return value
+        message = value.message if isinstance(value, CheckResult) else MESSAGES["error"]
+        return Validation(valid=False, message=message)
+
+    def check_many(self, items: Iterable[tuple[AnswerSpec, str]]) -> list[CheckResult]:
+        """Check many responses concurrently; results come back in input order.
+
+        At most `workers` tasks are in flight: a task is handed over when a worker is about to
+        be free, so each `elapsed_ms` is the task's own time, not its wait in a long queue.
+        """
+        items = list(items)
+        results: list[CheckResult | None] = [None] * len(items)
+        pending: list[tuple[int, tuple[str, str], _Job]] = []
+        gate = _Gate(self.workers, lambda: self._pool.active)
+        for index, (spec, response) in enumerate(items):
+            key = self._cache_key(spec, response)
+            hit = self._cached(key)
+            if hit is not None:
+                results[index] = hit
+                continue
+            gate.enter()
+            job = self._submit(self.check_task, (spec.model_dump(mode="json"), response))
+            gate.leave_when_done(job.future)
+            pending.append((index, key, job))
+        for index, key, job in pending:
+            result = _as_result(self._finish(job, self._collect(job)))
+            results[index] = self._remember(key, result)
+        return [r if r is not None else undecided("error") for r in results]
+
+
+class _Gate:
+    """Bounds the tasks in flight; gives up bounding (never waits forever) on a broken pool."""
+
+    def __init__(self, size: int, healthy: Callable[[], bool]) -> None:
+        self.size = size
+        self.healthy = healthy
+        self.inflight = 0
+        self.cond = threading.Condition()
+
+    def enter(self) -> None:
+        with self.cond:
+            while self.inflight >= self.size:
+                if not self.cond.wait(timeout=_HEALTH_POLL) and not self.healthy():
+                    break
+            self.inflight += 1
+
+    def leave_when_done(self, future: Future | None) -> None:
+        if future is None:
+            self._leave()
+        else:
+            future.add_done_callback(lambda _f: self._leave())
+
+    def _leave(self) -> None:
+        with self.cond:
+            self.inflight -= 1
+            self.cond.notify()
+
+
+def _as_result(value: Any) -> CheckResult:
+    """A task for `check` must give a CheckResult; anything else is a checker bug."""
+    if isinstance(value, CheckResult):
+        return value
+    log.warning("a check task returned %s, not a CheckResult", type(value).__name__)
+    return undecided("error")
+
+
+def _descendants(pid: int) -> list[int]:
+    """All descendants of `pid`, from /proc (Linux only; empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = status.read_text().splitlines()
+            fields = dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+            children.setdefault(int(fields["PPid"]), []).append(int(fields["Pid"]))
+        except (OSError, KeyError, ValueError):
+            continue
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# The process-wide pool behind app.checking.check / validate
+
+_default: CheckerPool | None = None
+_default_lock = threading.Lock()
+_atexit_registered = False
+
+
+def default_pool() -> CheckerPool:
+    """The shared pool, created on first use from the GYRUS_CHECK_* environment."""
+    global _default, _atexit_registered
+    with _default_lock:
+        if _default is None or _default.closed:
+            _default = CheckerPool.from_env()
+            if not _atexit_registered:
+                atexit.register(shutdown_default_pool)
+                _atexit_registered = True
+        return _default
+
+
+def use_default_pool(pool: CheckerPool) -> None:
+    """Make `pool` the shared one (a web app's lifespan pool), so a process runs one pool."""
+    global _default, _atexit_registered
+    with _default_lock:
+        _default = pool
+        if not _atexit_registered:
+            atexit.register(shutdown_default_pool)
+            _atexit_registered = True
+
+
+def shutdown_default_pool() -> None:
+    """Close the shared pool (at exit, or when a web app's lifespan ends)."""
+    global _default
+    with _default_lock:
+        pool, _default = _default, None
+    if pool is not None:
+        pool.close(grace=0.5)

@@ -1,0 +1,317 @@
+"""Read learner (and author) answers: an LALR grammar that builds SymPy objects directly.
+
+Nothing typed is ever evaluated as code: no eval, exec, sympify or parse_expr. The text is
+normalised and tokenised by `lexing`, parsed by a lark LALR parser built once at import, and each
+grammar rule builds its SymPy node unevaluated through `building.Builder`, which enforces the
+size limits of `limits` as the tree grows. Any failure reaches the caller as a ParseError with a
+message for the learner.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Collection, Iterator
+
+import sympy
+from lark import Lark, Token, Transformer
+from lark.exceptions import LarkError, UnexpectedInput, UnexpectedToken
+from lark.lexer import Lexer as LarkLexer
+
+from . import authoring
+from .building import Builder
+from .lexing import ParseError, check_brackets, normalise, tokenize
+from .names import AUTHOR_OPS
+from .values import Bracket, CommaList, Parsed
+
+__all__ = ["ParseError", "parse"]
+
+GRAMMAR = r"""
+%declare NUMBER NAME CONST FUNC LFUNC ADDOP MULOP POW RELOP _BANG _LPAR _RPAR _LSQB _RSQB
+%declare _SETOPEN _SETCLOSE _GOPEN _GCLOSE _ABSOPEN _ABSCLOSE _COMMA _UNION _FRAC _SQRT _SQRTN
+%declare _MATBEGIN _MATEND _AMP _ROWSEP
+
+start: top
+?top: entry
+    | entry (_COMMA entry)+ -> commalist
+?entry: sum
+      | sum (RELOP sum)+ -> relation
+      | sum (_UNION sum)+ -> union
+?sum: product
+    | product (ADDOP product)+ -> add
+?product: signed
+        | signed (MULOP signed | power)+ -> mul
+?signed: power
+       | ADDOP signed -> unary
+?power: postfix
+      | postfix POW signed -> pow
+?postfix: atom
+        | postfix _BANG -> factorial
+?atom: latom
+     | LFUNC lchain -> lcall
+     | LFUNC POW fexp lchain -> lcall_pow
+?latom: NUMBER -> number
+      | NAME -> name
+      | CONST -> const
+      | _LPAR items _RPAR -> paren_rr
+      | _LPAR items _RSQB -> paren_rs
+      | _LSQB items _RPAR -> paren_sr
+      | _LSQB items _RSQB -> paren_ss
+      | _LPAR _RPAR -> empty_round
+      | _LSQB _RSQB -> empty_square
+      | _SETOPEN items _SETCLOSE -> setlit
+      | _SETOPEN _SETCLOSE -> emptyset
+      | _GOPEN entry _GCLOSE -> group
+      | _ABSOPEN entry _ABSCLOSE -> absval
+      | FUNC _LPAR items _RPAR -> call
+      | FUNC POW fexp _LPAR items _RPAR -> call_pow
+      | FUNC _ABSOPEN entry _ABSCLOSE -> call_abs
+      | _FRAC atom atom -> frac
+      | _SQRT atom -> sqrt
+      | _SQRTN sum _RSQB atom -> nroot
+      | _MATBEGIN rows _MATEND -> matrix
+fexp: NUMBER | ADDOP NUMBER | _GOPEN sum _GCLOSE
+lchain: lpower+
+?lpower: lpostfix
+       | lpostfix POW signed -> pow
+?lpostfix: latom
+         | lpostfix _BANG -> factorial
+items: entry (_COMMA entry)*
+rows: row (_ROWSEP row)*
+row: sum (_AMP sum)*
+"""
+
+_CURRENT: contextvars.ContextVar[Builder] = contextvars.ContextVar("gyrus_syntax_builder")
+
+
+def _b() -> Builder:
+    builder = _CURRENT.get()
+    builder.count()
+    return builder
+
+
+def _split_ops(children: list) -> tuple[list, list[str]]:
+    """[a, op, b, op, c] -> ([a, b, c], [op, op])."""
+    return children[0::2], [str(t) for t in children[1::2]]
+
+
+class _Rules(Transformer):
+    """Grammar callbacks, run by the LALR parser as it reduces (no tree is built)."""
+
+    def start(self, c: list) -> object:
+        return c[0]
+
+    def commalist(self, c: list) -> CommaList:
+        _b()
+        return CommaList(tuple(c))
+
+    def relation(self, c: list) -> object:
+        operands, ops = _split_ops(c)
+        return _b().relation(operands, ops)
+
+    def union(self, c: list) -> object:
+        return _b().union(c)
+
+    def add(self, c: list) -> object:
+        b = _b()
+        terms, ops = _split_ops(c)
+        built = [b.expr(terms[0])]
+        for op, term in zip(ops, terms[1:], strict=True):
+            built.append(b.negate(term) if op == "-" else b.expr(term))
+        return b.add(built)
+
+    def mul(self, c: list) -> object:
+        b = _b()
+        factors = [b.expr(c[0])]
+        rest = iter(c[1:])
+        for item in rest:
+            if isinstance(item, Token) and item.type == "MULOP":
+                operand = next(rest)
+                factors.append(b.divide(operand) if item == "/" else b.expr(operand))
+            else:
+                factors.append(b.expr(item))
+        return b.multiply(factors)
+
+    def unary(self, c: list) -> object:
+        b = _b()
+        return b.negate(c[1]) if c[0] == "-" else b.expr(c[1])
+
+    def pow(self, c: list) -> object:
+        return _b().power(c[0], c[2])
+
+    def factorial(self, c: list) -> object:
+        return _b().factorial(c[0])
+
+    def number(self, c: list) -> object:
+        return _b().number(c[0])
+
+    def name(self, c: list) -> object:
+        return _b().name(c[0])
+
+    def const(self, c: list) -> object:
+        return _b().const(c[0])
+
+    def items(self, c: list) -> tuple:
+        _b()
+        return tuple(c)
+
+    def paren_rr(self, c: list) -> object:
+        return _b().bracket("(", ")", c[0])
+
+    def paren_rs(self, c: list) -> object:
+        return _b().bracket("(", "]", c[0])
+
+    def paren_sr(self, c: list) -> object:
+        return _b().bracket("[", ")", c[0])
+
+    def paren_ss(self, c: list) -> object:
+        return _b().bracket("[", "]", c[0])
+
+    def empty_round(self, c: list) -> object:
+        raise ParseError("empty brackets () have no meaning here")
+
+    def empty_square(self, c: list) -> object:
+        return _b().bracket("[", "]", ())
+
+    def setlit(self, c: list) -> object:
+        return _b().setlit(c[0])
+
+    def emptyset(self, c: list) -> object:
+        return _b().setlit(())
+
+    def group(self, c: list) -> object:
+        return c[0]
+
+    def absval(self, c: list) -> object:
+        return _b().call("abs", (c[0],))
+
+    def call(self, c: list) -> object:
+        name, args = str(c[0]), c[1]
+        b = _b()
+        if name in AUTHOR_OPS:
+            return authoring.run(name, args)
+        return b.call(name, args)
+
+    def call_abs(self, c: list) -> object:
+        b = _b()
+        if str(c[0]) in AUTHOR_OPS:
+            raise ParseError(f"put the argument of {c[0]} in round brackets")
+        return b.call(str(c[0]), (b.call("abs", (c[1],)),))
+
+    def call_pow(self, c: list) -> object:
+        name, exponent, args = str(c[0]), c[2], c[3]
+        if name in AUTHOR_OPS:
+            raise ParseError(f"{name}^... is not understood: put the power after the brackets")
+        return _b().call_power(name, exponent, args)
+
+    def lcall(self, c: list) -> object:
+        return _b().call(str(c[0]), _latex_args(str(c[0]), c[1]))
+
+    def lcall_pow(self, c: list) -> object:
+        return _b().call_power(str(c[0]), c[2], _latex_args(str(c[0]), c[3]))
+
+    def lchain(self, c: list) -> object:
+        b = _b()
+        if len(c) == 1:
+            return c[0]
+        return b.multiply([b.expr(x) for x in c])
+
+    def fexp(self, c: list) -> object:
+        b = _b()
+        last = c[-1]
+        value = b.number(last) if isinstance(last, Token) else b.expr(last)
+        return b.negate(value) if len(c) == 2 and c[0] == "-" else value
+
+    def frac(self, c: list) -> object:
+        b = _b()
+        return b.multiply([b.expr(c[0]), b.divide(c[1])])
+
+    def sqrt(self, c: list) -> object:
+        return _b().square_root(c[0])
+
+    def nroot(self, c: list) -> object:
+        return _b().nth_root(c[1], c[0])
+
+    def matrix(self, c: list) -> object:
+        return _b().matrix(c[0])
+
+    def rows(self, c: list) -> list:
+        _b()
+        return list(c)
+
+    def row(self, c: list) -> tuple:
+        _b()
+        return tuple(c)
+
+
+def _latex_args(name: str, arg: object) -> tuple:
+    """`\\max(a, b)`: a LaTeX function given a bracket of several items takes them all."""
+    if name in ("min", "max") and isinstance(arg, Bracket) and arg.open == "(":
+        return arg.items
+    return (arg,)
+
+
+class _TokenList(LarkLexer):
+    """Hands lark the tokens `lexing` already made."""
+
+    def __init__(self, lexer_conf: object) -> None:
+        pass
+
+    def lex(self, data: list[Token]) -> Iterator[Token]:  # type: ignore[override]
+        return iter(data)
+
+
+_PARSER = Lark(GRAMMAR, parser="lalr", lexer=_TokenList, transformer=_Rules())
+
+
+def parse(text: str, *, author: bool = False,
+          variables: Collection[str] | None = None) -> Parsed:
+    """Read one answer. Raises ParseError (and nothing else) when it cannot be read.
+
+    `variables`: the question's variable names; when given, other names are split into them
+    (`xy` -> x*y) or refused. `author`: also allow diff, integrate, det, ... (exercise files).
+    """
+    if not isinstance(text, str):
+        raise ParseError("the answer must be text")
+    normalised = normalise(text)
+    if not normalised.strip():
+        raise ParseError("the answer is empty")
+    check_brackets(normalised)
+    builder = Builder(author)
+    token = _CURRENT.set(builder)
+    try:
+        tokens, functions = tokenize(normalised, variables, author)
+        value = _run(_PARSER.parse, tokens, normalised)
+    finally:
+        _CURRENT.reset(token)
+    return Parsed(value=value, decimals=tuple(builder.decimals),
+                  functions=frozenset(functions | builder.functions), text=normalised)
+
+
+def _run(parse_tokens: Callable[[list[Token]], object], tokens: list[Token], text: str) -> object:
+    try:
+        return parse_tokens(tokens)
+    except ParseError:
+        raise
+    except UnexpectedInput as error:
+        raise _explain(error, text) from None
+    except RecursionError:
+        raise ParseError("the answer is nested too deeply to work with") from None
+    except (LarkError, ValueError, TypeError, ArithmeticError, AttributeError, IndexError,
+            KeyError, NotImplementedError, sympy.SympifyError) as error:
+        raise ParseError(f"the answer could not be read ({type(error).__name__})") from None
+
+
+def _explain(error: UnexpectedInput, text: str) -> ParseError:
+    """A learner's message for a parser error."""
+    if isinstance(error, UnexpectedToken) and error.token.type != "$END":
+        tok = error.token
+        pos = tok.start_pos
+        shown = "|" if tok.type in ("_ABSOPEN", "_ABSCLOSE") else str(tok)
+        if tok.type in ("_RPAR", "_RSQB", "_GCLOSE", "_SETCLOSE"):
+            return ParseError(f"unexpected '{shown}' at position {pos}: something is missing "
+                              "before it", pos)
+        return ParseError(f"unexpected '{shown}' at position {pos}", pos)
+    tail = text.rstrip()[-12:].lstrip()
+    return ParseError(f"the answer ends too early: something is missing after '{tail}'",
+                      len(text))
+

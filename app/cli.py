@@ -1,0 +1,205 @@
+"""The `gyrus` command: serve the app, check answers from the shell (DESIGN §3)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, BinaryIO, TextIO
+
+import click
+from pydantic import ValidationError
+
+from app.checking.pool import CheckerPool, undecided
+from app.checking.result import CheckResult
+from app.checking.spec import AnswerSpec
+from app.settings import Settings
+
+# Lines read and checked together in `answer --batch`: large enough to keep every worker busy,
+# small enough that results stream out while a long batch is still being read.
+BATCH_CHUNK = 256
+
+
+@click.group(name="gyrus")
+def main() -> None:
+    """Gyrus: learn the mathematics behind deep learning with the Green-Yellow-Red method."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port to listen on (default 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the web app with uvicorn."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+    )
+
+
+@main.command()
+@click.option("--spec", "spec_text", default=None, help="The answer spec as JSON.")
+@click.option("--response", default=None, help="The learner's response.")
+@click.option("--batch", is_flag=True, help="Read JSON Lines {id, spec, response} on stdin.")
+@click.option("--timeout", type=float, default=None, help="Time limit, s [GYRUS_CHECK_TIMEOUT].")
+@click.option("--workers", type=int, default=None, help="Checker processes [GYRUS_CHECK_WORKERS].")
+def answer(
+    spec_text: str | None,
+    response: str | None,
+    batch: bool,
+    timeout: float | None,
+    workers: int | None,
+) -> None:
+    """Check answers: one (--spec, --response) or a batch of JSON Lines (--batch).
+
+    Prints one JSON result per answer. A bad spec or a bad batch line gives a result with
+    status "invalid" saying what is wrong; a batch never stops on one.
+    """
+    if batch == (spec_text is not None or response is not None):
+        raise click.UsageError("give either --batch, or --spec and --response")
+    if not batch and (spec_text is None or response is None):
+        raise click.UsageError("--spec and --response go together")
+    with _pool(timeout, workers) as pool:
+        if batch:
+            _answer_batch(pool, click.get_binary_stream("stdin"), sys.stdout)
+        else:
+            _write(sys.stdout, _answer_one(pool, spec_text or "", response or ""))
+
+
+def _pool(timeout: float | None, workers: int | None) -> CheckerPool:
+    """A pool for this command: options first, then GYRUS_* settings."""
+    settings = Settings()
+    return CheckerPool(
+        workers=workers or settings.check_workers,
+        timeout=timeout or settings.check_timeout,
+        memory_mb=settings.check_memory_mb,
+    )
+
+
+def _answer_one(pool: CheckerPool, spec_text: str, response: str) -> dict[str, Any]:
+    try:
+        spec = AnswerSpec.model_validate(json.loads(spec_text))
+    except json.JSONDecodeError as error:
+        return _invalid(f"--spec is not JSON: {error}")
+    except ValidationError as error:
+        return _invalid(f"--spec is not a valid answer spec: {_explain(error)}")
+    return pool.check(spec, response).to_json()
+
+
+# -- batch ----------------------------------------------------------------------------------
+
+
+class _Line:
+    """One batch line: its id and either a checkable (spec, response) or why it is not."""
+
+    def __init__(self, number: int, raw: bytes) -> None:
+        self.number = number
+        self.id: Any = None
+        self.item: tuple[AnswerSpec, str] | None = None
+        self.problem: str | None = None
+        try:
+            self._read(raw)
+        except ValueError as error:
+            self.problem = f"line {number}: {error}"
+
+    def _read(self, raw: bytes) -> None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("not UTF-8 text") from None
+        data = self._decode(text)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object with keys id, spec and response")
+        self.id = data.get("id")
+        missing = [key for key in ("spec", "response") if key not in data]
+        if missing:
+            raise ValueError(f"missing {' and '.join(repr(k) for k in missing)}")
+        if not isinstance(data["response"], str):
+            raise ValueError("'response' must be a string")
+        if not isinstance(data["spec"], dict):
+            raise ValueError("'spec' must be a JSON object")
+        try:
+            spec = AnswerSpec.model_validate(data["spec"])
+        except ValidationError as error:
+            raise ValueError(f"the spec is not valid: {_explain(error)}") from None
+        self.item = (spec, data["response"])
+
+    def _decode(self, text: str) -> Any:
+        """The line's JSON; with trailing garbage, still read the id of the object before it."""
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            try:
+                head, _end = json.JSONDecoder().raw_decode(text.lstrip())
+            except json.JSONDecodeError:
+                head = None
+            if isinstance(head, dict):
+                self.id = head.get("id")
+            raise ValueError(f"not JSON ({error})") from None
+
+
+def _answer_batch(pool: CheckerPool, source: BinaryIO, sink: TextIO) -> None:
+    """Check JSON Lines from `source`, in chunks, writing results to `sink` in input order."""
+    for chunk in _chunks(_numbered_lines(source), BATCH_CHUNK):
+        lines = [_Line(number, text) for number, text in chunk]
+        for line, result in zip(lines, _check_lines(pool, lines), strict=True):
+            _write(sink, {"id": line.id, **result})
+        sink.flush()
+
+
+def _check_lines(pool: CheckerPool, lines: list[_Line]) -> list[dict[str, Any]]:
+    """The result of every line: checked together where readable, `invalid` where not."""
+    items = [line.item for line in lines if line.item is not None]
+    try:
+        checked: Iterator[CheckResult] = iter(pool.check_many(items))
+    except Exception:  # a broken chunk must not stop the batch
+        checked = iter([undecided("error")] * len(items))
+    return [
+        next(checked).to_json() if line.item is not None else _invalid(line.problem or "")
+        for line in lines
+    ]
+
+
+def _numbered_lines(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """Non-blank lines with their 1-based line numbers (blank lines are not answers).
+
+    Bytes, not text: a line that is not UTF-8 must fail alone, not end the batch.
+    """
+    for number, raw in enumerate(source, start=1):
+        if raw.strip():
+            yield number, raw
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# -- output ---------------------------------------------------------------------------------
+
+
+def _invalid(message: str) -> dict[str, Any]:
+    return CheckResult(status="invalid", message=message).to_json()
+
+
+def _explain(error: ValidationError) -> str:
+    """pydantic's errors in one line: `where: what; …`."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"])
+        parts.append(f"{where}: {item['msg']}" if where else item["msg"])
+    return "; ".join(parts)
+
+
+def _write(sink: TextIO, result: dict[str, Any]) -> None:
+    sink.write(json.dumps(result) + "\n")  # ASCII: safe whatever stdout's encoding is
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""The Green-Yellow-Red method: its rules as plain Python (`model`), applied by the service."""
+
+from app.method.model import (
+    RED_CAP_PASS,
+    AlreadyChecked,
+    AlreadyRated,
+    Counts,
+    MethodError,
+    NoOpenPass,
+    NothingToStudy,
+    NotInPass,
+    NotParked,
+    Order,
+    Pass,
+    PassItem,
+    PassNotFinished,
+    Rating,
+    RatingNotAllowed,
+    Subject,
+    Verdict,
+    allowed_ratings,
+)
+
+__all__ = [
+    "RED_CAP_PASS",
+    "AlreadyChecked",
+    "AlreadyRated",
+    "Counts",
+    "MethodError",
+    "NoOpenPass",
+    "NothingToStudy",
+    "NotInPass",
+    "NotParked",
+    "Order",
+    "Pass",
+    "PassItem",
+    "PassNotFinished",
+    "Rating",
+    "RatingNotAllowed",
+    "Subject",
+    "Verdict",
+    "allowed_ratings",
+]

@@ -1,0 +1,448 @@
+"""The Green-Yellow-Red method as plain Python: the rules of DESIGN §1, and nothing else.
+
+The service layer loads a learner's rows into these classes, calls their methods and saves what
+changed; the web layer asks them which buttons to show. Nothing here touches a clock, a database
+or the network, and the one random choice (shuffled order) takes its generator as an argument, so
+every rule is tested on its own.
+
+The aggregate is `Subject`: one learner's study list of one subject, the history of its passes and
+its parked exercises. Change progress through its methods, not through a `Pass` or `PassItem`
+directly, or the Red cap (rule 7) is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal
+
+RED_CAP_PASS = 5
+"""Rule 7: Red in an exercise's fifth pass or later parks it."""
+
+_SEED_SPACE = 2**63
+
+
+class Rating(Enum):
+    """How the learner sorts an exercise after seeing the solution (rule 3)."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class Verdict(Enum):
+    """What a check said; the values are the checker's statuses (DESIGN §3), plus self-graded."""
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    INVALID = "invalid"
+    UNDECIDED = "undecided"
+    SELF_GRADED = "self"
+
+
+class MethodError(Exception):
+    """An action the method does not allow. Nothing was changed."""
+
+
+class PassNotFinished(MethodError):
+    """A new pass was asked for while the current one still has unrated exercises."""
+
+
+class NothingToStudy(MethodError):
+    """A new pass would be empty: everything is Green, parked, or the study list is empty."""
+
+
+class NoOpenPass(MethodError):
+    """An action needs an open pass, and the current pass (if any) has ended."""
+
+
+class NotInPass(MethodError):
+    """The exercise is not part of the pass."""
+
+
+class AlreadyChecked(MethodError):
+    """The exercise already has its attempt in this pass; the next step is to rate it."""
+
+
+class AlreadyRated(MethodError):
+    """The exercise is already rated in this pass (e.g. a double click)."""
+
+
+class RatingNotAllowed(MethodError):
+    """The verdict, a dispute, or what was seen before checking rules this rating out."""
+
+
+class NotParked(MethodError):
+    """Only a parked exercise can be unparked."""
+
+
+_ALL = frozenset(Rating)
+_NOT_GREEN = frozenset({Rating.YELLOW, Rating.RED})
+
+
+def allowed_ratings(
+    verdict: Verdict | None,
+    *,
+    disputed: bool = False,
+    saw_solution_before_check: bool = False,
+    saw_last_hint_before_check: bool = False,
+) -> frozenset[Rating]:
+    """The ratings rule 3 allows after a check.
+
+    - invalid: the response was not read, no attempt exists, so nothing can be rated yet;
+    - incorrect: Yellow or Red, unless the learner disputes the verdict;
+    - correct, undecided (the learner self-rates) and self-graded: all three;
+    - no attempt at all (`None`, the learner gave up): Yellow or Red, as nothing was solved;
+    - having opened the solution or the last hint before checking removes Green in every case,
+      self-graded and disputed ones included: the cap is about having seen the answer, which
+      no verdict undoes.
+    """
+    if verdict is Verdict.INVALID:
+        return frozenset()
+    allowed = _ALL if _may_be_green(verdict, disputed) else _NOT_GREEN
+    if saw_solution_before_check or saw_last_hint_before_check:
+        return allowed - {Rating.GREEN}
+    return allowed
+
+
+def _may_be_green(verdict: Verdict | None, disputed: bool) -> bool:
+    if verdict is Verdict.INCORRECT:
+        return disputed
+    return verdict is not None
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Exercises per colour (rule 9). For a `Pass`, `parked` stays 0: parking belongs to the
+    subject, and a parked exercise keeps its Red in the pass that parked it."""
+
+    green: int = 0
+    yellow: int = 0
+    red: int = 0
+    unrated: int = 0
+    parked: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.green + self.yellow + self.red + self.unrated + self.parked
+
+
+def _count(ratings: Iterable[Rating | None], parked: int = 0) -> Counts:
+    ratings = list(ratings)
+    return Counts(
+        green=ratings.count(Rating.GREEN),
+        yellow=ratings.count(Rating.YELLOW),
+        red=ratings.count(Rating.RED),
+        unrated=ratings.count(None),
+        parked=parked,
+    )
+
+
+@dataclass
+class PassItem:
+    """One exercise in one pass: its variant, its single attempt's verdict, and its rating.
+
+    A pass holds one attempt per exercise: the solution is shown right after the check, so a
+    second check would grade an answer already seen. An invalid response is not an attempt.
+    """
+
+    exercise_id: str
+    seed: int
+    verdict: Verdict | None = None
+    rating: Rating | None = None
+    disputed: bool = False
+    saw_solution_before_check: bool = False
+    saw_last_hint_before_check: bool = False
+
+    @property
+    def checked(self) -> bool:
+        return self.verdict is not None
+
+    def show_hint(self, *, last: bool) -> None:
+        """Only the last hint, opened before the check, caps the rating (rule 3)."""
+        if last and not self.checked:
+            self.saw_last_hint_before_check = True
+
+    def show_solution(self) -> None:
+        """Opening the solution before the check caps the rating; after it, it is the routine."""
+        if not self.checked:
+            self.saw_solution_before_check = True
+
+    def record_check(self, verdict: Verdict) -> bool:
+        """Record the attempt; False when the response was invalid and nothing was recorded."""
+        self._ensure_unrated()
+        if self.checked:
+            raise AlreadyChecked(self.exercise_id)
+        if verdict is Verdict.INVALID:
+            return False
+        self.verdict = verdict
+        return True
+
+    def allowed_ratings(self, *, disputed: bool = False) -> frozenset[Rating]:
+        return allowed_ratings(
+            self.verdict,
+            disputed=disputed,
+            saw_solution_before_check=self.saw_solution_before_check,
+            saw_last_hint_before_check=self.saw_last_hint_before_check,
+        )
+
+    def rate(self, rating: Rating, *, disputed: bool = False) -> None:
+        """Rate once; a dispute is only about an incorrect verdict and is kept for the operator."""
+        self._ensure_unrated()
+        if disputed and self.verdict is not Verdict.INCORRECT:
+            raise RatingNotAllowed("only an incorrect verdict can be disputed")
+        if rating not in self.allowed_ratings(disputed=disputed):
+            raise RatingNotAllowed(f"{rating.value} is not allowed for {self.exercise_id}")
+        self.rating = rating
+        self.disputed = disputed
+
+    def _ensure_unrated(self) -> None:
+        if self.rating is not None:
+            raise AlreadyRated(self.exercise_id)
+
+
+Order = Literal["list", "shuffled"]
+
+
+@dataclass
+class Pass:
+    """One round through a subject (rules 2 and 4). It ends when every item is rated or when the
+    learner closes it early; ended passes are history and never change again."""
+
+    number: int
+    items: list[PassItem] = field(default_factory=list)
+    closed_early: bool = False
+
+    def __contains__(self, exercise_id: object) -> bool:
+        return any(item.exercise_id == exercise_id for item in self.items)
+
+    def item(self, exercise_id: str) -> PassItem:
+        for item in self.items:
+            if item.exercise_id == exercise_id:
+                return item
+        raise NotInPass(exercise_id)
+
+    def exercise_ids(self) -> list[str]:
+        return [item.exercise_id for item in self.items]
+
+    def unrated(self) -> list[str]:
+        return [item.exercise_id for item in self.items if item.rating is None]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.closed_early or not self.unrated()
+
+    def close_early(self) -> None:
+        """End the pass now; its unrated exercises go to the next pass."""
+        if self.is_finished:
+            raise NoOpenPass(f"pass {self.number} has already ended")
+        self.closed_early = True
+
+    def counts(self) -> Counts:
+        return _count(item.rating for item in self.items)
+
+    def next_item(
+        self, order: Order = "list", *, after: str | None = None, rng: random.Random | None = None
+    ) -> str | None:
+        """The next unrated exercise, or None when none is left (rule 2).
+
+        In list order, "next" goes on from `after` (the exercise just left) and wraps round, so a
+        skipped exercise comes back last. Shuffled, it is any other unrated exercise.
+        """
+        if order == "shuffled":
+            return self._shuffled_next(after, rng or random.Random())
+        if order != "list":
+            raise ValueError(f"unknown order {order!r}")
+        ids = self.exercise_ids()
+        start = ids.index(after) + 1 if after in ids else 0
+        unrated = set(self.unrated())
+        return next((e for e in ids[start:] + ids[:start] if e in unrated), None)
+
+    def _shuffled_next(self, after: str | None, rng: random.Random) -> str | None:
+        unrated = self.unrated()
+        others = [e for e in unrated if e != after] or unrated
+        return rng.choice(others) if others else None
+
+
+@dataclass
+class Subject:
+    """One learner's progress in one subject: the aggregate the service loads and saves.
+
+    `salt` is a per-learner string (the learner id will do; it need not be secret): it makes
+    variants differ between learners while staying reproducible.
+    """
+
+    name: str
+    salt: str
+    study_list: list[str] = field(default_factory=list)
+    passes: list[Pass] = field(default_factory=list)
+    parked: set[str] = field(default_factory=set)
+
+    # -- passes (rules 2, 4) ---------------------------------------------------------------
+
+    @property
+    def current_pass(self) -> Pass | None:
+        return self.passes[-1] if self.passes else None
+
+    @property
+    def open_pass(self) -> Pass | None:
+        """The current pass while it has not ended; late additions and unparked ones join it."""
+        current = self.current_pass
+        return current if current is not None and not current.is_finished else None
+
+    def next_pass_preview(self) -> list[str]:
+        """What the next pass holds, in study-list order: the exercises not parked whose latest
+        rating is not Green.
+
+        After pass n that is exactly rule 4 (Yellow, Red and unrated of pass n, as Green is never
+        revisited); stated this way it also takes in exercises added or unparked while no pass was
+        open, and drops those removed from the study list, without any state of its own.
+        """
+        return [
+            e
+            for e in self.study_list
+            if e not in self.parked and self.latest_rating(e) is not Rating.GREEN
+        ]
+
+    def start_pass(self) -> Pass:
+        """Start pass 1 (the whole study list) or pass n+1 (see `next_pass_preview`)."""
+        if self.open_pass is not None:
+            raise PassNotFinished(f"pass {self.open_pass.number} still has unrated exercises")
+        exercise_ids = self.next_pass_preview()
+        if not exercise_ids:
+            raise NothingToStudy(self.name)
+        number = self.current_pass.number + 1 if self.current_pass else 1
+        new_pass = Pass(number, [self._new_item(e, number) for e in exercise_ids])
+        self.passes.append(new_pass)
+        return new_pass
+
+    def close_pass(self) -> Pass:
+        """Close the open pass early; returns it for the summary."""
+        current = self._require_open_pass()
+        current.close_early()
+        return current
+
+    # -- one attempt (rule 3) --------------------------------------------------------------
+
+    def item(self, exercise_id: str) -> PassItem:
+        """The exercise's item in the open pass, to read (its seed, verdict, allowed ratings)."""
+        return self._require_open_pass().item(exercise_id)
+
+    def show_hint(self, exercise_id: str, *, last: bool) -> None:
+        self.item(exercise_id).show_hint(last=last)
+
+    def show_solution(self, exercise_id: str) -> None:
+        self.item(exercise_id).show_solution()
+
+    def record_check(self, exercise_id: str, verdict: Verdict) -> bool:
+        """Record the attempt; False for an invalid response, which records nothing."""
+        return self.item(exercise_id).record_check(verdict)
+
+    def rate(self, exercise_id: str, rating: Rating, *, disputed: bool = False) -> None:
+        """Rate the exercise in the open pass, parking it when rule 7 says so."""
+        self.item(exercise_id).rate(rating, disputed=disputed)
+        if rating is Rating.RED and self.passes_containing(exercise_id) >= RED_CAP_PASS:
+            self.parked.add(exercise_id)
+
+    # -- theory first, variants (rules 5, 6) -------------------------------------------------
+
+    def needs_theory_review(self, exercise_id: str) -> bool:
+        """Rule 5: its latest rating before the current pass was Yellow or Red.
+
+        "Latest" rather than "in the previous pass" so that an exercise skipped in one pass, or
+        unparked after a break, still gets its review.
+        """
+        earlier = self.passes[:-1]
+        return _latest_rating(earlier, exercise_id) in (Rating.YELLOW, Rating.RED)
+
+    def variant_seed(self, exercise_id: str, pass_number: int) -> int:
+        """Rule 6: one seed per (learner, exercise, pass), reproducible from stored data.
+
+        The pass number is added to a hash of the learner and exercise, so the seeds of any two
+        passes differ, not only consecutive ones.
+        """
+        digest = hashlib.blake2b(f"{self.salt}\0{exercise_id}".encode(), digest_size=8).digest()
+        return (int.from_bytes(digest, "big") + pass_number) % _SEED_SPACE
+
+    def _new_item(self, exercise_id: str, pass_number: int) -> PassItem:
+        return PassItem(exercise_id, self.variant_seed(exercise_id, pass_number))
+
+    # -- the Red cap (rule 7) -----------------------------------------------------------------
+
+    def passes_containing(self, exercise_id: str) -> int:
+        """How many passes have held the exercise: "its fifth pass" counts these."""
+        return sum(exercise_id in p for p in self.passes)
+
+    def unpark(self, exercise_id: str) -> None:
+        """Return a parked exercise to the cycle: the open pass if there is one, else the next.
+
+        Its pass count is kept, so Red again parks it again at once (rule 7: "or later").
+        """
+        if exercise_id not in self.parked:
+            raise NotParked(exercise_id)
+        self.parked.discard(exercise_id)
+        self._join_open_pass([exercise_id])
+
+    # -- the study list and progress (rules 1, 8, 9) -------------------------------------------
+
+    def add_to_study_list(self, exercise_ids: Iterable[str]) -> list[str]:
+        """Add exercises (rule 8: they join the open pass); returns those that were new.
+
+        One already Green from an earlier time on the list stays Green and is not revisited.
+        """
+        added = [e for e in dict.fromkeys(exercise_ids) if e not in self.study_list]
+        self.study_list.extend(added)
+        self._join_open_pass(added)
+        return added
+
+    def remove_from_study_list(self, exercise_ids: Iterable[str]) -> None:
+        """Drop exercises from the list and from the open pass where unrated; ratings stay."""
+        removed = set(exercise_ids)
+        self.study_list = [e for e in self.study_list if e not in removed]
+        self.parked -= removed
+        current = self.open_pass
+        if current is not None:
+            current.items = [
+                i for i in current.items if i.exercise_id not in removed or i.rating is not None
+            ]
+
+    def latest_rating(self, exercise_id: str) -> Rating | None:
+        """An exercise's colour: its latest rating in any pass."""
+        return _latest_rating(self.passes, exercise_id)
+
+    def is_complete(self) -> bool:
+        """Rule 8: every exercise of a non-empty study list is Green. A parked exercise's latest
+        rating is Red, so it keeps the subject incomplete."""
+        return bool(self.study_list) and all(
+            self.latest_rating(e) is Rating.GREEN for e in self.study_list
+        )
+
+    def counts(self) -> Counts:
+        """Rule 9: each study-list exercise counted once, parked before its colour."""
+        colours = [self.latest_rating(e) for e in self.study_list if e not in self.parked]
+        return _count(colours, parked=len(self.parked & set(self.study_list)))
+
+    def _join_open_pass(self, exercise_ids: Iterable[str]) -> None:
+        current = self.open_pass
+        if current is None:
+            return
+        for e in exercise_ids:
+            if e in current or e in self.parked or self.latest_rating(e) is Rating.GREEN:
+                continue
+            current.items.append(self._new_item(e, current.number))
+
+    def _require_open_pass(self) -> Pass:
+        current = self.open_pass
+        if current is None:
+            raise NoOpenPass(self.name)
+        return current
+
+
+def _latest_rating(passes: list[Pass], exercise_id: str) -> Rating | None:
+    for p in reversed(passes):
+        if exercise_id in p and (rating := p.item(exercise_id).rating) is not None:
+            return rating
+    return None

@@ -1,0 +1,235 @@
+"""The checker pool: hard limits, isolation between checks, cache, threads, recycling.
+
+The tasks below are module-level so the workers can import them by name. Limits are small
+(0.5 s) to keep the file fast; two workers, as on the smallest machine we support.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from app.checking.pool import MIN_WORKERS, CheckerPool
+from app.checking.result import CheckResult, Validation
+from app.checking.spec import AnswerSpec
+
+LIMIT = 0.5
+SPEC = AnswerSpec(type="expression", value="2*x")
+
+
+# -- tasks run in the workers ------------------------------------------------------------------
+
+
+def simple() -> CheckResult:
+    return CheckResult(status="correct", message="ok")
+
+
+def hang() -> CheckResult:
+    while True:
+        pass
+
+
+def slow(seconds: float, label: str) -> CheckResult:
+    time.sleep(seconds)
+    return CheckResult(status="correct", message=label)
+
+
+def eat_memory() -> CheckResult:
+    block = bytearray(8 * 1024**3)  # far past the 1 GiB address-space limit
+    return CheckResult(status="correct", message=str(len(block)))
+
+
+def fail() -> CheckResult:
+    raise ValueError("a checker bug")
+
+
+def die() -> CheckResult:
+    os._exit(3)
+
+
+def worker_pid() -> int:
+    return os.getpid()
+
+
+def stamped_check(spec: dict, response: str) -> CheckResult:
+    """A stand-in comparison whose message differs on every real run (so a cache hit shows)."""
+    status = "undecided" if response.startswith("?") else "correct"
+    return CheckResult(status=status, message=f"{response}@{time.perf_counter_ns()}")
+
+
+def echo_check(spec: dict, response: str) -> CheckResult:
+    """Later inputs finish first, so ordered output proves collection in input order."""
+    time.sleep(0.05 if response == "first" else 0.0)
+    return CheckResult(status="correct", message=response)
+
+
+def echo_validate(spec: dict, response: str) -> Validation:
+    return Validation(valid=True, message=response)
+
+
+# -- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with CheckerPool(workers=2, timeout=LIMIT, cache_size=100) as checker:
+        checker.warm_up()
+        yield checker
+
+
+def wait_for_workers(checker: CheckerPool, count: int, deadline: float = 3.0) -> list[int]:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        pids = checker.worker_pids()
+        if len(pids) == count:
+            return pids
+        time.sleep(0.02)
+    return checker.worker_pids()
+
+
+def in_thread(fn, *args) -> tuple[threading.Thread, list]:
+    box: list = []
+    thread = threading.Thread(target=lambda: box.append(fn(*args)))
+    thread.start()
+    return thread, box
+
+
+# -- limits ----------------------------------------------------------------------------------
+
+
+def test_a_runaway_task_is_undecided_after_the_limit_and_its_worker_replaced(pool):
+    before = set(wait_for_workers(pool, 2))
+    start = time.perf_counter()
+    result = pool.run(hang)
+    took = time.perf_counter() - start
+    assert result.status == "undecided"
+    assert result.notes == ["timeout"]
+    assert result.message == "The checker ran out of time on this answer; rate it yourself."
+    assert LIMIT <= took < LIMIT + 1.0
+    assert result.elapsed_ms == pytest.approx(took * 1000, abs=50)
+    after = set(wait_for_workers(pool, 2))
+    assert len(after) == 2 and before - after, "the runaway's worker was not replaced"
+    assert pool.run(simple).status == "correct"
+
+
+def test_a_bomb_does_not_block_a_simple_check(pool):
+    wait_for_workers(pool, 2)
+    bomb, bomb_result = in_thread(pool.run, hang)
+    time.sleep(0.05)  # the bomb holds a worker now
+    start = time.perf_counter()
+    result = pool.run(simple)
+    assert time.perf_counter() - start < 0.2
+    assert result.status == "correct"
+    bomb.join(timeout=LIMIT + 3)
+    assert bomb_result[0].status == "undecided" and bomb_result[0].notes == ["timeout"]
+    assert pool.run(simple).status == "correct"
+
+
+def test_a_bomb_does_not_block_a_real_check(pool):
+    """The same with the real comparison (needs app.checking.engine)."""
+    pool.check_many([(SPEC, "x+x"), (SPEC, "x*2"), (SPEC, "2*x"), (SPEC, "3x")])  # warm both
+    wait_for_workers(pool, 2)
+    bomb, bomb_result = in_thread(pool.run, hang)
+    time.sleep(0.05)
+    start = time.perf_counter()
+    result = pool.check(SPEC, "2x")
+    assert time.perf_counter() - start < 0.2
+    assert result.status == "correct"
+    bomb.join(timeout=LIMIT + 3)
+    assert bomb_result[0].notes == ["timeout"]
+
+
+def test_a_memory_bomb_is_undecided_and_the_pool_survives(pool):
+    result = pool.run(eat_memory)
+    assert result.status == "undecided"
+    assert result.notes == ["memory"]
+    assert pool.run(simple).status == "correct"
+
+
+def test_a_worker_that_dies_gives_undecided(pool):
+    result = pool.run(die)
+    assert result.status == "undecided"
+    assert result.notes == ["worker-crashed"]
+    assert pool.run(simple).status == "correct"
+
+
+def test_a_checker_exception_gives_undecided(pool):
+    result = pool.run(fail)
+    assert (result.status, result.notes) == ("undecided", ["error"])
+
+
+def test_a_worker_killed_while_idle_does_not_break_the_pool(pool):
+    victim = wait_for_workers(pool, 2)[0]
+    os.kill(victim, signal.SIGKILL)
+    time.sleep(0.3)
+    assert pool.run(simple).status == "correct"
+    assert victim not in wait_for_workers(pool, 2)
+
+
+# -- cache -----------------------------------------------------------------------------------
+
+
+def test_decided_results_are_cached_by_spec_and_normalised_response(pool, monkeypatch):
+    monkeypatch.setattr(pool, "check_task", stamped_check)
+    first = pool.check(SPEC, "2 x")
+    again = pool.check(SPEC, "  2   x ")
+    assert again.message == first.message  # served from the cache
+    assert again.elapsed_ms < first.elapsed_ms
+    other_spec = AnswerSpec(type="expression", value="2*x", domain="positive")
+    assert pool.check(other_spec, "2 x").message != first.message
+
+
+def test_undecided_results_are_not_cached(pool, monkeypatch):
+    monkeypatch.setattr(pool, "check_task", stamped_check)
+    assert pool.check(SPEC, "?") .message != pool.check(SPEC, "?").message
+
+
+# -- batches, threads, recycling -------------------------------------------------------------
+
+
+def test_check_many_returns_results_in_input_order(pool, monkeypatch):
+    monkeypatch.setattr(pool, "check_task", echo_check)
+    responses = ["first", "second", "third", "fourth", "fifth"]
+    results = pool.check_many([(SPEC, r) for r in responses])
+    assert [r.message for r in results] == responses
+
+
+def test_validate_runs_in_the_pool(pool, monkeypatch):
+    monkeypatch.setattr(pool, "validate_task", echo_validate)
+    assert pool.validate(SPEC, "2x") == Validation(valid=True, message="2x")
+
+
+def test_threads_share_the_pool_safely(pool):
+    results: list = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        for i in range(5):
+            result = pool.run(slow, 0.01, f"{n}-{i}")
+            with lock:
+                results.append(result.message)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert sorted(results) == sorted(f"{n}-{i}" for n in range(4) for i in range(5))
+
+
+def test_workers_are_recycled_after_max_tasks():
+    with CheckerPool(workers=2, timeout=LIMIT, max_tasks=2, preload=()) as checker:
+        pids = {checker.run(worker_pid) for _ in range(8)}
+    assert len(pids) >= 4
+
+
+def test_at_least_two_workers_and_a_closed_pool_refuses_work():
+    checker = CheckerPool(workers=1, timeout=LIMIT, preload=())
+    assert checker.workers == MIN_WORKERS
+    checker.close()
+    with pytest.raises(RuntimeError):
+        checker.run(simple)
