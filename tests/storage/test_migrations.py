@@ -1,0 +1,92 @@
+"""The Alembic migrations: up to head and back to base on both databases, and in step with the
+models (autogenerate finds nothing to do), so a change to `app/models.py` without a migration
+fails here rather than on an operator's database."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from app.db import alembic_config, make_engine, migrate
+from app.models import Base
+
+TABLES = {
+    "user_account",
+    "collection",
+    "subject",
+    "topic",
+    "exercise",
+    "study_list",
+    "study_list_entry",
+    "pass",
+    "pass_item",
+    "attempt",
+    "rating",
+    "parked",
+}
+
+
+def table_names(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_head_and_downgrade_to_base(database_url):
+    migrate(database_url)
+    assert table_names(database_url) == TABLES | {"alembic_version"}
+    migrate(database_url)  # already at head: nothing to do, nothing fails
+    # The CLI's path: env.py makes its own engine from the URL.
+    command.downgrade(alembic_config(database_url), "base")
+    assert table_names(database_url) == {"alembic_version"}
+    command.upgrade(alembic_config(database_url), "head")
+    assert table_names(database_url) == TABLES | {"alembic_version"}
+
+
+def test_models_and_migrations_agree(database_url):
+    migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("pragma", ["journal_mode", "foreign_keys", "busy_timeout"])
+def test_sqlite_connections_are_configured(tmp_path, pragma):
+    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'gyrus.db'}")
+    try:
+        with engine.connect() as connection:
+            value = connection.exec_driver_sql(f"PRAGMA {pragma}").scalar()
+    finally:
+        engine.dispose()
+    assert value == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}[pragma]
+
+
+def test_app_processes_starting_together_migrate_once(database_url):
+    """Several app processes (here threads) migrating one database at start-up all succeed."""
+    errors: list[Exception] = []
+
+    def start() -> None:
+        try:
+            migrate(database_url)
+        except Exception as error:  # collected, asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert table_names(database_url) == TABLES | {"alembic_version"}
