@@ -15,7 +15,8 @@ import sympy
 
 from . import forms
 from .display import to_latex
-from .equivalence import Outcome, differ_by_constant, equivalent, evaluated, proportional
+from .equivalence import Outcome, equivalent, evaluated, proportional
+from .integrals import compare_antiderivative
 from .numeric import relative_gap
 from .result import CheckResult, Validation
 from .spec import AnswerSpec
@@ -219,8 +220,11 @@ def _as_interval(node: object) -> object | None:
 
 
 def _as_items(node: object) -> tuple | None:
-    """A tuple or vector written with either bracket, or bare commas."""
-    if isinstance(node, (Bracket, CommaList)) and all(_is_scalar(x) for x in node.items):
+    """A tuple or vector written with either bracket, or bare commas; its entries are
+    expressions (or conditions, as in [1, x > 2])."""
+    if isinstance(node, (Bracket, CommaList)) and all(
+        _is_scalar(x) or isinstance(x, Relation) for x in node.items
+    ):
         return node.items
     if isinstance(node, MatrixLit) and (len(node.rows) == 1 or len(node.rows[0]) == 1):
         return tuple(x for row in node.rows for x in row)
@@ -268,12 +272,9 @@ def _context(spec: AnswerSpec, answer: Parsed) -> Context:
 def _compare_expression(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Comparison:
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
-    variables = set(_symbols(ref)) | {s for s in _symbols(resp) if s.name not in CONSTANT_NAMES}
     if spec.compare in ("up_to_constant", "antiderivative"):
-        outcome = differ_by_constant(ref, resp, spec.domain, variables)
-        if outcome.equal and spec.compare == "antiderivative" and not _has_constant(resp, ref):
-            return DIFFERENT, "Add the constant of integration (+ C)."
-        return outcome, ""
+        return compare_antiderivative(ref, resp, spec.variables, spec.domain,
+                                      need_constant=spec.compare == "antiderivative")
     if spec.compare == "up_to_scale":
         return proportional(resp, ref, spec.domain), ""
     return _context(spec, answer).scalar(ref, resp), ""
@@ -284,11 +285,8 @@ def _compare_literal(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Com
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
     same_tree = forms.literal_key(resp) == forms.literal_key(ref)
-    return (Outcome(True) if same_tree else DIFFERENT), ""
-
-
-def _has_constant(resp: sympy.Basic, ref: sympy.Basic) -> bool:
-    return any(s.name in CONSTANT_NAMES and s not in ref.free_symbols for s in _symbols(resp))
+    same_decimals = sorted(answer.decimals) == sorted(reference.decimals)  # 4.0 is not 4
+    return (Outcome(True) if same_tree and same_decimals else DIFFERENT), ""
 
 
 def _reference_shape(spec: AnswerSpec, reference: Parsed) -> object:
@@ -401,7 +399,7 @@ def _result(spec: AnswerSpec, reference: Parsed, answer: Parsed, outcome: Outcom
         return CheckResult("undecided", message or "The checker could not decide; compare with "
                            "the solution and rate it yourself.", latex, notes)
     if outcome.equal and spec.form in forms.FORMS:
-        form_message = forms.FORMS[spec.form](answer.value)
+        form_message = forms.form_message(spec.form, answer.value)
         if form_message:
             return CheckResult("incorrect", form_message, latex, notes + [f"form:{spec.form}"])
     if outcome.equal:

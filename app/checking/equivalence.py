@@ -16,8 +16,9 @@ import sympy
 
 from .budget import OutOfTime, time_budget
 from .probes import Point, close, sample_points, value_at
+from .realvalue import real_value_at
 
-SYMBOLIC_BUDGET = 0.6  # seconds for exact confirmation; the pool's hard limit is higher
+SYMBOLIC_BUDGET = 0.1  # seconds for exact confirmation; past it, agreeing probes decide
 MIN_DEFINED_PROBES = 3
 
 ASSUMPTIONS = {
@@ -46,18 +47,29 @@ def evaluated(expr: sympy.Basic) -> sympy.Basic:
     return expr.doit(deep=True) if isinstance(expr, sympy.Basic) else expr
 
 
-def _symbols_of(*exprs: sympy.Basic) -> set[sympy.Symbol]:
+def symbols_of(*exprs: sympy.Basic) -> set[sympy.Symbol]:
     found: set[sympy.Symbol] = set()
     for expr in exprs:
         found |= {s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
     return found
 
 
-def _with_assumptions(expr: sympy.Basic, domain: str) -> sympy.Basic:
+def with_assumptions(expr: sympy.Basic, domain: str) -> sympy.Basic:
     assumptions = ASSUMPTIONS[domain]
     if not assumptions:
         return expr
-    return expr.xreplace({s: sympy.Dummy(s.name, **assumptions) for s in _symbols_of(expr)})
+    return expr.xreplace({s: sympy.Dummy(s.name, **assumptions) for s in symbols_of(expr)})
+
+
+BIG_POWER = 40  # expanding (x - a)^6000 would take minutes: prove such identities numerically
+
+
+def _expands_badly(expr: sympy.Basic) -> bool:
+    return any(
+        isinstance(p, sympy.Pow) and p.exp.is_Integer and abs(p.exp) > BIG_POWER
+        and not p.base.is_Atom
+        for p in sympy.preorder_traversal(expr)
+    )
 
 
 def _is_zero_exactly(expr: sympy.Basic) -> bool:
@@ -79,9 +91,13 @@ def _is_zero_exactly(expr: sympy.Basic) -> bool:
 
 
 def confirm_zero(expr: sympy.Basic, domain: str, budget: float = SYMBOLIC_BUDGET) -> bool | None:
-    """True when `expr` is exactly zero for the domain, False when shown non-zero, None when
-    the budget ran out or nothing decided."""
-    target = _with_assumptions(expr, domain)
+    """True when `expr` is exactly zero for the domain, None when the budget ran out or no
+    rewriting showed it."""
+    if expr == 0:
+        return True
+    if _expands_badly(expr):
+        return None
+    target = with_assumptions(expr, domain)
     try:
         with time_budget(budget):
             return True if _is_zero_exactly(target) else None
@@ -92,46 +108,50 @@ def confirm_zero(expr: sympy.Basic, domain: str, budget: float = SYMBOLIC_BUDGET
         return None
 
 
-def probe_pairs(a: sympy.Basic, b: sympy.Basic, domain: str, symbols: set | None = None):
-    """Values of a and b at the same points: a list of (u, v), None where undefined."""
-    names = symbols if symbols is not None else _symbols_of(a, b)
-    points: list[Point] = sample_points(names, domain) if names else [{}]
-    return [(value_at(a, p), value_at(b, p)) for p in points]
+def _evaluator(domain: str) -> Callable[[sympy.Basic, Point], object]:
+    return value_at if domain == "complex" else real_value_at
+
+
+def _defined_pairs(a: sympy.Basic, b: sympy.Basic, points: list[Point], evaluate) -> list:
+    pairs = ((evaluate(a, p), evaluate(b, p)) for p in points)
+    return [(u, v) for u, v in pairs if u is not None and v is not None]
+
+
+def probe_pairs(a: sympy.Basic, b: sympy.Basic, domain: str, symbols: set | None = None) -> list:
+    """Values of a and b at the same points, where both are defined.
+
+    Under a real domain a point counts only where both answers are real-valued; answers
+    defined only for positive values (sqrt(x), log(x)) get positive probes too; and answers
+    with no common real domain at all are compared by their complex values.
+    """
+    names = symbols if symbols is not None else symbols_of(a, b)
+    if not names:
+        return _defined_pairs(a, b, [{}], value_at)
+    pairs = _defined_pairs(a, b, sample_points(names, domain), _evaluator(domain))
+    if len(pairs) < MIN_DEFINED_PROBES and domain == "real":
+        pairs += _defined_pairs(a, b, sample_points(names, "positive"), real_value_at)
+    if len(pairs) < MIN_DEFINED_PROBES:
+        pairs = _defined_pairs(a, b, sample_points(names, domain), value_at)
+    return pairs
+
+
+def _infinite(expr: sympy.Basic) -> bool:
+    return expr.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)
 
 
 def equivalent(a: sympy.Basic, b: sympy.Basic, domain: str = "real") -> Outcome:
     """Whether two scalar expressions are equal for every value of their variables."""
+    if _infinite(a) or _infinite(b):
+        return SAME if a == b else DIFFERENT  # infinities are equal only as written: 2oo, oo
     a, b = evaluated(a), evaluated(b)
     if a == b:
         return SAME
     pairs = probe_pairs(a, b, domain)
-    defined = 0
-    for u, v in pairs:
-        if u is None and v is None:
-            continue
-        if u is None or v is None or not close(u, v):
-            return DIFFERENT
-        defined += 1
-    exact = confirm_zero(a - b, domain)
-    if exact:
-        return SAME
-    if defined >= min(MIN_DEFINED_PROBES, len(pairs)):
-        return Outcome(True, "numeric")
-    return Outcome(None, "undefined-at-probes")
-
-
-def differ_by_constant(a: sympy.Basic, b: sympy.Basic, domain: str, variables: set) -> Outcome:
-    """Whether a - b does not depend on `variables` (antiderivatives, potentials)."""
-    difference = evaluated(a) - evaluated(b)
-    others = _symbols_of(difference) - set(variables)
-    fixed = {s: sympy.Rational(3, 7) for s in others}  # an arbitrary constant stays one value
-    values = [value_at(difference.xreplace(fixed), p) for p in sample_points(variables, domain)]
-    defined = [v for v in values if v is not None]
-    if len(defined) < MIN_DEFINED_PROBES:
+    if not pairs:
         return Outcome(None, "undefined-at-probes")
-    if any(not close(v, defined[0]) for v in defined):
+    if any(not close(u, v) for u, v in pairs):
         return DIFFERENT
-    if all(confirm_zero(sympy.diff(difference, v), domain) for v in variables):
+    if confirm_zero(a - b, domain):
         return SAME
     return Outcome(True, "numeric")
 
@@ -139,8 +159,8 @@ def differ_by_constant(a: sympy.Basic, b: sympy.Basic, domain: str, variables: s
 def proportional(a: sympy.Basic, b: sympy.Basic, domain: str) -> Outcome:
     """Whether a = k b for a constant k != 0 (equations rearranged or scaled, eigenvectors)."""
     a, b = evaluated(a), evaluated(b)
-    pairs = [(u, v) for u, v in probe_pairs(a, b, domain) if u is not None and v is not None]
-    if len(pairs) < MIN_DEFINED_PROBES:
+    pairs = probe_pairs(a, b, domain)
+    if len(pairs) < (MIN_DEFINED_PROBES if symbols_of(a, b) else 1):
         return Outcome(None, "undefined-at-probes")
     if all(close(u, 0) for u, _ in pairs) != all(close(v, 0) for _, v in pairs):
         return DIFFERENT
@@ -156,7 +176,7 @@ def _constant_ratio(a: sympy.Basic, b: sympy.Basic, domain: str) -> bool:
         return a == 0
     try:
         with time_budget(SYMBOLIC_BUDGET):
-            ratio = sympy.cancel(_with_assumptions(a / b, domain))
+            ratio = sympy.cancel(with_assumptions(a / b, domain))
     except OutOfTime:
         return False
     return not ratio.free_symbols and ratio != 0

@@ -21,11 +21,20 @@ def _divisions(expr: sympy.Basic) -> list[sympy.Pow]:
             if isinstance(p, sympy.Pow) and p.exp.is_number and p.exp.is_negative]
 
 
+def _multiplies_a_sum(node: sympy.Basic) -> bool:
+    factors = [f for f in _factors(node) if f != -1]
+    return len(factors) > 1 and any(isinstance(f, sympy.Add) for f in factors)
+
+
 def expanded(expr: sympy.Basic) -> str | None:
-    value = evaluated(expr)
-    if sympy.expand(value) == value:
-        return None
-    return "Your answer is equivalent, but it is not expanded: multiply out every bracket."
+    """No product with a sum and no whole power of a sum is left, as written: `2(x - 1)` is
+    not expanded even though SymPy would distribute the 2 on its own."""
+    for node in sympy.preorder_traversal(expr):
+        power_of_sum = (isinstance(node, sympy.Pow) and isinstance(node.base, sympy.Add)
+                        and node.exp.is_Integer and node.exp > 1)
+        if power_of_sum or (isinstance(node, sympy.Mul) and _multiplies_a_sum(node)):
+            return "Your answer is equivalent, but it is not expanded: multiply out every bracket."
+    return None
 
 
 def _irreducible(base: sympy.Basic) -> bool:
@@ -103,24 +112,45 @@ def literal_key(node: object) -> object:
 
 
 def _tree_key(expr: sympy.Basic) -> object:
-    if isinstance(expr, sympy.exp):
-        return _tree_key(sympy.Pow(sympy.E, expr.args[0], evaluate=False))
-    if isinstance(expr, sympy.Mul) and len(expr.args) == 2 and expr.args[0] == -1 and (
-        expr.args[1].is_Number
-    ):
-        return sympy.srepr(-expr.args[1])  # `-1` written as a unary minus or as a literal
-    if isinstance(expr, (sympy.Add, sympy.Mul)):
+    if isinstance(expr, sympy.exp) and len(expr.args) == 1:  # exp(x) is e^x as written
+        return ("Pow", (sympy.srepr(sympy.E), _tree_key(expr.args[0])))
+    if isinstance(expr, sympy.Mul):
+        negations, factors = _signed_factors(expr)
+        return ("Mul", negations, tuple(sorted(factors, key=repr)))
+    if isinstance(expr, sympy.Add):
         flat: list[object] = []
         for arg in expr.args:
             key = _tree_key(arg)
-            if isinstance(key, tuple) and key[0] == expr.func.__name__:
-                flat.extend(key[1])
-            else:
-                flat.append(key)
-        return (expr.func.__name__, tuple(sorted(flat, key=repr)))
+            flat.extend(key[1] if isinstance(key, tuple) and key[0] == "Add" else [key])
+        return ("Add", tuple(sorted(flat, key=repr)))
     if expr.args:
         return (expr.func.__name__, tuple(_tree_key(a) for a in expr.args))
     return sympy.srepr(expr)
+
+
+def _signed_factors(expr: sympy.Basic) -> tuple[int, list[object]]:
+    """A product's factors, nested products flattened, and how many minus signs it holds:
+    `-1*2` and `-(1*2)` agree, `(-x)(-x)` and `x x` do not."""
+    if isinstance(expr, sympy.Mul):
+        args = expr.args
+        if len(args) == 2 and args[0] == -1 and not args[1].is_Number:  # a unary minus
+            negations, factors = _signed_factors(args[1])
+            return negations + 1, factors
+        negations, factors = 0, []
+        for arg in args:
+            n, f = _signed_factors(arg)
+            negations, factors = negations + n, factors + f
+        return negations, factors
+    if expr.is_Number and expr.is_negative:
+        return 1, [_tree_key(-expr)]
+    return 0, [_tree_key(expr)]
+
+
+def form_message(form: str, value: object) -> str | None:
+    """None when `value` has the form, else what to tell the learner."""
+    if not isinstance(value, sympy.Basic):
+        return f"This answer cannot be checked for the {form.replace('_', ' ')} form."
+    return FORMS[form](value)
 
 
 FORMS = {

@@ -56,7 +56,11 @@ def normalise(raw: str) -> str:
     text = _map_unicode(text)
     if len(text) > 4 * limits.MAX_INPUT_CHARS:
         raise ParseError("the answer is too long")
-    return text
+    return INDEXED.sub(r"\1_\2", text)
+
+
+# `x[1]` is the subscript x_1, as in programming and in Maxima's indexed names.
+INDEXED = re.compile(r"(?<![A-Za-z0-9_\\])([A-Za-z][A-Za-z0-9]*)\[(\d{1,3})\]")
 
 
 def _reject_controls(raw: str) -> None:
@@ -275,8 +279,8 @@ class Lexer:
         if word in ("or", "and"):
             raise ParseError(f"'{word}' is not understood: give several answers separated by "
                              "commas", pos)
-        if variables is not None and word in variables:
-            return [("NAME", word)]
+        if variables is not None and (word in variables or word.partition("_")[0] in variables):
+            return [("NAME", word)]  # a listed variable, or one of its subscripted forms
         special = self._function_word(word, pos, nxt)
         if special is not None:
             return special

@@ -1,0 +1,117 @@
+"""Evaluate an expression as a real function: every intermediate value must be real.
+
+Under the real domain `sqrt(k/m) * sqrt(m/k)` is 1 wherever it is defined, although at
+k/m < 0 the complex principal values multiply to -1. Comparing only at points where both
+answers are real-valued (their natural real domain) matches what a learner means. A tree walk
+with mpmath is also much faster than SymPy's evalf for the small trees answers are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mpmath
+import sympy
+
+from .probes import PRECISION, Point
+
+
+class Undefined(Exception):
+    """The expression has no real value at this point (outside its domain, or a pole)."""
+
+
+def _positive(f: Callable) -> Callable:
+    def g(x: mpmath.mpf) -> mpmath.mpf:
+        if x <= 0:
+            raise Undefined
+        return f(x)
+    return g
+
+
+def _bounded(f: Callable, low: float, high: float, open_ends: bool = False) -> Callable:
+    def g(x: mpmath.mpf) -> mpmath.mpf:
+        if x < low or x > high or (open_ends and x in (low, high)):
+            raise Undefined
+        return f(x)
+    return g
+
+
+def _at_least_one(f: Callable) -> Callable:
+    def g(x: mpmath.mpf) -> mpmath.mpf:
+        if x < 1:
+            raise Undefined
+        return f(x)
+    return g
+
+
+def _gamma(x: mpmath.mpf) -> mpmath.mpf:
+    if x <= 0 and x == mpmath.floor(x):
+        raise Undefined
+    return mpmath.gamma(x)
+
+
+FUNCTIONS: dict[type, Callable] = {
+    sympy.sin: mpmath.sin, sympy.cos: mpmath.cos, sympy.tan: mpmath.tan,
+    sympy.sec: mpmath.sec, sympy.csc: mpmath.csc, sympy.cot: mpmath.cot,
+    sympy.asin: _bounded(mpmath.asin, -1, 1), sympy.acos: _bounded(mpmath.acos, -1, 1),
+    sympy.atan: mpmath.atan, sympy.acot: mpmath.acot,
+    sympy.sinh: mpmath.sinh, sympy.cosh: mpmath.cosh, sympy.tanh: mpmath.tanh,
+    sympy.sech: mpmath.sech, sympy.csch: mpmath.csch, sympy.coth: mpmath.coth,
+    sympy.asinh: mpmath.asinh, sympy.acosh: _at_least_one(mpmath.acosh),
+    sympy.atanh: _bounded(mpmath.atanh, -1, 1, open_ends=True),
+    sympy.exp: mpmath.exp, sympy.log: _positive(mpmath.log),
+    sympy.Abs: abs, sympy.sign: mpmath.sign,
+    sympy.floor: mpmath.floor, sympy.ceiling: mpmath.ceil,
+    sympy.gamma: _gamma, sympy.factorial: lambda n: _gamma(n + 1),
+}
+
+
+def _power(base: mpmath.mpf, exponent: mpmath.mpf) -> mpmath.mpf:
+    if base == 0 and exponent <= 0:
+        raise Undefined
+    if base < 0 and exponent != mpmath.floor(exponent):
+        raise Undefined
+    return mpmath.power(base, exponent)
+
+
+def _walk(expr: sympy.Basic, point: Point) -> mpmath.mpf:
+    if expr.is_Number:
+        if expr.is_infinite or expr is sympy.nan or not expr.is_real:
+            raise Undefined
+        return mpmath.mpf(expr.p) / expr.q if expr.is_Rational else mpmath.mpf(expr._mpf_)
+    if expr.is_Symbol:
+        if expr not in point:
+            raise Undefined
+        return _walk(point[expr], {})
+    if expr is sympy.pi:
+        return +mpmath.pi
+    if expr is sympy.E:
+        return +mpmath.e
+    args = [_walk(a, point) for a in expr.args]
+    if isinstance(expr, sympy.Add):
+        return mpmath.fsum(args)
+    if isinstance(expr, sympy.Mul):
+        return mpmath.fprod(args)
+    if isinstance(expr, sympy.Pow):
+        return _power(*args)
+    if isinstance(expr, (sympy.Min, sympy.Max)):
+        return min(args) if isinstance(expr, sympy.Min) else max(args)
+    if isinstance(expr, sympy.binomial):
+        n, k = args
+        return _gamma(n + 1) / (_gamma(k + 1) * _gamma(n - k + 1))
+    function = FUNCTIONS.get(type(expr))
+    if function is None or len(args) != 1:
+        raise Undefined
+    return function(args[0])
+
+
+def real_value_at(expr: sympy.Basic, point: Point) -> mpmath.mpf | None:
+    """The real value of `expr` at `point`, or None where it has none."""
+    with mpmath.workdps(PRECISION):
+        try:
+            value = _walk(expr, point)
+        except (Undefined, ZeroDivisionError, ValueError, OverflowError, TypeError, AttributeError):
+            return None
+        if not mpmath.isfinite(value):
+            return None
+        return mpmath.mpc(value)
