@@ -16,9 +16,9 @@ import sympy
 
 from .budget import OutOfTime, time_budget
 from .probes import Point, close, sample_points, value_at
-from .realvalue import real_value_at
+from .realvalue import complex_value_at, real_value_at, walkable
 
-SYMBOLIC_BUDGET = 0.1  # seconds for exact confirmation; past it, agreeing probes decide
+SYMBOLIC_BUDGET = 0.005  # seconds for exact confirmation; past it, agreeing probes decide
 MIN_DEFINED_PROBES = 3
 
 ASSUMPTIONS = {
@@ -108,8 +108,13 @@ def confirm_zero(expr: sympy.Basic, domain: str, budget: float = SYMBOLIC_BUDGET
         return None
 
 
+def complex_value(expr: sympy.Basic, point: Point) -> object:
+    """Principal complex values: the fast tree walk, or SymPy's evalf for unusual nodes."""
+    return complex_value_at(expr, point) if walkable(expr) else value_at(expr, point)
+
+
 def _evaluator(domain: str) -> Callable[[sympy.Basic, Point], object]:
-    return value_at if domain == "complex" else real_value_at
+    return complex_value if domain == "complex" else real_value_at
 
 
 def _defined_pairs(a: sympy.Basic, b: sympy.Basic, points: list[Point], evaluate) -> list:
@@ -126,12 +131,12 @@ def probe_pairs(a: sympy.Basic, b: sympy.Basic, domain: str, symbols: set | None
     """
     names = symbols if symbols is not None else symbols_of(a, b)
     if not names:
-        return _defined_pairs(a, b, [{}], value_at)
+        return _defined_pairs(a, b, [{}], complex_value)
     pairs = _defined_pairs(a, b, sample_points(names, domain), _evaluator(domain))
     if len(pairs) < MIN_DEFINED_PROBES and domain == "real":
         pairs += _defined_pairs(a, b, sample_points(names, "positive"), real_value_at)
     if len(pairs) < MIN_DEFINED_PROBES:
-        pairs = _defined_pairs(a, b, sample_points(names, domain), value_at)
+        pairs = _defined_pairs(a, b, sample_points(names, domain), complex_value)
     return pairs
 
 
@@ -146,6 +151,8 @@ def equivalent(a: sympy.Basic, b: sympy.Basic, domain: str = "real") -> Outcome:
     a, b = evaluated(a), evaluated(b)
     if a == b:
         return SAME
+    if (a - b).is_Rational:  # exact numbers: 0.9999999999999999999999999 is not 1
+        return DIFFERENT
     pairs = probe_pairs(a, b, domain)
     if not pairs:
         return Outcome(None, "undefined-at-probes")

@@ -17,13 +17,10 @@ from .equivalence import (
     evaluated,
     proportional,
 )
+from .inequalities import same_inequality
 from .numeric import within
-from .probes import sample_points
 from .spec import Tolerance
 from .values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
-
-INEQUALITIES = {"<": sympy.StrictLessThan, "<=": sympy.LessThan, ">": sympy.StrictGreaterThan,
-                ">=": sympy.GreaterThan}
 
 
 @dataclass(frozen=True)
@@ -152,7 +149,7 @@ def same_relation(ref: Relation, resp: Relation, ctx: Context) -> Outcome:
         if set(resp.ops) != {"="} or len(ref.ops) != 1 or len(resp.ops) != 1:
             return DIFFERENT
         return same_equation(ref, resp, ctx)
-    return same_inequality(ref, resp, ctx)
+    return same_inequality(ref, resp, ctx.domain)
 
 
 def same_equation(ref: Relation, resp: Relation, ctx: Context) -> Outcome:
@@ -160,59 +157,6 @@ def same_equation(ref: Relation, resp: Relation, ctx: Context) -> Outcome:
     left = equation_difference(*ref.operands)
     right = equation_difference(*resp.operands)
     return proportional(right, left, ctx.domain)
-
-
-def inequality_condition(rel: Relation) -> sympy.Basic:
-    """A chain `0 < x <= 1` as the SymPy condition And(0 < x, x <= 1)."""
-    parts = [
-        INEQUALITIES[op](evaluated(a), evaluated(b), evaluate=False)
-        for op, a, b in zip(rel.ops, rel.operands, rel.operands[1:], strict=False)
-    ]
-    return sympy.And(*parts, evaluate=False) if len(parts) > 1 else parts[0]
-
-
-def same_inequality(ref: Relation, resp: Relation, ctx: Context) -> Outcome:
-    """The same solution set in the same variable; several variables: the same truth value at
-    every probe point."""
-    if any(op not in INEQUALITIES for op in resp.ops + ref.ops):
-        return DIFFERENT
-    ref_cond, resp_cond = inequality_condition(ref), inequality_condition(resp)
-    symbols = ref_cond.free_symbols | resp_cond.free_symbols
-    if ref_cond.free_symbols != resp_cond.free_symbols:
-        return DIFFERENT
-    if len(symbols) == 1:
-        (x,) = symbols
-        ref_set = _solution_set(ref_cond, x)
-        resp_set = _solution_set(resp_cond, x)
-        if ref_set is not None and resp_set is not None:
-            return SAME if ref_set == resp_set else DIFFERENT
-    return _same_truth_at_probes(ref_cond, resp_cond, ctx)
-
-
-def _solution_set(condition: sympy.Basic, x: sympy.Symbol) -> sympy.Set | None:
-    real_x = sympy.Dummy(x.name, real=True)
-    try:
-        return sympy.solveset(condition.xreplace({x: real_x}), real_x, sympy.S.Reals)
-    except (NotImplementedError, ValueError, TypeError):
-        return None
-
-
-def _same_truth_at_probes(a: sympy.Basic, b: sympy.Basic, ctx: Context) -> Outcome:
-    for point in sample_points(a.free_symbols | b.free_symbols, "real"):
-        u, v = _truth(a, point), _truth(b, point)
-        if u is None or v is None:
-            return Outcome(None, "undefined-at-probes")
-        if u != v:
-            return DIFFERENT
-    return Outcome(True, "numeric")
-
-
-def _truth(condition: sympy.Basic, point: dict) -> bool | None:
-    try:
-        value = condition.xreplace(point)
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-    return bool(value) if value in (sympy.true, sympy.false) else None
 
 
 def interval_parts(node: object) -> list[sympy.Set] | None:
