@@ -11,6 +11,7 @@ from typing import Any, BinaryIO, TextIO
 import click
 from pydantic import ValidationError
 
+from app.bank.cli import bank
 from app.checking.pool import CheckerPool, undecided
 from app.checking.result import CheckResult
 from app.checking.spec import AnswerSpec
@@ -27,10 +28,21 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port to listen on (default 8000).")
-def serve(host: str | None, port: int | None) -> None:
-    """Run the web app with uvicorn."""
+@click.option("--host", default=None, help="Interface to listen on [GYRUS_HOST, 127.0.0.1].")
+@click.option("--port", default=None, type=int, help="Port to listen on [GYRUS_PORT, 8000].")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+@click.option("--proxy-headers/--no-proxy-headers", default=True, show_default=True,
+              help="Trust X-Forwarded-For/-Proto from --forwarded-allow-ips (a reverse proxy).")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
+              help="Proxies whose X-Forwarded-* headers are trusted.")
+def serve(
+    host: str | None, port: int | None, reload: bool, proxy_headers: bool,
+    forwarded_allow_ips: str,
+) -> None:
+    """Run the web app with uvicorn (one process; the checker pool has its own workers).
+
+    The app logs one JSON line per request itself, so uvicorn's access log is off.
+    """
     import uvicorn
 
     settings = Settings()
@@ -39,7 +51,40 @@ def serve(host: str | None, port: int | None) -> None:
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        reload=reload,
+        access_log=False,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
+
+
+@main.group()
+def user() -> None:
+    """Learner accounts."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--password", default=None,
+              help="The password (default: asked for, hidden). Avoid it on shared machines: "
+                   "the shell history keeps it.")
+def user_create(email: str, password: str | None) -> None:
+    """Create an account for EMAIL (migrating the database first if needed)."""
+    from app.db import UnitOfWork, make_engine, migrate, session_factory
+    from app.web.accounts import AccountError, create_user
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    url = Settings().database_url
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        user_id = create_user(UnitOfWork(session_factory(engine)), email, password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        engine.dispose()
+    click.echo(f"created user {user_id}: {email.strip().lower()}")
 
 
 @main.command()
@@ -199,6 +244,9 @@ def _explain(error: ValidationError) -> str:
 
 def _write(sink: TextIO, result: dict[str, Any]) -> None:
     sink.write(json.dumps(result) + "\n")  # ASCII: safe whatever stdout's encoding is
+
+
+main.add_command(bank)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_BANK = Path(__file__).resolve().parents[1] / "exercises"
+"""The curated bank shipped with the app (`exercises/<subject>/<topic>.yaml`)."""
+
+SECRET_FILE = "secret_key"
+"""The file in `data_dir` that keeps a generated session key, so sessions survive restarts."""
 
 
 def _default_workers() -> int:
@@ -14,15 +22,65 @@ def _default_workers() -> int:
 
 
 class Settings(BaseSettings):
-    """What `GYRUS_*` environment variables (or a `.env` file) say; the web issue adds more."""
+    """What `GYRUS_*` environment variables (or a `.env` file) say."""
 
     model_config = SettingsConfigDict(env_prefix="GYRUS_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite:///data/gyrus.db"
-    """SQLite file relative to the working directory (created on first start), or
+    data_dir: Path = Path("data")
+    """Where the default SQLite file and the generated session key live."""
+    database_url: str = ""
+    """Default: the SQLite file `data_dir/gyrus.db` (created on first start). Or
     `postgresql+psycopg://user:password@host/dbname` for several app processes."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     check_timeout: float = Field(default=2.0, gt=0)
     check_workers: int = Field(default_factory=_default_workers, ge=1)
     check_memory_mb: int = Field(default=1024, ge=0)
+
+    secret_key: str | None = None
+    """Signs the session cookie. Unset: generated once and kept in `data_dir/secret_key`.
+    Several app processes must share one value (set it, or share the data dir)."""
+    https_only: bool = False
+    """Mark the session cookie Secure: set it when the app is served over HTTPS."""
+    session_max_age: int = Field(default=14 * 24 * 3600, ge=60)
+
+    bank_path: Path = BUNDLED_BANK
+    """The curated bank, loaded (idempotently) at start when the folder exists."""
+    load_bank: bool = True
+    templates_dir: Path | None = None
+    """A folder whose templates take precedence over the built-in ones (same names)."""
+
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: float = Field(default=300.0, gt=0)
+    api_max_requests: int = Field(default=120, ge=1)
+    """Checks per user per `api_window_seconds` through /api/v1 (each one costs a worker)."""
+    api_window_seconds: float = Field(default=60.0, gt=0)
+    max_upload_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    """The largest import file accepted (used by the import pages)."""
+    log_requests: bool = True
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'gyrus.db'}"
+        return self
+
+    def session_secret(self) -> str:
+        """The configured key, else the one kept in the data dir (made on first use).
+
+        A key generated per start would log every learner out at each restart.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / SECRET_FILE
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(key)
+        return key

@@ -1,4 +1,4 @@
-"""The app factory: the lifespan owns the checker pool; the placeholder pages answer."""
+"""The app factory: the lifespan owns the checker pool and the database; settings from GYRUS_*."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from app.main import create_app
 from app.settings import Settings
 
 
-def test_the_lifespan_starts_and_closes_the_checker_pool():
-    app = create_app(Settings(check_workers=2, check_timeout=1.0))
+def test_the_lifespan_starts_and_closes_the_checker_pool(tmp_path):
+    settings = Settings(check_workers=2, check_timeout=1.0, data_dir=tmp_path, load_bank=False)
+    app = create_app(settings)
     with TestClient(app) as client:
         pool = app.state.checker
         assert isinstance(pool, CheckerPool)
@@ -18,15 +19,20 @@ def test_the_lifespan_starts_and_closes_the_checker_pool():
         assert len(pool.worker_pids()) == 2
         assert client.get("/healthz").json() == {"status": "ok"}
         page = client.get("/")
-        assert page.status_code == 200
+        assert page.status_code == 200 and page.url.path == "/login"
         assert "Gyrus" in page.text
-        assert "src=" not in page.text and "href=" not in page.text  # no external assets
     assert pool.closed
+    assert (tmp_path / "gyrus.db").exists()  # the default database lives in the data dir
+    assert (tmp_path / "secret_key").exists()  # and so does the generated session key
 
 
-def test_settings_read_the_gyrus_environment(monkeypatch):
+def test_settings_read_the_gyrus_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GYRUS_CHECK_TIMEOUT", "3.5")
     monkeypatch.setenv("GYRUS_CHECK_WORKERS", "3")
     monkeypatch.setenv("GYRUS_PORT", "8123")
+    monkeypatch.setenv("GYRUS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GYRUS_HTTPS_ONLY", "true")
     settings = Settings()
     assert (settings.check_timeout, settings.check_workers, settings.port) == (3.5, 3, 8123)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'gyrus.db'}"
+    assert settings.https_only is True

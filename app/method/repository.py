@@ -191,7 +191,9 @@ class SubjectRepository:
         if not missing:
             return
         query = select(orm.Exercise.global_id, orm.Exercise.id)
-        loaded.pks.update(self.session.execute(query.where(orm.Exercise.global_id.in_(missing))))
+        loaded.pks.update(
+            self.session.execute(query.where(orm.Exercise.global_id.in_(missing))).all()
+        )
         if unknown := missing - loaded.pks.keys():
             raise UnknownExercise(", ".join(sorted(unknown)))
 

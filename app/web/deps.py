@@ -1,0 +1,61 @@
+"""FastAPI dependencies: the unit of work, the checker pool, the signed-in learner."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.checking.pool import CheckerPool
+from app.db import UnitOfWork
+from app.web import accounts
+
+USER_KEY = "user_id"
+
+
+class LoginRequired(Exception):
+    """No learner is signed in: pages send them to Log in, the API answers 401."""
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    """A unit of work per request (never shared between threads)."""
+    return UnitOfWork(request.app.state.sessions)
+
+
+def get_pool(request: Request) -> CheckerPool:
+    return request.app.state.checker
+
+
+def current_user(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> int:
+    """The signed-in learner's id; an account deleted since log-in counts as signed out."""
+    user_id = request.session.get(USER_KEY)
+    if not isinstance(user_id, int):
+        raise LoginRequired()
+    email = accounts.user_email(uow, user_id)
+    if email is None:
+        request.session.clear()
+        raise LoginRequired()
+    request.state.user_email = email
+    return user_id
+
+
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+Pool = Annotated[CheckerPool, Depends(get_pool)]
+User = Annotated[int, Depends(current_user)]
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    """A page from its template."""
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """303 See Other: after a form post the browser GETs the next page (no re-post on reload)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def notify(request: Request, text: str) -> None:
+    """A one-line notice shown on the next page (after a redirect)."""
+    request.session["notice"] = text

@@ -1,0 +1,185 @@
+"""What the learner sees of an exercise in a pass: its variant, and feedback on a mistake.
+
+A parameterised exercise's variant is made in the checker pool (author expressions are
+untrusted, DESIGN §4) from the pass item's seed, so it is the same all pass long (rule 6) and
+a fresh one next pass. Variants are cached here, keyed by exercise, its last edit and seed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from app import models as orm
+from app.checking.pool import CheckerPool
+from app.checking.result import CheckResult
+from app.checking.spec import AnswerSpec
+
+VARIANT_CACHE_SIZE = 2048
+SELF_GRADED = "self"
+
+
+class VariantUnavailable(RuntimeError):
+    """The variant could not be generated (the exercise's parameters are broken or too slow)."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The texts of one exercise as this pass shows them (a variant, or the exercise itself)."""
+
+    prompt: str
+    answer: dict[str, Any]
+    hints: list[str] = field(default_factory=list)
+    solution: str = ""
+    wrong: list[dict[str, Any]] = field(default_factory=list)
+    answer_latex: str | None = None
+    answer_text: str | None = None
+
+    @property
+    def self_graded(self) -> bool:
+        return self.answer.get("type") == SELF_GRADED
+
+    @property
+    def kind(self) -> str:
+        return str(self.answer.get("type", "expression"))
+
+    def spec(self) -> AnswerSpec:
+        return AnswerSpec.model_validate(self.answer)
+
+
+@dataclass(frozen=True)
+class ExerciseInfo:
+    """An exercise row with its topic and subject, as plain data that outlives the session."""
+
+    id: int
+    global_id: str
+    subject: str
+    subject_title: str
+    topic: str
+    topic_title: str
+    prompt: str
+    answer: dict[str, Any]
+    params: dict[str, Any] | None
+    hints: list[Any]
+    wrong: list[Any]
+    solution: str
+    source: str
+    difficulty: int
+    collection_title: str
+    updated_at: Any = None
+
+    @property
+    def local_id(self) -> str:
+        return self.global_id.rsplit("/", 1)[-1]
+
+    @classmethod
+    def of(cls, row: orm.Exercise) -> ExerciseInfo:
+        return cls(
+            id=row.id,
+            global_id=row.global_id,
+            subject=row.topic.subject.slug,
+            subject_title=row.topic.subject.title,
+            topic=row.topic.slug,
+            topic_title=row.topic.title,
+            prompt=row.prompt,
+            answer=dict(row.answer or {}),
+            params=row.params,
+            hints=list(row.hints or []),
+            wrong=list(row.wrong or []),
+            solution=row.solution or "",
+            source=row.source or "",
+            difficulty=row.difficulty,
+            collection_title=row.collection.title,
+            updated_at=row.updated_at,
+        )
+
+
+def exercise_dict(row: ExerciseInfo) -> dict[str, Any]:
+    """The plain dict `app.bank.variants.make_variant` takes (picklable for the pool)."""
+    from app.bank.loader import as_exercise
+
+    return as_exercise(row)  # type: ignore[arg-type]  # reads the same attributes as a row
+
+
+class _Cache:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple, Shown] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Shown | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value: Shown) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+_variants = _Cache(VARIANT_CACHE_SIZE)
+
+
+def shown(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
+    """The exercise as the pass item with `seed` shows it.
+
+    Every exercise goes through `make_variant`, parameterised or not: an author-mode reference
+    (`diff(sin(x^2), x)`) is computed there, and so is the reference shown after the check.
+    Without parameters the seed changes nothing, so all learners share one cache entry.
+    """
+    key = (row.id, str(row.updated_at), seed if row.params else 0)
+    cached = _variants.get(key)
+    if cached is None:
+        cached = _make_variant(pool, row, seed)
+        _variants.put(key, cached)
+    return cached
+
+
+def _make_variant(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
+    from app.bank.variants import make_variant
+
+    variant = pool.run(make_variant, exercise_dict(row), seed)
+    if isinstance(variant, CheckResult):  # the pool's way of saying the task failed
+        raise VariantUnavailable(variant.message)
+    return Shown(
+        prompt=variant.prompt,
+        answer=dict(variant.answer),
+        hints=[str(h) for h in variant.hints or []],
+        solution=variant.solution or "",
+        wrong=[_as_dict(w) for w in variant.wrong or []],
+        answer_latex=getattr(variant, "answer_latex", None),
+        answer_text=getattr(variant, "answer_text", None),
+    )
+
+
+def _as_dict(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict):
+        return item
+    return {"value": getattr(item, "value", ""), "feedback": getattr(item, "feedback", "")}
+
+
+def wrong_feedback(pool: CheckerPool, exercise: Shown, response: str) -> str | None:
+    """The feedback of the exercise's typical mistake that `response` is equivalent to.
+
+    Each `wrong` value becomes the reference of a copy of the answer spec, and the response is
+    checked against it in the pool, so "equivalent" means what it means for the real answer.
+    """
+    for item in exercise.wrong:
+        value, feedback = item.get("value"), item.get("feedback")
+        if not value or not feedback:
+            continue
+        try:
+            spec = AnswerSpec.model_validate({**exercise.answer, "value": value})
+        except ValidationError:
+            continue
+        if pool.check(spec, response).status == "correct":
+            return str(feedback)
+    return None

@@ -1,0 +1,350 @@
+"""The exercise page and its actions: theory review, hints, solution, Check, rating.
+
+The flow is plain forms and redirects, so it works without JavaScript; htmx (boosted forms and
+the live preview) only makes it quicker. A Check that records an attempt redirects to the page
+(POST-redirect-GET); one that records nothing (the answer was not read, a hint, the solution)
+shows the page again with what the learner typed, so no note is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.checking.result import CheckResult
+from app.method import model, service
+from app.web import views
+from app.web.deps import Pool, Uow, User, notify, redirect, render
+from app.web.exercises import Shown, VariantUnavailable, shown, wrong_feedback
+
+router = APIRouter()
+
+VERDICT_KEY = "verdict"
+REVIEWED_KEY = "reviewed"
+REVIEWED_KEEP = 150
+"""Pass items whose theory review was read, kept in the (4 kB) session cookie."""
+MAX_TEXT = 20_000
+
+LABELS = {
+    "correct": "Correct",
+    "incorrect": "Incorrect",
+    "invalid": "Not read",
+    "undecided": "Undecided",
+    "self": "Self-graded",
+}
+CRITERIA = {
+    "green": "Solved correctly and I understand why.",
+    "yellow": "Made a mistake or was unsure, but I understand where and what is right.",
+    "red": "Made a mistake and I do not understand the solution.",
+}
+
+Text = Annotated[str, Form(max_length=MAX_TEXT)]
+
+
+@dataclass
+class Here:
+    """The exercise in the learner's open pass, as the page needs it."""
+
+    info: views.ExerciseInfo
+    aggregate: model.Subject
+    current: model.Pass
+    item: model.PassItem
+    row: views.ItemRow
+
+
+@dataclass
+class Draft:
+    """What the learner typed, shown again when the page is re-rendered after a post."""
+
+    response: str = ""
+    shape: str = ""
+    motion: str = ""
+    hints: int = 0
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    status: str
+    message: str = ""
+    latex: str | None = None
+    feedback: str | None = None
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.status, self.status.title())
+
+
+def _here(uow: Uow, user: int, pk: int) -> Here:
+    """The exercise if it is in the learner's open pass; else 404 (it may be someone else's)."""
+    try:
+        info = views.exercise(uow, user, pk)
+    except views.NotFound:
+        raise HTTPException(404, "There is no such exercise.") from None
+    aggregate = views.load_subject(uow, user, info.subject)
+    current = aggregate.open_pass
+    if current is None or info.global_id not in current:
+        raise HTTPException(404, "This exercise is not in your current pass.")
+    row = views.item_row(uow, user, info.subject, current.number, pk)
+    return Here(info, aggregate, current, current.item(info.global_id), row)
+
+
+def _variant(pool: Pool, here: Here) -> Shown:
+    try:
+        return shown(pool, here.info, here.item.seed)
+    except VariantUnavailable as error:
+        raise HTTPException(503, f"This exercise could not be generated: {error}") from None
+
+
+def _needs_review(request: Request, here: Here) -> bool:
+    reviewed = request.session.get(REVIEWED_KEY) or []
+    return (
+        not here.item.checked
+        and here.aggregate.needs_theory_review(here.info.global_id)
+        and here.row.id not in reviewed
+    )
+
+
+def _stored_verdict(request: Request, here: Here) -> VerdictView | None:
+    """The verdict of the attempt in this pass; its message is kept from the Check."""
+    if here.item.verdict is None:
+        return None
+    flash = request.session.get(VERDICT_KEY) or {}
+    kept = flash if flash.get("item") == here.row.id else {}
+    latex = here.row.attempt.latex if here.row.attempt else None
+    return VerdictView(here.item.verdict.value, kept.get("message", ""), latex,
+                       kept.get("feedback"))
+
+
+def _page(
+    request: Request,
+    uow: Uow,
+    user: int,
+    pool: Pool,
+    here: Here,
+    draft: Draft | None = None,
+    verdict: VerdictView | None = None,
+) -> Response:
+    exercise = _variant(pool, here)
+    item = here.item
+    draft = draft or Draft()
+    if item.saw_last_hint_before_check:
+        draft.hints = len(exercise.hints)
+    verdict = verdict or _stored_verdict(request, here)
+    allowed = {r.value for r in item.allowed_ratings()} if item.checked else set()
+    dispute = (
+        item.verdict is model.Verdict.INCORRECT
+        and model.Rating.GREEN in item.allowed_ratings(disputed=True)
+    )
+    attempt = here.row.attempt
+    response = render(
+        request,
+        "exercise.html",
+        here=here,
+        info=here.info,
+        exercise=exercise,
+        item=item,
+        draft=draft,
+        verdict=verdict,
+        attempt=attempt,
+        allowed=allowed,
+        dispute=dispute,
+        criteria=CRITERIA,
+        show_solution=item.checked or item.saw_solution_before_check,
+        earlier=views.earlier_attempts(uow, user, here.info.id, here.current.number),
+        pass_number=here.current.number,
+    )
+    response.headers["HX-Push-Url"] = f"/exercises/{here.info.id}"
+    return response
+
+
+@router.get("/exercises/{pk}")
+def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: int) -> Response:
+    here = _here(uow, user, pk)
+    if _needs_review(request, here):
+        return redirect(f"/exercises/{pk}/theory")
+    return _page(request, uow, user, pool, here)
+
+
+# -- theory first (rule 5) -----------------------------------------------------------------------
+
+
+@router.get("/exercises/{pk}/theory")
+def theory_page(request: Request, uow: Uow, user: User, pk: int) -> Response:
+    here = _here(uow, user, pk)
+    title, theory, examples = views.topic_notes(uow, here.info.subject, here.info.topic)
+    earlier = views.earlier_attempts(uow, user, pk, here.current.number)
+    return render(
+        request,
+        "theory.html",
+        info=here.info,
+        topic_title=title,
+        theory=theory,
+        example=examples[0] if examples else None,
+        previous=earlier[0] if earlier else None,
+        previous_rating=here.aggregate.latest_rating(here.info.global_id),
+    )
+
+
+@router.post("/exercises/{pk}/theory")
+def theory_read(request: Request, uow: Uow, user: User, pk: int) -> Response:
+    """Continue: the review is read; the exercise page opens."""
+    here = _here(uow, user, pk)
+    reviewed = [i for i in request.session.get(REVIEWED_KEY) or [] if i != here.row.id]
+    request.session[REVIEWED_KEY] = (reviewed + [here.row.id])[-REVIEWED_KEEP:]
+    return redirect(f"/exercises/{pk}")
+
+
+# -- before the check: hints and the solution ----------------------------------------------------
+
+
+@router.post("/exercises/{pk}/hint")
+def show_hint(
+    request: Request,
+    uow: Uow,
+    user: User,
+    pool: Pool,
+    pk: int,
+    response: Text = "",
+    shape: Text = "",
+    motion: Text = "",
+    hints_shown: Annotated[int, Form(ge=0, le=100)] = 0,
+) -> Response:
+    """Show hint: one more hint; opening the last one before the check caps the rating."""
+    here = _here(uow, user, pk)
+    hints = _variant(pool, here).hints
+    count = min(hints_shown + 1, len(hints))
+    if count and not here.item.rating:
+        service.show_hint(uow, user, here.info.subject, here.info.global_id,
+                          last=count == len(hints))
+        here = _here(uow, user, pk)
+    return _page(request, uow, user, pool, here, Draft(response, shape, motion, count))
+
+
+@router.post("/exercises/{pk}/solution")
+def show_solution(
+    request: Request,
+    uow: Uow,
+    user: User,
+    pool: Pool,
+    pk: int,
+    response: Text = "",
+    shape: Text = "",
+    motion: Text = "",
+    hints_shown: Annotated[int, Form(ge=0, le=100)] = 0,
+) -> Response:
+    """Show solution: before the check it caps the rating at Yellow (the page said so)."""
+    here = _here(uow, user, pk)
+    if not here.item.rating:
+        service.show_solution(uow, user, here.info.subject, here.info.global_id)
+        here = _here(uow, user, pk)
+    return _page(request, uow, user, pool, here, Draft(response, shape, motion, hints_shown))
+
+
+# -- Check ---------------------------------------------------------------------------------------
+
+
+def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResult, str | None]:
+    """The checker's result (in the pool) and the feedback of a matching typical mistake."""
+    if exercise.self_graded:
+        message = "Self-graded: compare your answer with the solution and rate it yourself."
+        return CheckResult(status="correct", message=message), None
+    try:
+        spec = exercise.spec()
+    except ValidationError:
+        return CheckResult("undecided", "This exercise's answer is broken; rate it yourself."), None
+    result = pool.check(spec, response)
+    feedback = None
+    if result.status == "incorrect":
+        feedback = wrong_feedback(pool, exercise, response)
+    return result, feedback
+
+
+@router.post("/exercises/{pk}/check")
+def check(
+    request: Request,
+    uow: Uow,
+    user: User,
+    pool: Pool,
+    pk: int,
+    response: Text = "",
+    shape: Text = "",
+    motion: Text = "",
+    hints_shown: Annotated[int, Form(ge=0, le=100)] = 0,
+    choice: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3)."""
+    response = ",".join(choice) if choice else response
+    here = _here(uow, user, pk)
+    if here.item.checked:
+        return redirect(f"/exercises/{pk}#verdict")
+    exercise = _variant(pool, here)
+    result, feedback = _grade(pool, exercise, response)
+    status = "self" if exercise.self_graded else result.status
+    recorded = service.record_check(
+        uow, user, here.info.subject, here.info.global_id, response, status,
+        latex=result.latex, shape_note=shape.strip() or None, motion_note=motion.strip() or None,
+    )
+    if not recorded:  # not read: nothing stored, the learner corrects the answer
+        verdict = VerdictView("invalid", result.message, result.latex)
+        draft = Draft(response, shape, motion, hints_shown)
+        return _page(request, uow, user, pool, here, draft, verdict)
+    request.session[VERDICT_KEY] = {
+        "item": here.row.id, "message": result.message, "feedback": feedback,
+    }
+    return redirect(f"/exercises/{pk}#verdict")
+
+
+@router.post("/exercises/{pk}/validate", response_class=HTMLResponse)
+def preview(
+    request: Request, uow: Uow, user: User, pool: Pool, pk: int, response: Text = ""
+) -> Response:
+    """The live preview (htmx): how the answer box is read, or why it is not."""
+    here = _here(uow, user, pk)
+    exercise = _variant(pool, here)
+    validation = None
+    if response.strip() and exercise.kind not in ("self", "choice", "text"):
+        try:
+            validation = pool.validate(exercise.spec(), response)
+        except ValidationError:
+            validation = None
+    return render(request, "_preview.html", validation=validation)
+
+
+# -- rating --------------------------------------------------------------------------------------
+
+
+@router.post("/exercises/{pk}/rate")
+def rate(
+    request: Request,
+    uow: Uow,
+    user: User,
+    pk: int,
+    rating: Annotated[Literal["green", "yellow", "red"], Form()],
+    disputed: Annotated[bool, Form()] = False,
+) -> Response:
+    """Green, Yellow or Red, as the verdict allows; then on to the next exercise."""
+    here = _here(uow, user, pk)
+    subject, global_id = here.info.subject, here.info.global_id
+    try:
+        parked = service.rate(uow, user, subject, global_id, model.Rating(rating), disputed)
+    except model.AlreadyRated:
+        return redirect(f"/subjects/{subject}/next?after={pk}")
+    except (model.RatingNotAllowed, model.AlreadyChecked) as error:
+        notify(request, f"That rating is not allowed here ({error}).")
+        return redirect(f"/exercises/{pk}")
+    request.session.pop(VERDICT_KEY, None)
+    text = f"Rated {rating.title()}."
+    if parked:
+        text += " It was Red in its fifth pass, so it is parked under Needs help."
+    notify(request, text)
+    return redirect(f"/subjects/{subject}/next?after={pk}")
+
+
+@router.get("/exercises/{pk}/{action}")
+def action_by_get(pk: int, action: str) -> Response:
+    """A reload of a re-rendered post lands here: show the exercise instead of 405."""
+    return redirect(f"/exercises/{pk}")

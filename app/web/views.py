@@ -1,0 +1,320 @@
+"""Read-only queries behind the pages (the "views" of Cosmic Python): no rule is decided here.
+
+Every query is scoped to the signed-in learner: exercises of another learner's imported
+collection, and another learner's passes and attempts, are simply not found (a 404).
+Results are plain data, as the unit of work's session is closed when a function returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload
+
+from app import models as orm
+from app.db import UnitOfWork
+from app.method import model
+from app.method.repository import SubjectRepository
+from app.method.service import Progress, progress
+from app.web.exercises import ExerciseInfo
+
+
+class NotFound(LookupError):
+    """Nothing the learner may see has this name or id."""
+
+
+@dataclass(frozen=True)
+class SubjectCard:
+    slug: str
+    title: str
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class Label:
+    """How a list names an exercise."""
+
+    id: int
+    global_id: str
+    topic_title: str
+    snippet: str
+
+    @property
+    def local_id(self) -> str:
+        return self.global_id.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class AttemptInfo:
+    pass_number: int
+    response: str
+    status: str
+    latex: str | None
+    shape_of_problem: str | None
+    motion_to_solution: str | None
+    rating: str | None
+    disputed: bool = False
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """The pass item behind the exercise page: its row id (a stable key) and its attempt."""
+
+    id: int
+    attempt: AttemptInfo | None
+
+
+@dataclass
+class TopicChoice:
+    """One topic in the study-list editor, with its exercises and which are on the list."""
+
+    slug: str
+    title: str
+    exercises: list[Label] = field(default_factory=list)
+    chosen: set[str] = field(default_factory=set)
+
+    @property
+    def all_chosen(self) -> bool:
+        return bool(self.exercises) and all(e.global_id in self.chosen for e in self.exercises)
+
+
+@dataclass(frozen=True)
+class CollectionChoice:
+    slug: str
+    title: str
+    size: int
+    chosen: int
+
+
+@dataclass(frozen=True)
+class StudyListChoices:
+    topics: list[TopicChoice]
+    collections: list[CollectionChoice]
+    exercise_collections: dict[str, str]
+    exercise_topics: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ParkedInfo:
+    exercise: ExerciseInfo
+    prerequisites: list[tuple[str, str]]
+    """(subject/topic, title) of the topic's prerequisites that exist."""
+    examples: list[dict]
+
+
+def visible(user_id: int) -> Select:
+    """Exercises a learner may see: the curated bank and their own imported collections."""
+    return (
+        select(orm.Exercise)
+        .join(orm.Exercise.collection)
+        .where(or_(orm.Collection.owner_id.is_(None), orm.Collection.owner_id == user_id))
+    )
+
+
+def _snippet(prompt: str, length: int = 90) -> str:
+    text = " ".join(prompt.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _label(row: orm.Exercise) -> Label:
+    return Label(row.id, row.global_id, row.topic.title, _snippet(row.prompt))
+
+
+# -- subjects and progress --------------------------------------------------------------------
+
+
+def subject_cards(uow: UnitOfWork, user_id: int) -> list[SubjectCard]:
+    """Every subject with the learner's progress in it (rule 9), for the dashboard."""
+    with uow:
+        rows = uow.session.execute(select(orm.Subject.slug, orm.Subject.title).order_by(
+            orm.Subject.id)).all()
+    return [SubjectCard(slug, title, progress(uow, user_id, slug)) for slug, title in rows]
+
+
+def subject_title(uow: UnitOfWork, slug: str) -> str:
+    with uow:
+        title = uow.session.scalar(select(orm.Subject.title).where(orm.Subject.slug == slug))
+    if title is None:
+        raise NotFound(slug)
+    return title
+
+
+def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> model.Subject:
+    """The learner's aggregate, to read (which pass is open, what needs a theory review)."""
+    with uow:
+        return SubjectRepository(uow.session).get(user_id, slug)
+
+
+def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
+    """Names for exercises listed by the model (a pass, a next-pass preview)."""
+    if not global_ids:
+        return {}
+    with uow:
+        rows = uow.session.scalars(
+            select(orm.Exercise)
+            .where(orm.Exercise.global_id.in_(global_ids))
+            .options(joinedload(orm.Exercise.topic))
+        )
+        return {row.global_id: _label(row) for row in rows}
+
+
+# -- one exercise ------------------------------------------------------------------------------
+
+
+def exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
+    """An exercise the learner may see, with its topic and subject."""
+    with uow:
+        row = uow.session.scalars(
+            visible(user_id)
+            .where(orm.Exercise.id == pk)
+            .options(
+                joinedload(orm.Exercise.topic).joinedload(orm.Topic.subject),
+                joinedload(orm.Exercise.collection),
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(str(pk))
+        return ExerciseInfo.of(row)
+
+
+def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, list[dict]]:
+    """A topic's title, theory note and worked examples (rule 5)."""
+    with uow:
+        row = uow.session.scalars(
+            select(orm.Topic)
+            .join(orm.Topic.subject)
+            .where(orm.Subject.slug == subject, orm.Topic.slug == topic)
+        ).one()
+        return row.title, row.theory or "", [e for e in row.examples or [] if isinstance(e, dict)]
+
+
+def _attempt_info(attempt: orm.Attempt, item: orm.PassItem, number: int) -> AttemptInfo:
+    return AttemptInfo(
+        pass_number=number,
+        response=attempt.response,
+        status=attempt.status,
+        latex=attempt.latex,
+        shape_of_problem=attempt.shape_of_problem,
+        motion_to_solution=attempt.motion_to_solution,
+        rating=item.rating,
+        disputed=item.disputed,
+    )
+
+
+def item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
+    """The learner's pass item for exercise `pk` in pass `number`, with its attempt if any."""
+    with uow:
+        found = uow.session.execute(
+            select(orm.PassItem, orm.Attempt)
+            .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
+            .join(orm.Subject, orm.Pass.subject_id == orm.Subject.id)
+            .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
+            .where(
+                orm.Pass.user_id == user_id,
+                orm.Subject.slug == subject,
+                orm.Pass.number == number,
+                orm.PassItem.exercise_id == pk,
+            )
+        ).one_or_none()
+        if found is None:
+            raise NotFound(f"{subject} pass {number} exercise {pk}")
+        item, attempt = found
+        return ItemRow(item.id, _attempt_info(attempt, item, number) if attempt else None)
+
+
+def earlier_attempts(uow: UnitOfWork, user_id: int, pk: int, before: int) -> list[AttemptInfo]:
+    """The learner's attempts at an exercise in passes before `before`, latest first."""
+    with uow:
+        rows = uow.session.execute(
+            select(orm.Attempt, orm.PassItem, orm.Pass.number)
+            .join(orm.PassItem, orm.Attempt.pass_item_id == orm.PassItem.id)
+            .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
+            .where(
+                orm.Pass.user_id == user_id,
+                orm.PassItem.exercise_id == pk,
+                orm.Pass.number < before,
+            )
+            .order_by(orm.Pass.number.desc())
+        ).all()
+        return [_attempt_info(attempt, item, number) for attempt, item, number in rows]
+
+
+# -- the study list ----------------------------------------------------------------------------
+
+
+def study_list_choices(
+    uow: UnitOfWork, user_id: int, subject: str, chosen: list[str]
+) -> StudyListChoices:
+    """The subject's topics and collections the learner may pick from, marked as chosen."""
+    chosen_set = set(chosen)
+    with uow:
+        rows = uow.session.scalars(
+            visible(user_id)
+            .join(orm.Exercise.topic)
+            .join(orm.Topic.subject)
+            .where(orm.Subject.slug == subject)
+            .order_by(orm.Topic.position, orm.Topic.slug, orm.Exercise.position)
+            .options(joinedload(orm.Exercise.topic), joinedload(orm.Exercise.collection))
+        ).all()
+        topics: dict[str, TopicChoice] = {}
+        collections: dict[str, list] = {}
+        for row in rows:
+            topic = topics.setdefault(row.topic.slug, TopicChoice(row.topic.slug, row.topic.title))
+            topic.exercises.append(_label(row))
+            if row.global_id in chosen_set:
+                topic.chosen.add(row.global_id)
+            entry = collections.setdefault(row.collection.slug, [row.collection.title, 0, 0])
+            entry[1] += 1
+            entry[2] += row.global_id in chosen_set
+        return StudyListChoices(
+            topics=list(topics.values()),
+            collections=[CollectionChoice(s, t, n, c) for s, (t, n, c) in collections.items()],
+            exercise_collections={row.global_id: row.collection.slug for row in rows},
+            exercise_topics={row.global_id: row.topic.slug for row in rows},
+        )
+
+
+# -- needs help --------------------------------------------------------------------------------
+
+
+def parked(uow: UnitOfWork, user_id: int) -> list[ParkedInfo]:
+    """The learner's parked exercises with what may help (rule 7)."""
+    with uow:
+        rows = uow.session.scalars(
+            select(orm.Exercise)
+            .join(orm.Parked, orm.Parked.exercise_id == orm.Exercise.id)
+            .where(orm.Parked.user_id == user_id)
+            .order_by(orm.Parked.created_at)
+            .options(
+                joinedload(orm.Exercise.topic).joinedload(orm.Topic.subject),
+                joinedload(orm.Exercise.collection),
+            )
+        ).all()
+        return [
+            ParkedInfo(
+                ExerciseInfo.of(row),
+                _prerequisites(uow, row.topic.prerequisites or []),
+                [e for e in row.topic.examples or [] if isinstance(e, dict)],
+            )
+            for row in rows
+        ]
+
+
+def _prerequisites(uow: UnitOfWork, keys: list[str]) -> list[tuple[str, str]]:
+    found = []
+    for key in keys:
+        subject, _, topic = str(key).partition("/")
+        title = uow.session.scalar(
+            select(orm.Topic.title)
+            .join(orm.Topic.subject)
+            .where(orm.Subject.slug == subject, orm.Topic.slug == topic)
+        )
+        found.append((str(key), title or str(key)))
+    return found
+
+
+def database_ok(uow: UnitOfWork) -> bool:
+    """Whether the database answers (for /healthz)."""
+    with uow:
+        return uow.session.execute(select(1)).scalar() == 1

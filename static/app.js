@@ -1,0 +1,66 @@
+// Gyrus: maths rendering, the keyboard, and the study-list checkboxes. No framework; the pages
+// work without this file (it only makes them quicker to use).
+(function () {
+  "use strict";
+
+  // KaTeX: the server leaves maths as <span class="math inline">TeX</span> or
+  // <div class="math display">TeX</div>; render each one once.
+  function renderMath(root) {
+    if (!window.katex || !root.querySelectorAll) return;
+    root.querySelectorAll(".math").forEach(function (el) {
+      if (el.dataset.rendered) return;
+      try {
+        window.katex.render(el.textContent, el, {
+          displayMode: el.classList.contains("display"),
+          throwOnError: false,
+        });
+        el.dataset.rendered = "1";
+      } catch (e) {
+        // leave the TeX source visible
+      }
+    });
+  }
+
+  // Keyboard: Enter checks (the browser submits the answer form); 1/2/3 rate, n next, h hint.
+  // Never while typing in a field, and never with a modifier key.
+  function typing(target) {
+    if (!target) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  function press(selector) {
+    var el = document.querySelector(selector);
+    if (!el || el.disabled) return false;
+    el.click();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    var keys = { "1": '[data-key="1"]', "2": '[data-key="2"]', "3": '[data-key="3"]',
+                 "n": '[data-key="n"]', "h": '[data-key="h"]' };
+    var selector = keys[event.key];
+    if (selector && press(selector)) event.preventDefault();
+  });
+
+  // Study list: ticking a topic ticks its exercises; unticking one exercise unticks the topic.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var topic = box.closest && box.closest("[data-topic]");
+    if (!topic) return;
+    if (box.hasAttribute("data-topic-box")) {
+      topic.querySelectorAll("[data-exercise-box]").forEach(function (b) { b.checked = box.checked; });
+    } else if (box.hasAttribute("data-exercise-box")) {
+      var all = Array.prototype.every.call(
+        topic.querySelectorAll("[data-exercise-box]"), function (b) { return b.checked; });
+      topic.querySelector("[data-topic-box]").checked = all;
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { renderMath(document.body); });
+  document.addEventListener("htmx:load", function (event) { renderMath(event.detail.elt); });
+  // The live preview swaps its content in: render the maths there too.
+  document.addEventListener("htmx:afterSwap", function (event) { renderMath(event.detail.target); });
+})();

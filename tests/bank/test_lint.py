@@ -1,0 +1,114 @@
+"""The linter catches what an author must fix, and the curated bank passes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.bank.lint import lint
+
+from .samples import CHAIN, RULES, WriteFile
+
+BANK = Path(__file__).resolve().parents[2] / "exercises"
+
+
+def _messages(paths: list[Path], **kwargs) -> list[str]:
+    return [str(p) for p in lint(paths, seeds=5, **kwargs).problems]
+
+
+def test_good_files_pass(write: WriteFile) -> None:
+    write("calculus/rules.yaml", RULES)
+    report = lint([write("calculus/chain.yaml", CHAIN).parent], seeds=5, strict=True)
+    assert report.ok, [str(p) for p in report.problems]
+    assert (report.files, report.exercises, report.parameterised) == (2, 3, 1)
+    assert report.by_type["expression"] == 3
+
+
+def test_a_wrong_reference_is_caught(write: WriteFile) -> None:
+    path = write("calculus/rules.yaml", RULES.replace('value: "3*x^2"', 'value: "3*x^2 +"'))
+    [message] = _messages([path])
+    assert message.startswith(f"{path}:11: calculus/rules/one: seed 0: the reference answer "
+                              "cannot be read: the answer ends too early")
+
+
+def test_a_wrong_value_that_checks_correct_is_caught(write: WriteFile) -> None:
+    path = write("calculus/rules.yaml", RULES.replace('{value: "x^2",', '{value: "x^2*3",'))
+    [message] = _messages([path])
+    assert ":12: calculus/rules/one:" in message and "should check incorrect" in message
+
+
+def test_a_parameterised_wrong_value_is_checked_per_seed(write: WriteFile) -> None:
+    path = write("calculus/rules.yaml", RULES.replace('{value: "2*x",', '{value: "{{a}}*2*x",'))
+    [message] = _messages([path])
+    assert "calculus/rules/two: seed 0:" in message
+
+
+def test_duplicate_id_is_caught(write: WriteFile) -> None:
+    path = write("calculus/rules.yaml", RULES.replace("id: two", "id: one"))
+    assert any("exercise id 'one' is used 2 times" in m for m in _messages([path]))
+
+
+def test_missing_prerequisite_is_caught(write: WriteFile) -> None:
+    path = write("calculus/chain.yaml", CHAIN)
+    [message] = _messages([path])
+    assert "prerequisite calculus/rules names no topic" in message
+
+
+def test_a_prerequisite_next_to_the_file_counts(write: WriteFile) -> None:
+    write("calculus/rules.yaml", RULES)
+    assert _messages([write("calculus/chain.yaml", CHAIN)]) == []
+
+
+def test_schema_errors_are_reported_with_lines(write: WriteFile) -> None:
+    path = write("calculus/rules.yaml", RULES.replace("difficulty: 1", "difficulty: 4"))
+    [message] = _messages([path])
+    assert message.startswith(f"{path}:15: exercises[0].difficulty")
+
+
+def test_identical_variants_are_caught(write: WriteFile) -> None:
+    path = write("calculus/rules.yaml", RULES.replace("{int: [2, 9]}", "{int: [2, 2]}"))
+    assert any("all 5 variants are identical" in m for m in _messages([path]))
+
+
+def test_impossible_where_is_caught(write: WriteFile) -> None:
+    text = RULES.replace("params: {a: {int: [2, 9]}}", "params: {a: {int: [2, 9]}}\n"
+                         "    where: [a > 10]")
+    [message] = _messages([write("calculus/rules.yaml", text)])
+    assert "no parameter values satisfied" in message
+
+
+def test_theory_and_examples_are_required(write: WriteFile) -> None:
+    text = RULES.split("theory:")[0] + "exercises: []\n"
+    messages = _messages([write("calculus/rules.yaml", text)])
+    assert any("theory note" in m for m in messages)
+    assert any("worked example" in m for m in messages)
+
+
+def test_missing_hints_are_warnings_unless_strict(write: WriteFile) -> None:
+    path = write("calculus/rules.yaml", RULES.replace("    hints: [Power rule.]\n", ""))
+    assert lint([path], seeds=2).ok
+    strict = lint([path], seeds=2, strict=True)
+    assert not strict.ok and "no hint" in str(strict.errors[0])
+
+
+def test_lint_runs_through_a_pool_runner(write: WriteFile) -> None:
+    from app.checking.pool import CheckerPool
+
+    path = write("calculus/rules.yaml", RULES.replace('{value: "x^2",', '{value: "3*x^2",'))
+    with CheckerPool(workers=2, timeout=10, cache_size=0) as pool:
+        report = lint([path], seeds=3, runner=pool.run)
+    assert [("should check incorrect" in str(p)) for p in report.problems] == [True]
+
+
+def test_the_curated_bank_passes() -> None:
+    report = lint([BANK], strict=True)
+    assert report.ok, "\n".join(str(p) for p in report.errors)
+
+
+def test_the_curated_bank_is_big_and_varied_enough() -> None:
+    report = lint([BANK], seeds=1)
+    assert set(report.by_subject) == {"calculus", "linear-algebra", "probability", "bayesian"}
+    assert all(n >= 12 for n in report.by_subject.values())
+    for subject in report.by_subject:
+        assert sum(1 for t in report.by_topic if t.startswith(subject + "/")) >= 2
+    assert report.parameterised / report.exercises >= 0.4
+    assert len(report.by_type) >= 8
