@@ -15,9 +15,11 @@ The per-variant work runs through a `runner` (`runner(fn, *args)`): in process b
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ from app.bank.variants import READ_TYPES, Variant, VariantError, make_variant
 from app.checking.result import CheckResult
 from app.checking.spec import AnswerSpec
 
-SEEDS = 20
+SEEDS = 50
 """Variants generated and checked per parameterised exercise."""
 
 Runner = Callable[..., Any]
@@ -178,7 +180,48 @@ def _markdown(item: Located) -> list[Problem]:
     return problems
 
 
-FILE_CHECKS: list[Callable[[Located], list[Problem]]] = [_place, _theory, _markdown]
+KATEX_SOURCE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "katex" / "katex.min.js"
+TEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+@lru_cache(maxsize=1)
+def katex_commands() -> frozenset[str]:
+    """The commands the KaTeX we serve defines, read from its own source ("\\frac" and the
+    like are string literals there), so the list can never drift from the vendored version."""
+    source = KATEX_SOURCE.read_text(encoding="utf-8")
+    return frozenset(re.findall(r'"\\\\([A-Za-z]+)"', source))
+
+
+def _texts(topic: TopicFile) -> list[tuple[tuple, str]]:
+    """Every text a learner sees rendered, with where it stands in the file."""
+    texts: list[tuple[tuple, str]] = [(("theory",), topic.theory)]
+    texts += [(("examples", i, k), getattr(e, k)) for i, e in enumerate(topic.examples)
+              for k in ("prompt", "solution")]
+    for i, ex in enumerate(topic.exercises):
+        texts += [(("exercises", i, "prompt"), ex.prompt), (("exercises", i, "solution"),
+                                                            ex.solution)]
+        texts += [(("exercises", i, "hints", j), h) for j, h in enumerate(ex.hints)]
+        texts += [(("exercises", i, "wrong", j, "feedback"), w.feedback)
+                  for j, w in enumerate(ex.wrong)]
+        texts += [(("exercises", i, "answer", "options", k), v)
+                  for k, v in (ex.answer.options or {}).items()]
+    return texts
+
+
+def _katex(item: Located) -> list[Problem]:
+    """LaTeX commands KaTeX does not know would show as red error text on the page."""
+    known = katex_commands()
+    problems = []
+    for loc, text in _texts(item.topic):
+        unknown = sorted({c for c in TEX_COMMAND.findall(text) if c not in known})
+        if unknown:
+            names = ", ".join("\\" + c for c in unknown)
+            problems.append(Problem(str(item.path), item.line(*loc), _dotted(loc),
+                                    f"KaTeX does not support {names}"))
+    return problems
+
+
+FILE_CHECKS: list[Callable[[Located], list[Problem]]] = [_place, _theory, _markdown, _katex]
 
 
 def _dotted(loc: tuple) -> str:

@@ -112,3 +112,19 @@ def test_the_curated_bank_is_big_and_varied_enough() -> None:
         assert sum(1 for t in report.by_topic if t.startswith(subject + "/")) >= 2
     assert report.parameterised / report.exercises >= 0.4
     assert len(report.by_type) >= 8
+
+
+def test_a_latex_command_katex_lacks_is_caught(write: WriteFile) -> None:
+    text = RULES.replace("prompt: Differentiate", "prompt: \\\\newline\\tr A. Differentiate", 1)
+    path = write("calculus/rules.yaml", text)
+    messages = [m for m in _messages([path]) if "KaTeX" in m]
+    assert len(messages) == 1 and "KaTeX does not support \\tr" in messages[0]
+    assert messages[0].startswith(f"{path}:")
+
+
+def test_katex_commands_come_from_the_vendored_katex() -> None:
+    from app.bank.lint import katex_commands
+
+    commands = katex_commands()
+    assert {"frac", "sqrt", "operatorname", "mathbb", "begin", "top"} <= commands
+    assert "tr" not in commands and "foo" not in commands
