@@ -31,9 +31,27 @@ def condition(rel: Relation) -> sympy.Basic:
     return sympy.And(*parts, evaluate=False) if len(parts) > 1 else parts[0]
 
 
+FLIPPED = {">": "<", ">=": "<="}
+
+
+def _as_written(rel: Relation) -> tuple:
+    """A chain read left to right with < and <=, operands unevaluated: `x > -oo` is `-oo < x`,
+    but `x < 2oo` is not `x < oo` and `-oo < x` is not `-oo <= x`."""
+    ops, operands = rel.ops, rel.operands
+    if all(op in FLIPPED for op in ops):
+        ops, operands = tuple(FLIPPED[op] for op in reversed(ops)), tuple(reversed(operands))
+    return ops, tuple(sympy.srepr(x) for x in operands)
+
+
+def _has_infinity(rel: Relation) -> bool:
+    return any(isinstance(x, sympy.Basic) and x.has(sympy.oo, -sympy.oo) for x in rel.operands)
+
+
 def same_inequality(ref: Relation, resp: Relation, domain: str) -> Outcome:
     if any(op not in INEQUALITIES for op in resp.ops + ref.ops):
         return DIFFERENT
+    if _has_infinity(ref) or _has_infinity(resp):
+        return SAME if _as_written(ref) == _as_written(resp) else DIFFERENT
     ref_cond, resp_cond = condition(ref), condition(resp)
     if ref_cond == resp_cond:
         return SAME
