@@ -30,6 +30,7 @@ from app.bank.loader import bank_files, structure_problems
 from app.bank.markdown import render_markdown
 from app.bank.schema import Exercise, FileError, TopicFile, line_of, load_file
 from app.bank.variants import READ_TYPES, Variant, VariantError, make_variant
+from app.checking.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS
 from app.checking.result import CheckResult
 from app.checking.spec import AnswerSpec
 
@@ -221,7 +222,23 @@ def _katex(item: Located) -> list[Problem]:
     return problems
 
 
-FILE_CHECKS: list[Callable[[Located], list[Problem]]] = [_place, _theory, _markdown, _katex]
+RESERVED = frozenset(CONSTANTS) | frozenset(FUNCTIONS) | AUTHOR_OPS | {"U"}
+
+
+def _param_names(item: Located) -> list[Problem]:
+    """A parameter called `pi` or `e` would silently be the constant in author expressions."""
+    return [
+        Problem(str(item.path), item.line("exercises", i, "params", name),
+                f"{item.topic.key}/{ex.id}", f"the parameter name {name!r} is reserved in answers "
+                "(a constant, function or operation): rename it")
+        for i, ex in enumerate(item.topic.exercises) for name in (ex.params or {})
+        if name in RESERVED
+    ]
+
+
+FILE_CHECKS: list[Callable[[Located], list[Problem]]] = [
+    _place, _theory, _markdown, _katex, _param_names,
+]
 
 
 def _dotted(loc: tuple) -> str:

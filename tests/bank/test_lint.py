@@ -128,3 +128,8 @@ def test_katex_commands_come_from_the_vendored_katex() -> None:
     commands = katex_commands()
     assert {"frac", "sqrt", "operatorname", "mathbb", "begin", "top"} <= commands
     assert "tr" not in commands and "foo" not in commands
+
+
+def test_a_parameter_named_like_a_constant_is_caught(write: WriteFile) -> None:
+    path = write("calculus/rules.yaml", RULES.replace("params: {a:", "params: {pi:"))
+    assert any("parameter name 'pi' is reserved" in m for m in _messages([path]))
