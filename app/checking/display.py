@@ -6,6 +6,10 @@ checking; hence `\\cdot` everywhere and brackets exactly as written.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+
 import sympy
 
 from .values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
@@ -15,8 +19,15 @@ _OPENERS = {"(": r"\left(", "[": r"\left["}
 _CLOSERS = {")": r"\right)", "]": r"\right]"}
 
 
-def to_latex(value: object) -> str:
-    """LaTeX for any parsed node: a SymPy expression or matrix, or a container of them."""
+def to_latex(value: object, decimals: tuple[str, ...] = ()) -> str:
+    """LaTeX for any parsed node: a SymPy expression or matrix, or a container of them.
+
+    `decimals` are the decimal literals as the learner wrote them: the grammar reads `0.25` as
+    the exact 1/4, but the preview should still show 0.25, not a fraction they never typed.
+    """
+    if decimals:
+        with sympy.evaluate(False):
+            return to_latex(_map_leaves(value, _as_written(decimals)))
     if isinstance(value, sympy.MatrixBase):
         return _matrix([list(value.row(i)) for i in range(value.rows)])
     if isinstance(value, sympy.Basic):
@@ -37,6 +48,31 @@ def to_latex(value: object) -> str:
     if isinstance(value, CommaList):
         return _join(value.items, r",\ ")
     raise TypeError(f"cannot show {type(value).__name__} as LaTeX")
+
+
+def _as_written(decimals: tuple[str, ...]) -> dict[sympy.Basic, sympy.Basic]:
+    mapping: dict[sympy.Basic, sympy.Basic] = {}
+    for text in decimals:
+        exact = sympy.Rational(Fraction(Decimal(text)))
+        if not exact.is_Integer:  # 4.0 would otherwise turn every 4 into 4.0
+            written = sympy.Float(text, max(15, len(text)))
+            mapping |= {exact: written, -exact: -written}
+    return mapping
+
+
+def _map_leaves(value: object, mapping: dict) -> object:
+    """The same node with its SymPy parts rewritten (containers rebuilt around them)."""
+    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.MatrixBase):
+        return value.xreplace(mapping)
+    if isinstance(value, Relation):
+        return Relation(tuple(_map_leaves(x, mapping) for x in value.operands), value.ops)
+    if isinstance(value, (Bracket, SetLit, CommaList)):
+        return replace(value, items=tuple(_map_leaves(x, mapping) for x in value.items))
+    if isinstance(value, Union):
+        return Union(tuple(_map_leaves(x, mapping) for x in value.parts))
+    if isinstance(value, MatrixLit):
+        return MatrixLit(tuple(tuple(_map_leaves(x, mapping) for x in row) for row in value.rows))
+    return value
 
 
 def _join(items: tuple, sep: str) -> str:

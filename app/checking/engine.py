@@ -77,7 +77,7 @@ def check_now(spec: AnswerSpec, response: str) -> CheckResult:
         return CheckResult("invalid", str(error))
     except SpecError as error:
         return CheckResult("invalid", f"This exercise's answer is broken: {error}", notes=["spec"])
-    latex = _latex(answer.value)
+    latex = _latex(answer)
     try:
         if spec.form == "literal":
             outcome, message = _compare_literal(spec, reference, answer)
@@ -101,7 +101,7 @@ def validate_now(spec: AnswerSpec, response: str) -> Validation:
     except NotRead as error:
         return Validation(False, str(error))
     names = sorted(s.name for s in _symbols(answer.value))
-    return Validation(True, "", _latex(answer.value), names)
+    return Validation(True, "", _latex(answer), names)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -173,9 +173,9 @@ def _children(node: object) -> tuple:
     return ()
 
 
-def _latex(node: object) -> str | None:
+def _latex(parsed: Parsed) -> str | None:
     try:
-        return to_latex(node)
+        return to_latex(parsed.value, parsed.decimals)
     except (TypeError, ValueError, AttributeError, RecursionError):
         return None
 

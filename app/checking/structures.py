@@ -177,10 +177,10 @@ def interval_parts(node: object) -> list[sympy.Set] | None:
 
 
 def same_interval(ref: list[sympy.Set], resp: list[sympy.Set], ctx: Context) -> Outcome:
-    """Numeric endpoints: the same set of reals (unions merged). Symbolic endpoints: the same
-    parts, endpoint by endpoint."""
+    """Exact numeric endpoints: the same set of reals (unions merged). Symbolic endpoints or a
+    tolerance: the same parts, endpoint by endpoint (within the tolerance)."""
     ref_set, resp_set = sympy.Union(*ref), sympy.Union(*resp)
-    if not (ref_set.free_symbols or resp_set.free_symbols):
+    if ctx.tolerance is None and not (ref_set.free_symbols or resp_set.free_symbols):
         return SAME if ref_set == resp_set else DIFFERENT
     if len(ref) != len(resp):
         return DIFFERENT
@@ -191,8 +191,8 @@ def same_interval(ref: list[sympy.Set], resp: list[sympy.Set], ctx: Context) -> 
         if isinstance(r, sympy.Interval):
             if (r.left_open, r.right_open) != (s.left_open, s.right_open):
                 return DIFFERENT
-            outcomes.append(equivalent(r.start, s.start, ctx.domain))
-            outcomes.append(equivalent(r.end, s.end, ctx.domain))
+            outcomes.append(ctx.scalar(r.start, s.start))
+            outcomes.append(ctx.scalar(r.end, s.end))
         else:
             outcomes.append(same_set(list(r.args), list(s.args), ctx))
     return combine(outcomes)

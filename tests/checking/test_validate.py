@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.checking.engine import validate_now
+from app.checking.engine import check_now, validate_now
 from app.checking.pool import CheckerPool
 from app.checking.result import Validation
 from app.checking.spec import AnswerSpec
@@ -121,3 +121,17 @@ def test_types_without_a_grammar_are_always_valid(preview, spec: AnswerSpec) -> 
 def test_the_pool_preview_matches_in_process(pool) -> None:
     for response in ("2x", "sin x", "(x+1)(x-1)", "2x + q"):
         assert pool.validate(EXPR, response) == validate_now(EXPR, response)
+
+
+def test_the_preview_shows_decimals_as_written() -> None:
+    spec = AnswerSpec(type="vector", value="[1, 2]")
+    assert validate_now(spec, "[0.0171, -0.25]").latex == r"\left[0.0171, -0.25\right]"
+    assert "frac" not in validate_now(AnswerSpec(type="expression", value="x"), "2.5x").latex
+
+
+def test_intervals_honour_a_tolerance() -> None:
+    spec = AnswerSpec(type="interval", value="[ln(20/19)/3, ln(20)/3]",
+                      tolerance={"absolute": 0.001})
+    assert check_now(spec, "[0.0171, 0.9986]").status == "correct"
+    assert check_now(spec, "(0.0171, 0.9986]").status == "incorrect"
+    assert check_now(spec, "[0.02, 0.9986]").status == "incorrect"
