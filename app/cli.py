@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 import click
@@ -244,6 +245,179 @@ def _explain(error: ValidationError) -> str:
 
 def _write(sink: TextIO, result: dict[str, Any]) -> None:
     sink.write(json.dumps(result) + "\n")  # ASCII: safe whatever stdout's encoding is
+
+
+# -- import, export, restore, collections -----------------------------------------------------
+
+
+def _database() -> tuple[Any, Any]:
+    """The migrated database of the settings: (engine, session factory)."""
+    from app.db import make_engine, migrate, session_factory
+
+    url = Settings().database_url
+    migrate(url)
+    engine = make_engine(url)
+    return engine, session_factory(engine)
+
+
+def _user_id(sessions: Any, email: str | None) -> int | None:
+    if email is None:
+        return None
+    from sqlalchemy import select
+
+    from app.models import User
+
+    with sessions() as session:
+        found = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+    if found is None:
+        raise click.ClickException(f"no user {email}")
+    return found
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", default=None, help="native, csv, shorthand, pretext, moodle, "
+              "numbas (default: detected).")
+@click.option("--user", "email", default=None, help="The owner (private collection); without "
+              "it the collection is public (an operator's import).")
+@click.option("--subject", default=None, help="Subject for exercises the file gives none.")
+@click.option("--collection", "slug", default=None, help="Import into the collection with this "
+              "slug (e.g. to update a published one).")
+@click.option("--study-list", is_flag=True, help="Add the exercises to the user's study list.")
+@click.option("--dry-run", is_flag=True, help="Read, verify and report; write nothing.")
+def import_command(path: Path, fmt: str | None, email: str | None, subject: str | None,
+                   slug: str | None, study_list: bool, dry_run: bool) -> None:
+    """Import exercises from PATH (a file, a zip, or a PreTeXt source folder); all or nothing."""
+    from app.bank import formats, importing
+    from app.db import UnitOfWork
+
+    settings = Settings()
+    engine, sessions = _database()
+    try:
+        owner = _user_id(sessions, email)
+        with _pool(None, None) as pool:
+            parsed = formats.read_path(path, fmt, limit=settings.max_upload_bytes)
+            parsed.key = slug or parsed.key
+            importing.finish(parsed, pool.run, subject)
+        shown = importing.preview(UnitOfWork(sessions), parsed, owner)
+        _echo_preview(shown)
+        if not dry_run:
+            report = importing.apply(UnitOfWork(sessions), parsed, owner,
+                                     add_to_study_list=study_list)
+            click.echo(report.summary())
+    except importing.ImportRefused as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        engine.dispose()
+
+
+def _echo_preview(shown: Any) -> None:
+    counts = shown.counts
+    click.echo(f"{shown.parsed.format}: {shown.parsed.title} -> collection {shown.collection}: "
+               f"{counts['checkable']} checkable, {counts['self_graded']} self-graded, "
+               f"{counts['skipped']} skipped; {shown.created} new, {shown.updated} existing")
+    for problem in shown.parsed.problems:
+        click.echo(f"  {problem.severity}: {problem}", err=True)
+
+
+@main.command("export")
+@click.option("--collection", "slug", default=None, help="The collection to export.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv"]), default="yaml",
+              show_default=True)
+@click.option("--user", "email", default=None, help="With --all: this learner's data.")
+@click.option("--all", "everything", is_flag=True, help="The learner's whole data as JSON.")
+def export_command(slug: str | None, fmt: str, email: str | None, everything: bool) -> None:
+    """Write a collection (YAML/CSV) or a learner's backup (--user EMAIL --all) to stdout."""
+    from app.bank import export
+    from app.bank.formats.model import ImportRefused
+
+    if everything == (slug is not None) or (everything and not email):
+        raise click.UsageError("give --collection SLUG, or --user EMAIL --all")
+    engine, sessions = _database()
+    try:
+        owner = _user_id(sessions, email)
+        with sessions() as session:
+            if everything:
+                assert owner is not None
+                text = json.dumps(export.export_user(session, owner), indent=1) + "\n"
+            else:
+                row = export.find_collection(session, slug or "", None)
+                text = (export.export_yaml if fmt == "yaml" else export.export_csv)(session, row)
+    except ImportRefused as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        engine.dispose()
+    click.echo(text, nl=False)
+
+
+@main.command("restore")
+@click.argument("backup", type=click.File("rb"))
+def restore_command(backup: BinaryIO) -> None:
+    """Restore a learner's backup (gyrus export --user E --all) into this database."""
+    from app.bank.export import RestoreError, restore
+
+    try:
+        data = json.loads(backup.read())
+    except ValueError as error:
+        raise click.ClickException(f"not a JSON backup: {error}") from None
+    engine, sessions = _database()
+    try:
+        _load_bundled_bank(sessions)
+        with sessions() as session:
+            report = restore(session, data)
+            session.commit()
+    except (RestoreError, KeyError, TypeError) as error:
+        raise click.ClickException(f"nothing restored: {error}") from None
+    finally:
+        engine.dispose()
+    click.echo(report.summary())
+
+
+def _load_bundled_bank(sessions: Any) -> None:
+    """Backups name curated exercises by id: the bank must be there, as the app would load it."""
+    settings = Settings()
+    if settings.load_bank and settings.bank_path.is_dir():
+        from app.bank.loader import load_bank
+
+        with sessions() as session:
+            load_bank(session, settings.bank_path)
+
+
+@main.group()
+def collection() -> None:
+    """Exercise collections (the curated bank and imports)."""
+
+
+@collection.command("publish")
+@click.argument("slug")
+def collection_publish(slug: str) -> None:
+    """Make an imported collection public: every learner can add it to a study list."""
+    from app.bank.importing import ImportRefused, publish
+    from app.db import UnitOfWork
+
+    engine, sessions = _database()
+    try:
+        title = publish(UnitOfWork(sessions), slug)
+    except ImportRefused as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        engine.dispose()
+    click.echo(f"published {slug}: {title}")
+
+
+@collection.command("list")
+def collection_list() -> None:
+    """Every collection: slug, owner (or public), title."""
+    from app.bank.export import visible_collections
+
+    engine, sessions = _database()
+    try:
+        with sessions() as session:
+            for row in visible_collections(session, None):
+                owner = "public" if row.owner_id is None else f"user {row.owner_id}"
+                click.echo(f"{row.slug}\t{owner}\t{row.title}")
+    finally:
+        engine.dispose()
 
 
 main.add_command(bank)

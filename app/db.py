@@ -7,6 +7,9 @@ migrations, and the services see the same behaviour: a unit of work loads, chang
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,6 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite writer waits for another one before "database is locked"."""
+WRITER_WAIT_S = 30.0
+"""How long a writer waits for its turn among the writers of its own process."""
+
+READ_ONLY = "gyrus_read_only"
+"""Execution option of a read-only transaction (`UnitOfWork.reading`): see `_begin_immediate`."""
 
 _MIGRATION_LOCK = 0x6779727573  # "gyrus": any constant the app's processes agree on
 
@@ -34,7 +42,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     _create_sqlite_parent(url)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_immediate)
+    writers = _Writers()
+    event.listen(engine, "begin", writers.begin)
+    event.listen(engine, "commit", writers.release)
+    event.listen(engine, "rollback", writers.release)
+    event.listen(engine, "checkin", writers.checked_in)
     return engine
 
 
@@ -60,15 +72,54 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Any) -> None:
-    """Take SQLite's write lock when a transaction begins, not at its first write.
+class _Writers:
+    """When a SQLite transaction begins, and the queue of this process's writers.
 
-    A service reads the learner's progress and then writes it. With a deferred BEGIN, two
+    A write transaction begins IMMEDIATE, taking SQLite's write lock at once, not at its first
+    write. A service reads the learner's progress and then writes it. With a deferred BEGIN, two
     requests could both read and the second one's write would then fail with "database is
     locked" (the busy timeout cannot help a reader turned writer). Starting immediately makes
     the second request wait, then read what the first committed, so the method's rules decide.
+
+    The threads of one app process first queue on a lock of their own: SQLite's busy handler
+    polls with sleeps of up to 100 ms and no order, so under load (dozens of request threads)
+    a writer could keep losing the race until the busy timeout ("database is locked"), while
+    the lock hands the turn straight on. The busy timeout still orders separate processes.
+
+    A read-only transaction (`UnitOfWork.reading`, the pages' queries) begins deferred: in WAL
+    mode a reader never waits for a writer, so pages do not queue behind the write lock.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    HELD = "gyrus_write_turn"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def begin(self, connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # Past the wait, go on without the turn: the busy timeout still applies.
+        if self._lock.acquire(timeout=WRITER_WAIT_S):
+            connection.info[self.HELD] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.release(connection)
+            raise
+
+    def release(self, connection: Any) -> None:
+        """At commit or rollback (just before SQLite's: the next writer's BEGIN IMMEDIATE
+        then waits that long in the busy handler)."""
+        self._hand_on(connection.info)
+
+    def checked_in(self, _dbapi_connection: Any, record: Any) -> None:
+        """A connection back in the pool never keeps the turn (say it was invalidated)."""
+        self._hand_on(record.info)
+
+    def _hand_on(self, info: dict) -> None:
+        if info.pop(self.HELD, False):
+            self._lock.release()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -121,6 +172,18 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    @contextmanager
+    def reading(self) -> Iterator[UnitOfWork]:
+        """`with uow.reading():` one read-only transaction (never committed): a consistent
+        snapshot that, on SQLite, does not take the write lock."""
+        self.session = self._sessions()
+        try:
+            self.session.connection(execution_options={READ_ONLY: True})
+            yield self
+        finally:
+            self.session.rollback()
+            self.session.close()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -25,7 +25,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.checking.pool import CheckerPool, use_default_pool
 from app.db import UnitOfWork, make_engine, migrate, session_factory
 from app.settings import Settings
-from app.web import api, pages_auth, pages_exercise, pages_study, views
+from app.web import (
+    api,
+    pages_auth,
+    pages_exercise,
+    pages_export,
+    pages_import,
+    pages_study,
+    views,
+)
 from app.web.csrf import verify_csrf
 from app.web.deps import LoginRequired, render
 from app.web.logs import RequestLog, configure_request_log
@@ -123,6 +131,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.https_only,
     )
+    app.add_middleware(pages_import.UploadLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
     if settings.log_requests:
         configure_request_log()
@@ -134,6 +143,8 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(pages_auth.router)
     app.include_router(pages_study.router)
     app.include_router(pages_exercise.router)
+    app.include_router(pages_import.router)
+    app.include_router(pages_export.router)
     app.include_router(api.router)
 
     @app.get("/healthz")

@@ -88,6 +88,8 @@ class Collection(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     source: Mapped[str | None] = mapped_column(Text)
+    macros: Mapped[dict[str, Any] | None]
+    """KaTeX macros of an imported book (`{"\\R": "\\mathbb{R}"}`), for its pages."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     api_max_requests: int = Field(default=120, ge=1)
     """Checks per user per `api_window_seconds` through /api/v1 (each one costs a worker)."""
     api_window_seconds: float = Field(default=60.0, gt=0)
-    max_upload_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     """The largest import file accepted (used by the import pages)."""
     log_requests: bool = True
 

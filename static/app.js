@@ -9,10 +9,13 @@
     if (!window.katex || !root.querySelectorAll) return;
     root.querySelectorAll(".math").forEach(function (el) {
       if (el.dataset.rendered) return;
+      // An imported book's macros (PreTeXt docinfo) ride on an ancestor as JSON.
+      var holder = el.closest("[data-katex-macros]");
       try {
         window.katex.render(el.textContent, el, {
           displayMode: el.classList.contains("display"),
           throwOnError: false,
+          macros: holder ? JSON.parse(holder.getAttribute("data-katex-macros")) : {},
         });
         el.dataset.rendered = "1";
       } catch (e) {

@@ -82,5 +82,5 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> int | None:
 
 def user_email(uow: UnitOfWork, user_id: int) -> str | None:
     """The email of a signed-in user, or None when the account no longer exists."""
-    with uow:
+    with uow.reading():
         return uow.session.scalar(select(orm.User.email).where(orm.User.id == user_id))

@@ -71,6 +71,8 @@ class ExerciseInfo:
     difficulty: int
     collection_title: str
     updated_at: Any = None
+    macros: dict[str, Any] | None = None
+    """The collection's KaTeX macros (an imported PreTeXt book's), for the page."""
 
     @property
     def local_id(self) -> str:
@@ -95,6 +97,7 @@ class ExerciseInfo:
             difficulty=row.difficulty,
             collection_title=row.collection.title,
             updated_at=row.updated_at,
+            macros=row.collection.macros,
         )
 
 

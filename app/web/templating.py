@@ -58,6 +58,7 @@ def make_templates(override: Path | None = None) -> Jinja2Templates:
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # no stat() of every template on every page; `--reload` restarts
     )
     environment.filters["markdown"] = _markdown_filter
     environment.filters["inline_markdown"] = _inline_markdown_filter

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from app import models as orm
 from app.db import UnitOfWork
 from app.method import model
 from app.method.repository import SubjectRepository
-from app.method.service import Progress, progress
+from app.method.service import Progress
 from app.web.exercises import ExerciseInfo
 
 
@@ -126,14 +126,27 @@ def _label(row: orm.Exercise) -> Label:
 
 def subject_cards(uow: UnitOfWork, user_id: int) -> list[SubjectCard]:
     """Every subject with the learner's progress in it (rule 9), for the dashboard."""
-    with uow:
+    with uow.reading():
         rows = uow.session.execute(select(orm.Subject.slug, orm.Subject.title).order_by(
             orm.Subject.id)).all()
-    return [SubjectCard(slug, title, progress(uow, user_id, slug)) for slug, title in rows]
+        aggregates = [(slug, title, read_subject(uow.session, user_id, slug))
+                      for slug, title in rows]
+    return [SubjectCard(slug, title, _progress(aggregate)) for slug, title, aggregate in aggregates]
+
+
+def _progress(aggregate: model.Subject) -> Progress:
+    """What `app.method.service.progress` says, from an aggregate read here."""
+    current = aggregate.current_pass
+    return Progress(
+        pass_number=current.number if current else None,
+        pass_open=aggregate.open_pass is not None,
+        counts=aggregate.counts(),
+        complete=aggregate.is_complete(),
+    )
 
 
 def subject_title(uow: UnitOfWork, slug: str) -> str:
-    with uow:
+    with uow.reading():
         title = uow.session.scalar(select(orm.Subject.title).where(orm.Subject.slug == slug))
     if title is None:
         raise NotFound(slug)
@@ -142,15 +155,79 @@ def subject_title(uow: UnitOfWork, slug: str) -> str:
 
 def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> model.Subject:
     """The learner's aggregate, to read (which pass is open, what needs a theory review)."""
-    with uow:
-        return SubjectRepository(uow.session).get(user_id, slug)
+    with uow.reading():
+        return read_subject(uow.session, user_id, slug)
+
+
+def read_subject(session: Session, user_id: int, slug: str) -> model.Subject:
+    """The same aggregate as `SubjectRepository.get`, read with three plain row queries.
+
+    Every page loads the aggregate, and building ORM objects for a whole study list and every
+    pass item was most of a page's time; this one cannot be saved (the services load their own
+    through the repository), so plain rows will do. Raises UnknownSubject.
+    """
+    repository = SubjectRepository(session)
+    subject_id = repository._subject_id(slug)
+    study_list_id = session.scalar(
+        select(orm.StudyList.id).where(
+            orm.StudyList.user_id == user_id, orm.StudyList.subject_id == subject_id)
+    )
+    if study_list_id is None:  # rule 1: the curated bank, as the repository says
+        study_list = [global_id for global_id, _ in repository._curated_bank(subject_id)]
+    else:
+        study_list = list(session.scalars(
+            select(orm.Exercise.global_id)
+            .join(orm.StudyListEntry, orm.StudyListEntry.exercise_id == orm.Exercise.id)
+            .where(orm.StudyListEntry.study_list_id == study_list_id)
+            .order_by(orm.StudyListEntry.position)
+        ))
+    rows = session.execute(
+        select(
+            orm.Pass.number, orm.Pass.closed_early, orm.Exercise.global_id, orm.PassItem.seed,
+            orm.PassItem.verdict, orm.PassItem.rating, orm.PassItem.disputed,
+            orm.PassItem.saw_solution_before_check, orm.PassItem.saw_last_hint_before_check,
+        )
+        .select_from(orm.Pass)
+        .outerjoin(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
+        .outerjoin(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+        .where(orm.Pass.user_id == user_id, orm.Pass.subject_id == subject_id)
+        .order_by(orm.Pass.number, orm.PassItem.position)
+    ).all()
+    items: dict[int, list[model.PassItem]] = {}
+    closed: dict[int, bool] = {}
+    for number, closed_early, global_id, seed, verdict, rating, disputed, solution, hint in rows:
+        closed[number] = closed_early
+        found = items.setdefault(number, [])
+        if global_id is not None:
+            found.append(model.PassItem(
+                exercise_id=global_id,
+                seed=seed,
+                verdict=model.Verdict(verdict) if verdict else None,
+                rating=model.Rating(rating) if rating else None,
+                disputed=disputed,
+                saw_solution_before_check=solution,
+                saw_last_hint_before_check=hint,
+            ))
+    parked = set(session.scalars(
+        select(orm.Exercise.global_id)
+        .join(orm.Parked, orm.Parked.exercise_id == orm.Exercise.id)
+        .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+        .where(orm.Parked.user_id == user_id, orm.Topic.subject_id == subject_id)
+    ))
+    return model.Subject(
+        name=slug,
+        salt=str(user_id),
+        study_list=study_list,
+        passes=[model.Pass(n, items[n], closed_early=closed[n]) for n in items],
+        parked=parked,
+    )
 
 
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
     """Names for exercises listed by the model (a pass, a next-pass preview)."""
     if not global_ids:
         return {}
-    with uow:
+    with uow.reading():
         rows = uow.session.scalars(
             select(orm.Exercise)
             .where(orm.Exercise.global_id.in_(global_ids))
@@ -164,7 +241,7 @@ def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
 
 def exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
     """An exercise the learner may see, with its topic and subject."""
-    with uow:
+    with uow.reading():
         row = uow.session.scalars(
             visible(user_id)
             .where(orm.Exercise.id == pk)
@@ -180,7 +257,7 @@ def exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
 
 def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, list[dict]]:
     """A topic's title, theory note and worked examples (rule 5)."""
-    with uow:
+    with uow.reading():
         row = uow.session.scalars(
             select(orm.Topic)
             .join(orm.Topic.subject)
@@ -204,7 +281,7 @@ def _attempt_info(attempt: orm.Attempt, item: orm.PassItem, number: int) -> Atte
 
 def item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
     """The learner's pass item for exercise `pk` in pass `number`, with its attempt if any."""
-    with uow:
+    with uow.reading():
         found = uow.session.execute(
             select(orm.PassItem, orm.Attempt)
             .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
@@ -225,7 +302,7 @@ def item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int) 
 
 def earlier_attempts(uow: UnitOfWork, user_id: int, pk: int, before: int) -> list[AttemptInfo]:
     """The learner's attempts at an exercise in passes before `before`, latest first."""
-    with uow:
+    with uow.reading():
         rows = uow.session.execute(
             select(orm.Attempt, orm.PassItem, orm.Pass.number)
             .join(orm.PassItem, orm.Attempt.pass_item_id == orm.PassItem.id)
@@ -248,7 +325,7 @@ def study_list_choices(
 ) -> StudyListChoices:
     """The subject's topics and collections the learner may pick from, marked as chosen."""
     chosen_set = set(chosen)
-    with uow:
+    with uow.reading():
         rows = uow.session.scalars(
             visible(user_id)
             .join(orm.Exercise.topic)
@@ -280,7 +357,7 @@ def study_list_choices(
 
 def parked(uow: UnitOfWork, user_id: int) -> list[ParkedInfo]:
     """The learner's parked exercises with what may help (rule 7)."""
-    with uow:
+    with uow.reading():
         rows = uow.session.scalars(
             select(orm.Exercise)
             .join(orm.Parked, orm.Parked.exercise_id == orm.Exercise.id)
@@ -316,5 +393,5 @@ def _prerequisites(uow: UnitOfWork, keys: list[str]) -> list[tuple[str, str]]:
 
 def database_ok(uow: UnitOfWork) -> bool:
     """Whether the database answers (for /healthz)."""
-    with uow:
+    with uow.reading():
         return uow.session.execute(select(1)).scalar() == 1

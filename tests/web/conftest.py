@@ -1,5 +1,6 @@
 """The web app on a temp SQLite database per test module, with one small checker pool shared by
-the whole session (starting workers is the slow part).
+the whole session (starting workers is the slow part). With `GYRUS_TEST_BACKEND=postgresql`
+each app gets a fresh PostgreSQL database instead, dropped when the test module ends.
 
 `Browser` is a TestClient that behaves like a learner's browser without JavaScript: it reads the
 CSRF token from the last page it got and puts it in every form it posts.
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pg import fresh_postgres, use_postgres
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +39,29 @@ CHOICE = "calculus/limits/choice-01"  # a choice, in a second topic
 EXERCISES = [POWER, LINEAR, PROOF, CHOICE]
 
 
+_databases: list[Iterator[str]] = []
+"""The PostgreSQL databases made for the current module (their generators drop them)."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _drop_databases() -> Iterator[None]:
+    """Drop the module's PostgreSQL databases after everything else of it (autouse: set up
+    first, so torn down last, after the apps that used them)."""
+    yield
+    while _databases:
+        _databases.pop().close()
+
+
+def database_url(folder: Path) -> str:
+    """SQLite in `folder`; with GYRUS_TEST_BACKEND=postgresql, a fresh PostgreSQL database."""
+    if not use_postgres():
+        return f"sqlite:///{folder / 'gyrus.db'}"
+    databases = fresh_postgres()
+    url = next(databases)
+    _databases.append(databases)
+    return url
+
+
 @pytest.fixture(scope="session")
 def pool() -> Iterator[CheckerPool]:
     checker = CheckerPool(workers=2, timeout=5.0)
@@ -48,7 +73,7 @@ def pool() -> Iterator[CheckerPool]:
 def settings_for(folder: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": folder,
-        "database_url": f"sqlite:///{folder / 'gyrus.db'}",
+        "database_url": overrides.pop("database_url", None) or database_url(folder),
         "secret_key": "test-secret-" + uuid.uuid4().hex,
         "load_bank": False,
         "check_workers": 2,

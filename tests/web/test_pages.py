@@ -82,7 +82,8 @@ def test_the_words_learners_see(browser: Browser, app):
                  "Made a mistake or was unsure, but I understand where and what is right.",
                  "Made a mistake and I do not understand the solution."):
         assert word in rated
-    assert "Import" not in dashboard.text and "Export" not in dashboard.text  # not yet built
+    assert 'href="/import">Import</a>' in dashboard.text
+    assert 'href="/export">Export</a>' in dashboard.text
 
 
 def test_the_main_loop_needs_no_javascript(browser: Browser, app):

@@ -1,0 +1,101 @@
+"""Deciding, in the checker pool, which imported answers the grammar can read.
+
+Imported answers are untrusted text (DESIGN §4, §7): they are read only by the grammar (never
+eval or sympify) and only in the pool's workers, under its time and memory limits. The caller
+runs `read_answers` on chunks with `pool.run`; a chunk that times out is retried one answer at
+a time, so one hostile answer costs only itself (it becomes self-graded).
+
+An `auto` answer gets its type from what the grammar read: a number, an expression, an
+equation or inequality, a set, a matrix, a vector or tuple, an interval.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.bank.formats.model import AUTO
+from app.checking.engine import SpecError, reference_of
+from app.checking.lexing import ParseError
+from app.checking.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS, GREEK
+from app.checking.spec import AnswerSpec
+from app.checking.syntax import parse
+from app.checking.values import Bracket, CommaList, Relation, SetLit, Union
+
+UNPARSED = ("self", "choice", "text")
+KNOWN_WORDS = set(FUNCTIONS) | AUTHOR_OPS | set(CONSTANTS) | GREEK
+_WORD = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
+Outcome = tuple[dict[str, Any] | None, str]
+"""(the answer spec to store, "") or (None, why the grammar could not read it)."""
+
+
+def read_answers(items: list[dict[str, Any]]) -> list[Outcome]:
+    """Each item: {"answer": spec dict, "exercise": exercise dict or None (parameterised)}."""
+    return [read_one(item) for item in items]
+
+
+def read_one(item: dict[str, Any]) -> Outcome:
+    spec = dict(item["answer"])
+    try:
+        if item.get("exercise"):
+            return _variant(item["exercise"])
+        if spec.get("type") == AUTO:
+            if prose(str(spec.get("value", ""))):
+                return None, "the answer is words, not maths"
+            spec["type"] = kind_of(parse(str(spec.get("value", "")), author=True).value)
+        model = AnswerSpec.model_validate(spec)
+        if model.type not in UNPARSED:
+            reference_of(model)
+        return compact(model), ""
+    except ParseError as error:
+        return None, f"the grammar cannot read the answer: {error}"
+    except SpecError as error:
+        return None, str(error)
+    except ValidationError as error:
+        return None, "not a valid answer spec: " + "; ".join(e["msg"] for e in error.errors())
+    except (RecursionError, ValueError, TypeError, ArithmeticError) as error:
+        return None, f"the answer could not be read ({type(error).__name__})"
+
+
+def _variant(exercise: dict[str, Any]) -> Outcome:
+    """A parameterised exercise is good when a variant can be made from it."""
+    from app.bank.variants import VariantError, make_variant
+
+    try:
+        make_variant(exercise, 0)
+    except (VariantError, ParseError) as error:
+        return None, f"the parameters do not give a variant: {error}"
+    return dict(exercise["answer"]), ""
+
+
+def prose(text: str) -> bool:
+    """Whether an answer reads as words ("Rayleigh scattering"), which the grammar would
+    otherwise take as a product of letters. LaTeX commands (`\\frac`) are not words."""
+    return any(w.lower() not in KNOWN_WORDS for w in _WORD.findall(text))
+
+
+def compact(model: AnswerSpec) -> dict[str, Any]:
+    """A spec without its defaults, as the bank stores it."""
+    dumped = model.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    return {"type": model.type} | dumped
+
+
+def kind_of(value: object) -> str:
+    """The answer type a parsed reference is most naturally compared as."""
+    if isinstance(value, Relation):
+        return "equation" if set(value.ops) == {"="} else "inequality"
+    if isinstance(value, SetLit):
+        return "set"
+    if isinstance(value, Union):
+        return "interval"
+    if isinstance(value, Bracket):
+        if value.items and all(isinstance(i, Bracket) for i in value.items):
+            return "matrix"
+        if value.open != value.close.replace(")", "(").replace("]", "["):
+            return "interval"
+        return "vector" if value.open == "[" else "tuple"
+    if isinstance(value, CommaList):
+        return "tuple"
+    return "number" if getattr(value, "is_number", False) else "expression"

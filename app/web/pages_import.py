@@ -1,0 +1,144 @@
+"""The Import page: upload, preview, confirm. Nothing is written before the confirmation.
+
+The upload is parsed and its answers verified (in the checker pool) on POST /import; the
+result waits server-side in a temp file under the data folder, named by a random token kept in
+the learner's signed session (see `importing.save_pending`), so the confirmation does not need
+the file again. The confirmation writes everything in one transaction. A pending upload expires
+after an hour; with several app machines the data folder must be shared (or the learner
+uploads again: the page says the preview expired).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app import models as orm
+from app.bank import formats, importing
+from app.bank.formats.model import ImportRefused
+from app.web.deps import Pool, Uow, User, notify, redirect, render
+
+router = APIRouter()
+TOKEN_KEY = "import_token"
+FORM_OVERHEAD = 64 * 1024
+"""Room for the form's other fields and multipart boundaries beyond the file itself."""
+
+
+def _subjects(uow: Uow) -> list[tuple[str, str]]:
+    with uow:
+        rows = uow.session.execute(
+            select(orm.Subject.slug, orm.Subject.title).order_by(orm.Subject.id))
+        return [(slug, title) for slug, title in rows]
+
+
+def _form(request: Request, uow: Uow, status: int = 200, error: str = "") -> Response:
+    return render(request, "import.html", status=status, formats=formats.FORMATS,
+                  subjects=_subjects(uow), error=error,
+                  limit_mb=request.app.state.settings.max_upload_bytes / 1e6)
+
+
+def _folder(request: Request) -> Path:
+    return importing.pending_dir(request.app.state.settings.data_dir)
+
+
+@router.get("/import")
+def import_page(request: Request, uow: Uow, user: User) -> Response:
+    return _form(request, uow)
+
+
+@router.post("/import")
+def upload(
+    request: Request, uow: Uow, user: User, pool: Pool,
+    file: Annotated[UploadFile, File()],
+    fmt: Annotated[str, Form(alias="format")] = "",
+    subject: Annotated[str, Form()] = "",
+    new_subject: Annotated[str, Form()] = "",
+) -> Response:
+    """Read and verify the upload, keep it, and show the preview (PRG: redirect to it)."""
+    limit = request.app.state.settings.max_upload_bytes
+    data = file.file.read(limit + 1)
+    try:
+        if len(data) > limit:
+            raise ImportRefused(f"the file is larger than the limit of {limit / 1e6:.1f} MB",
+                                file.filename or "")
+        parsed = formats.read(file.filename or "upload", data, fmt or None, limit=limit)
+        importing.finish(parsed, pool.run, new_subject.strip() or subject or None)
+        importing.preview(uow, parsed, user)  # refuses a collection the learner cannot update
+    except ImportRefused as error:
+        return _form(request, uow, status=400, error=str(error))
+    importing.drop_pending(_folder(request), request.session.get(TOKEN_KEY))
+    request.session[TOKEN_KEY] = importing.save_pending(_folder(request), parsed, user)
+    return redirect("/import/preview")
+
+
+@router.get("/import/preview")
+def preview_page(request: Request, uow: Uow, user: User) -> Response:
+    parsed = importing.load_pending(_folder(request), request.session.get(TOKEN_KEY), user)
+    if parsed is None:
+        notify(request, "There is no upload waiting (it expired after an hour): upload again.")
+        return redirect("/import")
+    shown = importing.preview(uow, parsed, user)
+    return render(request, "import_preview.html", preview=shown, parsed=parsed)
+
+
+@router.post("/import/confirm")
+def confirm(
+    request: Request, uow: Uow, user: User,
+    study_list: Annotated[str, Form()] = "",
+) -> Response:
+    """Write the previewed upload in one transaction."""
+    token = request.session.get(TOKEN_KEY)
+    parsed = importing.load_pending(_folder(request), token, user)
+    if parsed is None:
+        notify(request, "There is no upload waiting (it expired after an hour): upload again.")
+        return redirect("/import")
+    try:
+        report = importing.apply(uow, parsed, user, add_to_study_list=bool(study_list))
+    except ImportRefused as error:
+        return _form(request, uow, status=400, error=str(error))
+    importing.drop_pending(_folder(request), token)
+    request.session.pop(TOKEN_KEY, None)
+    notify(request, f"Imported {report.summary()}.")
+    subject = report.subjects[0] if report.subjects else None
+    return redirect(f"/subjects/{subject}/study-list" if subject else "/")
+
+
+@router.post("/import/cancel")
+def cancel(request: Request, user: User) -> Response:
+    importing.drop_pending(_folder(request), request.session.pop(TOKEN_KEY, None))
+    notify(request, "Import cancelled: nothing was written.")
+    return redirect("/import")
+
+
+class UploadLimit:
+    """Refuse an upload to /import larger than the limit before its body is read (413), and
+    one without a Content-Length (411): the form parser would otherwise spool it all to disk."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes + FORM_OVERHEAD
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" \
+                and scope["path"] == "/import":
+            headers = dict(scope["headers"])
+            length = headers.get(b"content-length")
+            if length is None or not length.isdigit() or int(length) > self.max_bytes:
+                status = 411 if length is None else 413
+                await _plain(send, status, "The file is too large to import."
+                             if status == 413 else "The upload has no length.")
+                return
+        await self.app(scope, receive, send)
+
+
+async def _plain(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,189 @@
+"""The Green-Yellow-Red loop in a real browser (Debian's chromium through Playwright), against a
+real `gyrus serve` on a tiny bank: keyboard only where the keyboard is meant to be used.
+
+Never downloads a browser: it launches /usr/bin/chromium, and skips (with the reason) only when
+that is missing outside CI. On failure a screenshot, the page's HTML and the server log are saved
+in an artifacts folder whose path is printed (GYRUS_TEST_ARTIFACTS chooses it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pg import fresh_postgres, use_postgres
+from serving import Server
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs it (apt-get install chromium)",
+                    pytrace=False)
+    pytest.skip(f"{CHROMIUM} is missing: `apt-get install chromium` to run the browser test "
+                "(Playwright's own browser downloads are never used)", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("browser")
+    databases = fresh_postgres() if use_postgres() else None
+    url = next(databases) if databases else f"sqlite:///{folder / 'gyrus.db'}"
+    running = Server(folder, url)
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+        if databases:
+            databases.close()
+
+
+def artifacts_dir() -> Path:
+    base = os.environ.get("GYRUS_TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "gyrus-artifacts"
+    folder = Path(base) / time.strftime("browser-%Y%m%d-%H%M%S")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_artifacts(page: Page, server: Server, requests: list[str]) -> Path:
+    folder = artifacts_dir()
+    try:
+        page.screenshot(path=str(folder / "failure.png"), full_page=True)
+        (folder / "page.html").write_text(page.content())
+    except Exception as error:  # the page may be gone; the log still helps
+        (folder / "screenshot-error.txt").write_text(repr(error))
+    (folder / "server.log").write_text(server.log(tail=400))
+    (folder / "requests.txt").write_text("\n".join(requests))
+    print(f"\nbrowser test artifacts (screenshot, page, server log): {folder}")
+    return folder
+
+
+def test_a_learner_goes_through_two_passes(server: Server) -> None:
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(base_url=server.url)
+            context.on("request", lambda request: requests.append(request.url))
+            page = context.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.set_default_timeout(15_000)
+            try:
+                learner_flow(page)
+                assert not errors, f"JavaScript errors: {errors}"
+                foreign = [u for u in requests if not u.startswith(server.url + "/")]
+                assert not foreign, f"requests to another origin: {foreign}"
+                assert any("/static/vendor/katex/" in u for u in requests)
+            except BaseException:
+                save_artifacts(page, server, requests)
+                raise
+        finally:
+            browser.close()
+
+
+def answer(page: Page, text: str) -> None:
+    """Type into the Answer box (the live preview follows), then Enter checks."""
+    box = page.get_by_label("Answer", exact=True)
+    box.click()
+    box.press_sequentially(text, delay=20)
+    expect(page.locator("#preview .read-as .katex")).to_be_visible()  # KaTeX rendered it
+    box.press("Enter")
+    expect(page.locator("section#verdict")).to_be_visible()
+
+
+def rate(page: Page, key: str, next_heading: str | re.Pattern[str]) -> None:
+    """Press a rating key on the checked page; the next page (exercise or summary) opens."""
+    expect(page.locator(f'button.rate[data-key="{key}"]')).to_be_enabled()
+    page.locator("body").focus()
+    page.keyboard.press(key)
+    expect(page.locator("main")).to_contain_text(next_heading)
+
+
+def learner_flow(page: Page) -> None:
+    # -- sign up: the dashboard ---------------------------------------------------------------
+    page.goto("/signup")
+    page.get_by_label("Email").fill(f"learner-{os.getpid()}-{time.time_ns()}@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    card = page.locator("#subject-calculus")
+    expect(card).to_contain_text("No pass yet.")
+
+    # -- pass 1 -----------------------------------------------------------------------------
+    card.get_by_role("button", name="Start pass").click()
+    expect(page.locator("h1")).to_contain_text("pass 1")
+    expect(page.locator("ol.items > li")).to_have_count(3)
+    page.keyboard.press("n")  # Next, in list order: the first exercise
+    expect(page.locator(".prompt")).to_contain_text("Differentiate")
+    expect(page.locator(".prompt .katex").first).to_be_visible()  # the prompt's maths too
+
+    # The live preview shows how the answer is read, rendered by KaTeX.
+    answer(page, "2x")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    expect(page.locator("#solution")).to_contain_text("By the power rule")
+    rate(page, "1", "probability of rolling a six")  # Green; on to the next exercise
+    expect(page.locator(".notice")).to_contain_text("Rated Green.")
+
+    answer(page, "1/5")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Incorrect")
+    expect(page.locator('button.rate[data-key="1"]')).to_be_disabled()  # no Green when wrong
+    page.locator("body").focus()
+    page.keyboard.press("1")  # refused: nothing happens
+    expect(page.locator('button.rate[data-key="3"]')).to_be_enabled()
+    rate(page, "3", "slope")  # Red
+
+    answer(page, "3")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    rate(page, "2", "pass 1 summary")  # Yellow; the last one: the summary
+
+    # -- the summary: pass 2 holds the Yellow and the Red one ------------------------------------
+    expect(page.locator("main")).to_contain_text("Pass 2 holds 2 exercises")
+    upcoming = page.locator("ol.items > li")
+    expect(upcoming).to_have_count(2)
+    expect(upcoming.nth(0)).to_contain_text("number-02")
+    expect(upcoming.nth(1)).to_contain_text("slope-03")
+
+    # -- pass 2: theory first ---------------------------------------------------------------------
+    page.get_by_role("button", name="Start pass 2").click()
+    expect(page.locator("h1")).to_contain_text("pass 2")
+    items = page.locator("ol.items > li")
+    expect(items).to_have_count(2)
+    expect(items.nth(0)).to_contain_text("number-02")
+    expect(items.nth(1)).to_contain_text("slope-03")
+    expect(page.locator("ol.items")).not_to_contain_text("power-01")  # Green: not revisited
+    expect(page.locator("ol.items .chip.review")).to_have_count(2)
+
+    page.keyboard.press("n")
+    expect(page.locator("h1")).to_have_text("Theory review: Basics")
+    expect(page.locator(".theory")).to_contain_text("THEORY-NOTE")
+    expect(page.locator(".theory .katex").first).to_be_visible()
+    expect(page.locator(".example")).to_contain_text("WORKED-EXAMPLE")
+    expect(page.locator(".previous")).to_contain_text("1/5")  # the previous answer
+    expect(page.locator(".notice .chip.red")).to_have_text("Red")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".prompt")).to_contain_text("probability of rolling a six")
+    expect(page.get_by_label("Answer", exact=True)).to_be_visible()
+
+    # -- the dashboard's counts --------------------------------------------------------------------
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    card = page.locator("#subject-calculus")
+    expect(card).to_contain_text("Pass 2 is open.")
+    legend = card.locator("ul.legend")
+    expect(legend).to_contain_text(re.compile(r"Green\s*1"))
+    expect(legend).to_contain_text(re.compile(r"Yellow\s*1"))
+    expect(legend).to_contain_text(re.compile(r"Red\s*1"))
+    expect(card.get_by_role("link", name="Continue pass")).to_be_visible()

@@ -1,0 +1,76 @@
+"""Fixtures for the import tests: a checker pool (answers are verified in the sandbox), a fresh
+migrated SQLite database per test, a learner, and the sample files written for these tests."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from web.conftest import app, browser  # noqa: F401 - the web tests' app and learner, shared
+
+from app import models as orm
+from app.bank import formats, importing
+from app.bank.formats.model import ParsedImport
+from app.checking.pool import CheckerPool
+from app.db import UnitOfWork, make_engine, migrate, session_factory
+
+SAMPLES = Path(__file__).with_name("samples")
+LIMIT = 20 * 1024 * 1024
+
+
+@pytest.fixture(scope="session")
+def pool() -> Iterator[CheckerPool]:
+    checker = CheckerPool(workers=2, timeout=10.0)
+    checker.warm_up()
+    yield checker
+    checker.close()
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    url = f"sqlite:///{tmp_path / 'imports.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def uow(sessions: sessionmaker[Session]) -> UnitOfWork:
+    return UnitOfWork(sessions)
+
+
+@pytest.fixture
+def learner(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        user = orm.User(email="reader@example.org", password_hash="x")
+        session.add(user)
+        session.commit()
+        return user.id
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def book_zip() -> bytes:
+    """The sample PreTeXt book as a zip, as a learner would upload it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for path in sorted((SAMPLES / "book").rglob("*.ptx")):
+            archive.write(path, path.relative_to(SAMPLES / "book").as_posix())
+    return out.getvalue()
+
+
+def read(name: str, data: bytes, pool: CheckerPool, fmt: str | None = None,
+         subject: str | None = "calculus") -> ParsedImport:
+    parsed = formats.read(name, data, fmt, limit=LIMIT)
+    return importing.finish(parsed, pool.run, subject)
+
+
+def by_id(parsed: ParsedImport) -> dict:
+    return {e.id: e for e in parsed.exercises}

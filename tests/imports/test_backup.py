@@ -1,0 +1,105 @@
+"""Backup and restore: a history built through the service layer, exported, restored into a
+fresh database, gives the same dashboard, passes and notes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app import models as orm
+from app.bank import export, importing
+from app.db import UnitOfWork, make_engine, migrate, session_factory
+from app.method import service
+from app.method.model import Rating
+from app.method.repository import SubjectRepository
+
+from .conftest import read, sample
+
+
+def seed_bank(sessions) -> None:
+    """A tiny public bank, the same in both databases (as the curated bank would be)."""
+    with sessions() as session:
+        bank = orm.Collection(slug="curated", title="Curated")
+        subject = orm.Subject(slug="calculus", title="Calculus")
+        topic = orm.Topic(subject=subject, slug="rules", title="Rules")
+        for n in range(3):
+            session.add(orm.Exercise(global_id=f"calculus/rules/r{n}", collection=bank,
+                                     topic=topic, position=n, prompt=f"p{n}",
+                                     answer={"type": "number", "value": str(n)}))
+        session.commit()
+
+
+def history(uow, learner: int, pool) -> None:
+    importing.apply(uow, read("stewart.txt", sample("stewart.txt"), pool), learner,
+                    add_to_study_list=True)
+    book = f"imported/u{learner}-stewart-8e/3-4-1"
+    service.start_pass(uow, learner, "calculus")
+    service.record_check(uow, learner, "calculus", "calculus/rules/r0", "0", "correct",
+                         shape_note="a number", motion_note="read it")
+    service.rate(uow, learner, "calculus", "calculus/rules/r0", Rating.GREEN)
+    service.record_check(uow, learner, "calculus", "calculus/rules/r1", "7", "incorrect")
+    service.rate(uow, learner, "calculus", "calculus/rules/r1", Rating.RED)
+    service.record_check(uow, learner, "calculus", book, "2x cos(x^2)", "correct")
+    service.rate(uow, learner, "calculus", book, Rating.YELLOW)
+    service.close_pass(uow, learner, "calculus")
+    service.start_pass(uow, learner, "calculus")
+
+
+def snapshot(sessions, uow, user_id: int) -> dict:
+    progress = service.progress(uow, user_id, "calculus")
+    with sessions() as session:
+        aggregate = SubjectRepository(session).get(user_id, "calculus")
+        notes = sorted((a.response, a.shape_of_problem, a.motion_to_solution, a.status)
+                       for a in session.scalars(select(orm.Attempt)))
+    passes = [(p.number, p.closed_early, [(i.exercise_id, i.seed, i.verdict, i.rating)
+                                          for i in p.items]) for p in aggregate.passes]
+    return {"progress": progress, "study_list": aggregate.study_list, "passes": passes,
+            "parked": aggregate.parked, "notes": notes}
+
+
+def test_export_restore_round_trip(pool, uow, sessions, learner, tmp_path: Path):
+    seed_bank(sessions)
+    history(uow, learner, pool)
+    before = snapshot(sessions, uow, learner)
+    with sessions() as session:
+        backup = json.loads(json.dumps(export.export_user(session, learner)))
+    assert backup["user"]["email"] == "reader@example.org"
+    assert len(backup["collections"][0]["exercises"]) == 4
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    fresh = session_factory(engine)
+    try:
+        seed_bank(fresh)
+        with fresh() as session:
+            report = export.restore(session, backup)
+            session.commit()
+        after = snapshot(fresh, UnitOfWork(fresh), report.user_id)
+        assert after == before
+        with fresh() as session, pytest.raises(export.RestoreError, match="already has"):
+            export.restore(session, backup)
+    finally:
+        engine.dispose()
+
+
+def test_restore_refuses_missing_exercises_and_writes_nothing(pool, uow, sessions, learner,
+                                                              tmp_path: Path):
+    seed_bank(sessions)
+    history(uow, learner, pool)
+    with sessions() as session:
+        backup = export.export_user(session, learner)
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            with pytest.raises(export.RestoreError, match="curated bank"):
+                export.restore(session, backup)
+            session.rollback()
+            assert session.scalar(select(orm.User)) is None
+    finally:
+        engine.dispose()
