@@ -187,3 +187,54 @@ def learner_flow(page: Page) -> None:
     expect(legend).to_contain_text(re.compile(r"Yellow\s*1"))
     expect(legend).to_contain_text(re.compile(r"Red\s*1"))
     expect(card.get_by_role("link", name="Continue pass")).to_be_visible()
+
+
+BOOK_LIST = "Browser Test Book | 2.1 Powers | 7 | answers: 7: 4x^3 | subject: calculus\n"
+
+
+def test_a_learner_imports_a_list_and_practises_it(server: Server, tmp_path: Path) -> None:
+    """Import a textbook list through the page (preview, then confirm), then answer the
+    imported exercise in a pass like any other."""
+    book = tmp_path / "powers.txt"
+    book.write_text(BOOK_LIST)
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(base_url=server.url)
+            context.on("request", lambda request: requests.append(request.url))
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            try:
+                import_flow(page, book)
+            except BaseException:
+                save_artifacts(page, server, requests)
+                raise
+        finally:
+            browser.close()
+
+
+def import_flow(page: Page, book: Path) -> None:
+    page.goto("/signup")
+    page.get_by_label("Email").fill(f"importer-{os.getpid()}-{time.time_ns()}@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("link", name="Import").click()
+    page.locator("#file").set_input_files(str(book))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("main")).to_contain_text("Browser Test Book")
+    expect(page.locator("main")).to_contain_text("4")  # the answer, rendered in the preview
+    page.get_by_role("button", name="Confirm import").click()
+    expect(page.locator("main")).to_contain_text("Browser Test Book")
+
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    page.locator("#subject-calculus").get_by_role("button", name="Start pass").click()
+    items = page.locator("ol.items > li")
+    expect(items).to_have_count(4)  # the three bank exercises and the imported one
+    items.filter(has_text="2-1-7").get_by_role("link").first.click()
+    expect(page.locator(".prompt")).to_contain_text("7")
+    answer(page, "4x^3")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    page.locator("body").focus()
+    page.keyboard.press("1")
+    expect(page.locator(".notice")).to_contain_text("Rated Green.")
