@@ -267,6 +267,9 @@ class _LearnerPrinter(StrPrinter):
     """SymPy's str, in the learner grammar: `e` and `i` rather than E and I, matrices as
     nested lists."""
 
+    def doprint(self, expr: Any) -> str:
+        return super().doprint(expr).replace("**", "^")  # learners write x^2
+
     def _print_Exp1(self, expr: Any) -> str:
         return "e"
 
