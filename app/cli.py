@@ -69,7 +69,8 @@ def user() -> None:
 @click.option("--password", default=None,
               help="The password (default: asked for, hidden). Avoid it on shared machines: "
                    "the shell history keeps it.")
-def user_create(email: str, password: str | None) -> None:
+@click.option("--operator", is_flag=True, help="Make the account an operator.")
+def user_create(email: str, password: str | None, operator: bool) -> None:
     """Create an account for EMAIL (migrating the database first if needed)."""
     from app.db import UnitOfWork, make_engine, migrate, session_factory
     from app.web.accounts import AccountError, create_user
@@ -80,12 +81,34 @@ def user_create(email: str, password: str | None) -> None:
     migrate(url)
     engine = make_engine(url)
     try:
-        user_id = create_user(UnitOfWork(session_factory(engine)), email, password)
+        user_id = create_user(
+            UnitOfWork(session_factory(engine)), email, password, operator=operator
+        )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     finally:
         engine.dispose()
-    click.echo(f"created user {user_id}: {email.strip().lower()}")
+    role = "operator" if operator else "user"
+    click.echo(f"created {role} {user_id}: {email.strip().lower()}")
+
+
+@user.command("promote")
+@click.argument("email")
+@click.option("--demote", is_flag=True, help="Take the operator role away instead.")
+def user_promote(email: str, demote: bool) -> None:
+    """Make EMAIL an operator (who sees the operator pages), or with --demote a learner again."""
+    from app.db import UnitOfWork
+    from app.web.accounts import set_operator
+
+    engine, sessions = _database()
+    try:
+        user_id = set_operator(UnitOfWork(sessions), email, not demote)
+    finally:
+        engine.dispose()
+    if user_id is None:
+        raise click.ClickException(f"no user {email}")
+    role = "a learner" if demote else "an operator"
+    click.echo(f"user {user_id} ({email.strip().lower()}) is now {role}")
 
 
 @main.command()

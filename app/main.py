@@ -31,6 +31,7 @@ from app.web import (
     pages_exercise,
     pages_export,
     pages_import,
+    pages_operator,
     pages_study,
     views,
 )
@@ -145,6 +146,7 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(pages_exercise.router)
     app.include_router(pages_import.router)
     app.include_router(pages_export.router)
+    app.include_router(pages_operator.router)
     app.include_router(api.router)
 
     @app.get("/healthz")

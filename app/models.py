@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -62,13 +63,16 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A learner (or operator). `user` is reserved in PostgreSQL, hence `user_account`."""
+    """A learner (or operator). `user` is reserved in PostgreSQL, hence `user_account`.
+
+    An operator (`gyrus user promote`) also sees the operator pages, such as the disputes."""
 
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -256,6 +260,8 @@ class Rating(Base):
     rating: Mapped[str] = mapped_column(String(16))
     disputed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None]
+    """When an operator marked the dispute reviewed (None: not yet, or not disputed)."""
 
     pass_item: Mapped[PassItem] = relationship()
 

@@ -45,11 +45,11 @@ def check_new_account(email: str, password: str) -> str:
     return email
 
 
-def create_user(uow: UnitOfWork, email: str, password: str) -> int:
+def create_user(uow: UnitOfWork, email: str, password: str, *, operator: bool = False) -> int:
     """Store a new account; AccountError when the form is wrong or the email is taken."""
     email = check_new_account(email, password)
     with uow:
-        user = orm.User(email=email, password_hash=_hasher.hash(password))
+        user = orm.User(email=email, password_hash=_hasher.hash(password), is_operator=operator)
         uow.session.add(user)
         try:
             uow.commit()
@@ -82,5 +82,28 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> int | None:
 
 def user_email(uow: UnitOfWork, user_id: int) -> str | None:
     """The email of a signed-in user, or None when the account no longer exists."""
+    found = user_account(uow, user_id)
+    return found[0] if found else None
+
+
+def user_account(uow: UnitOfWork, user_id: int) -> tuple[str, bool] | None:
+    """(email, is operator) of a signed-in user, or None when the account no longer exists."""
     with uow.reading():
-        return uow.session.scalar(select(orm.User.email).where(orm.User.id == user_id))
+        row = uow.session.execute(
+            select(orm.User.email, orm.User.is_operator).where(orm.User.id == user_id)
+        ).one_or_none()
+        return (row.email, row.is_operator) if row else None
+
+
+def set_operator(uow: UnitOfWork, email: str, operator: bool) -> int | None:
+    """Make the account of `email` an operator (or a plain learner again); its id, or None
+    when there is no such account."""
+    with uow:
+        user = uow.session.scalars(
+            select(orm.User).where(orm.User.email == normalise_email(email))
+        ).one_or_none()
+        if user is None:
+            return None
+        user.is_operator = operator
+        uow.commit()
+        return user.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.checking.pool import CheckerPool
@@ -32,17 +32,25 @@ def current_user(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)])
     user_id = request.session.get(USER_KEY)
     if not isinstance(user_id, int):
         raise LoginRequired()
-    email = accounts.user_email(uow, user_id)
-    if email is None:
+    found = accounts.user_account(uow, user_id)
+    if found is None:
         request.session.clear()
         raise LoginRequired()
-    request.state.user_email = email
+    request.state.user_email, request.state.is_operator = found
+    return user_id
+
+
+def require_operator(request: Request, user_id: Annotated[int, Depends(current_user)]) -> int:
+    """The signed-in user's id if they are an operator; 403 for everyone else."""
+    if not getattr(request.state, "is_operator", False):
+        raise HTTPException(403, "This page is for operators.")
     return user_id
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Pool = Annotated[CheckerPool, Depends(get_pool)]
 User = Annotated[int, Depends(current_user)]
+Operator = Annotated[int, Depends(require_operator)]
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:

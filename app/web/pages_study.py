@@ -53,6 +53,26 @@ def subject_home(uow: Uow, user: User, subject: str) -> Response:
     return redirect(pass_url(subject, current.number) + suffix)
 
 
+@router.get("/subjects/{subject}/progress")
+def progress_page(request: Request, uow: Uow, user: User, subject: str) -> Response:
+    """Rule 9: the current counts, the history of passes with time spent, and a calendar.
+
+    `/subjects/{subject}` itself stays a redirect to the open pass (or the last summary), as
+    the pass pages and the "Start pass" double-click handling rely on it."""
+    aggregate = _subject(uow, user, subject)
+    return render(
+        request,
+        "progress.html",
+        subject=subject,
+        title=views.subject_title(uow, subject),
+        current=aggregate.current_pass,
+        open=aggregate.open_pass is not None,
+        complete=aggregate.is_complete(),
+        counts=aggregate.counts(),
+        history=views.subject_history(uow, user, subject),
+    )
+
+
 # -- the study list ----------------------------------------------------------------------------
 
 

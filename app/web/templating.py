@@ -6,6 +6,7 @@ template (say `base.html` for their own header) without copying the rest.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,15 @@ def _math_filter(latex: str | None, display: bool = False) -> Markup:
     return Markup('<{0} class="math {1}">{2}</{0}>').format(tag, kind, latex)
 
 
+def duration(spent: timedelta) -> str:
+    """A time spent, to the minute: `0 min`, `under a minute`, `42 min`, `2 h 05 min`."""
+    seconds = int(spent.total_seconds())
+    if 0 < seconds < 60:
+        return "under a minute"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
 def make_templates(override: Path | None = None) -> Jinja2Templates:
     """The page templates, with `override` searched first."""
     loaders = [FileSystemLoader(str(override))] if override else []
@@ -63,6 +73,7 @@ def make_templates(override: Path | None = None) -> Jinja2Templates:
     environment.filters["markdown"] = _markdown_filter
     environment.filters["inline_markdown"] = _inline_markdown_filter
     environment.filters["math"] = _math_filter
+    environment.filters["duration"] = duration
     environment.globals.update(csrf_field=FORM_FIELD, csrf_header=HEADER)
     return Jinja2Templates(env=environment, context_processors=[_common])
 
@@ -72,5 +83,6 @@ def _common(request: Request) -> dict[str, Any]:
     return {
         "csrf_token": csrf_token(request),
         "user_email": getattr(request.state, "user_email", None),
+        "is_operator": getattr(request.state, "is_operator", False),
         "notice": request.session.pop("notice", None),
     }

@@ -7,9 +7,12 @@ Results are plain data, as the unit of work's session is closed when a function 
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app import models as orm
@@ -395,3 +398,208 @@ def database_ok(uow: UnitOfWork) -> bool:
     """Whether the database answers (for /healthz)."""
     with uow.reading():
         return uow.session.execute(select(1)).scalar() == 1
+
+
+# -- progress history (rule 9) -----------------------------------------------------------------
+
+IDLE_CAP = timedelta(minutes=10)
+"""The most one gap between two activities of a pass counts as time spent."""
+CALENDAR_WEEKS = 26
+
+
+@dataclass(frozen=True)
+class PassHistory:
+    number: int
+    started_at: datetime
+    ended_at: datetime | None
+    closed_early: bool
+    exercises: int
+    counts: model.Counts
+    time_spent: timedelta
+
+    @property
+    def state(self) -> str:
+        """"open", "closed early" or "ended" (every exercise rated)."""
+        if self.ended_at is None:
+            return "open"
+        return "closed early" if self.closed_early else "ended"
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    attempts: int
+    level: int
+    """0 (none) to 4 (the busiest days of the window), for the colour."""
+    future: bool = False
+
+    @property
+    def title(self) -> str:
+        if self.future:
+            return f"{self.day.isoformat()} is still to come"
+        noun = "attempt" if self.attempts == 1 else "attempts"
+        return f"{self.attempts} {noun} on {self.day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class History:
+    passes: list[PassHistory]
+    weeks: list[list[CalendarDay]]
+    """CALENDAR_WEEKS columns of seven days, Monday first, the last one this week."""
+
+    @property
+    def time_spent(self) -> timedelta:
+        return sum((p.time_spent for p in self.passes), timedelta())
+
+    @property
+    def calendar_attempts(self) -> int:
+        return sum(day.attempts for week in self.weeks for day in week)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are UTC (`orm.utcnow`)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def time_spent(activities: list[datetime], cap: timedelta = IDLE_CAP) -> timedelta:
+    """The time spent in one pass, estimated from when things happened in it.
+
+    The activities of a pass are its start, each attempt (an answer checked) and each rating.
+    Sorted by time, every activity after the first adds the time since the one before it,
+    but at most `cap` (10 minutes): a learner who leaves a pass open overnight, or for a week,
+    is not counted as studying all that while. Reading the exercise and thinking before the
+    first check counts (from the pass start or the previous rating), and so does reading the
+    solution before rating it. What happens after the last activity of a pass does not count.
+    """
+    moments = sorted(_utc(m) for m in activities)
+    return sum((min(b - a, cap) for a, b in zip(moments, moments[1:], strict=False)),
+               timedelta())
+
+
+def calendar(counts: dict[date, int], today: date,
+             weeks: int = CALENDAR_WEEKS) -> list[list[CalendarDay]]:
+    """`weeks` columns of seven days, Monday to Sunday, ending with the week of `today`."""
+    start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    busiest = max(counts.values(), default=0)
+    columns = []
+    for week in range(weeks):
+        column = []
+        for weekday in range(7):
+            day = start + timedelta(days=7 * week + weekday)
+            n = counts.get(day, 0) if day <= today else 0
+            level = 0 if n == 0 else max(1, math.ceil(4 * n / busiest))
+            column.append(CalendarDay(day, n, level, future=day > today))
+        columns.append(column)
+    return columns
+
+
+def subject_history(
+    uow: UnitOfWork, user_id: int, slug: str, today: date | None = None
+) -> History:
+    """The learner's passes of a subject with their counts and time spent, and a calendar of
+    their attempts per day (UTC) over the last CALENDAR_WEEKS weeks. Raises UnknownSubject."""
+    today = today or datetime.now(UTC).date()
+    with uow.reading():
+        session = uow.session
+        aggregate = read_subject(session, user_id, slug)
+        subject_id = SubjectRepository(session)._subject_id(slug)
+        passes = session.execute(
+            select(orm.Pass.id, orm.Pass.number, orm.Pass.started_at, orm.Pass.ended_at,
+                   orm.Pass.closed_early)
+            .where(orm.Pass.user_id == user_id, orm.Pass.subject_id == subject_id)
+            .order_by(orm.Pass.number)
+        ).all()
+        activities: dict[int, list[datetime]] = {row.id: [row.started_at] for row in passes}
+        attempts: list[datetime] = []
+        for table in (orm.Attempt, orm.Rating):
+            found = session.execute(
+                select(orm.PassItem.pass_id, table.created_at)
+                .join(orm.PassItem, table.pass_item_id == orm.PassItem.id)
+                .where(orm.PassItem.pass_id.in_(list(activities)))
+            ).all()
+            for pass_id, created_at in found:
+                activities[pass_id].append(created_at)
+                if table is orm.Attempt:
+                    attempts.append(created_at)
+    models = {p.number: p for p in aggregate.passes}
+    history = [
+        PassHistory(
+            number=row.number,
+            started_at=_utc(row.started_at),
+            ended_at=_utc(row.ended_at) if row.ended_at else None,
+            closed_early=row.closed_early,
+            exercises=len(models[row.number].items) if row.number in models else 0,
+            counts=models[row.number].counts() if row.number in models else model.Counts(),
+            time_spent=time_spent(activities[row.id]),
+        )
+        for row in passes
+    ]
+    per_day = Counter(_utc(moment).date() for moment in attempts)
+    return History(history, calendar(per_day, today))
+
+
+# -- the operator's disputes (rule 3) ----------------------------------------------------------
+
+DISPUTES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Dispute:
+    id: int
+    """The rating row's id."""
+    email: str
+    exercise: ExerciseInfo
+    seed: int
+    pass_number: int
+    rating: str
+    response: str | None
+    status: str | None
+    latex: str | None
+    created_at: datetime
+    reviewed_at: datetime | None
+
+
+def disputes(uow: UnitOfWork, page: int = 1,
+             per_page: int = DISPUTES_PER_PAGE) -> tuple[list[Dispute], int]:
+    """One page of every learner's disputed ratings, newest first, and how many there are.
+
+    For operators only: unlike the rest of this module it is not scoped to one learner."""
+    with uow.reading():
+        session = uow.session
+        total = session.scalar(
+            select(func.count()).select_from(orm.Rating).where(orm.Rating.disputed.is_(True))
+        ) or 0
+        rows = session.execute(
+            select(orm.Rating, orm.PassItem.seed, orm.Pass.number, orm.User.email,
+                   orm.Exercise, orm.Attempt)
+            .join(orm.PassItem, orm.Rating.pass_item_id == orm.PassItem.id)
+            .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
+            .join(orm.User, orm.Pass.user_id == orm.User.id)
+            .join(orm.Exercise, orm.PassItem.exercise_id == orm.Exercise.id)
+            .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
+            .where(orm.Rating.disputed.is_(True))
+            .order_by(orm.Rating.created_at.desc(), orm.Rating.id.desc())
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+            .options(
+                joinedload(orm.Exercise.topic).joinedload(orm.Topic.subject),
+                joinedload(orm.Exercise.collection),
+            )
+        ).all()
+        found = [
+            Dispute(
+                id=rating.id,
+                email=email,
+                exercise=ExerciseInfo.of(row),
+                seed=seed,
+                pass_number=number,
+                rating=rating.rating,
+                response=attempt.response if attempt else None,
+                status=attempt.status if attempt else None,
+                latex=attempt.latex if attempt else None,
+                created_at=_utc(rating.created_at),
+                reviewed_at=_utc(rating.reviewed_at) if rating.reviewed_at else None,
+            )
+            for rating, seed, number, email, row, attempt in rows
+        ]
+    return found, total

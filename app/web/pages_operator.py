@@ -1,0 +1,61 @@
+"""Operator pages: the disputed verdicts (DESIGN §1 rule 3). Operators only (403 for others)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from app import models as orm
+from app.web import views
+from app.web.deps import Operator, Pool, Uow, notify, redirect, render
+from app.web.exercises import Shown, VariantUnavailable, shown
+
+router = APIRouter()
+
+
+def _shown(pool: Pool, dispute: views.Dispute) -> Shown | None:
+    """The variant the learner answered (same seed), for its prompt and reference answer."""
+    try:
+        return shown(pool, dispute.exercise, dispute.seed)
+    except VariantUnavailable:
+        return None
+
+
+@router.get("/operator/disputes")
+def disputes_page(
+    request: Request, uow: Uow, pool: Pool, _operator: Operator,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    """Every disputed rating, newest first, 50 a page."""
+    rows, total = views.disputes(uow, page)
+    pages = max(1, -(-total // views.DISPUTES_PER_PAGE))
+    return render(
+        request,
+        "operator_disputes.html",
+        rows=[(row, _shown(pool, row)) for row in rows],
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+@router.post("/operator/disputes/{pk}/reviewed")
+def mark_reviewed(
+    request: Request, uow: Uow, _operator: Operator, pk: int,
+    page: Annotated[int, Form()] = 1,
+) -> Response:
+    """Mark a dispute reviewed (once: a second click keeps the first time)."""
+    with uow:
+        rating = uow.session.scalars(
+            select(orm.Rating).where(orm.Rating.id == pk, orm.Rating.disputed.is_(True))
+        ).one_or_none()
+        if rating is None:
+            raise HTTPException(404, "There is no such dispute.")
+        if rating.reviewed_at is None:
+            rating.reviewed_at = orm.utcnow()
+            uow.commit()
+    notify(request, "Dispute marked reviewed.")
+    return redirect(f"/operator/disputes?page={max(page, 1)}#dispute-{pk}")
