@@ -18,7 +18,7 @@ from .budget import OutOfTime, time_budget
 from .probes import Point, close, sample_points, value_at
 from .realvalue import complex_value_at, real_value_at, walkable
 
-SYMBOLIC_BUDGET = 0.005  # seconds for exact confirmation; past it, agreeing probes decide
+SYMBOLIC_BUDGET = 0.003  # seconds for exact confirmation; past it, agreeing probes decide
 MIN_DEFINED_PROBES = 3
 
 ASSUMPTIONS = {
@@ -58,7 +58,8 @@ def with_assumptions(expr: sympy.Basic, domain: str) -> sympy.Basic:
     assumptions = ASSUMPTIONS[domain]
     if not assumptions:
         return expr
-    return expr.xreplace({s: sympy.Dummy(s.name, **assumptions) for s in symbols_of(expr)})
+    # Symbols (not Dummies) with assumptions are cached by SymPy, and so is what it learns of them.
+    return expr.xreplace({s: sympy.Symbol(s.name, **assumptions) for s in symbols_of(expr)})
 
 
 BIG_POWER = 40  # expanding (x - a)^6000 would take minutes: prove such identities numerically

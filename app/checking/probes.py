@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from functools import lru_cache
 
 import mpmath
 import sympy
@@ -45,12 +46,19 @@ def sample_points(
     symbols: Iterable[sympy.Symbol], domain: str, count: int = PROBE_COUNT
 ) -> list[Point]:
     """`count` points, the same for the same symbol names (checks are reproducible)."""
-    ordered = sorted(symbols, key=lambda s: s.name)
+    ordered = tuple(sorted(symbols, key=lambda s: s.name))
+    return [dict(point) for point in _points(ordered, domain, count)]
+
+
+@lru_cache(maxsize=1024)
+def _points(ordered: tuple[sympy.Symbol, ...], domain: str, count: int) -> tuple[tuple, ...]:
+    """Cached: the same variables come back in every check of an exercise."""
     rngs = {s: random.Random(f"{s.name}/{domain}") for s in ordered}
-    return [
-        {s: _value_for(domain, rngs[s], index + position) for position, s in enumerate(ordered)}
+    return tuple(
+        tuple((s, _value_for(domain, rngs[s], index + position)) for position, s in
+              enumerate(ordered))
         for index in range(count)
-    ]
+    )
 
 
 def value_at(expr: sympy.Expr, point: Point) -> mpmath.mpc | None:
