@@ -23,7 +23,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -437,7 +437,3 @@ def _prune(folder: Path) -> None:
                 path.unlink()
         except OSError:
             continue
-
-
-def problems_text(problems: Iterable[Problem]) -> list[str]:
-    return [str(p) for p in problems]

@@ -379,8 +379,8 @@ def _render_check(spec: AnswerSpec, variant: Variant, seed: int) -> list[tuple[t
 
 VariantCheckFn = Callable[[AnswerSpec, Variant, int], list[tuple[tuple, str]]]
 VARIANT_CHECKS: list[VariantCheckFn] = [_self_check, _wrong_check, _render_check]
-"""Run on every variant, in a pool worker when linting through a pool; a KaTeX macro check
-(over `markdown.math_sources` of each text) joins this list."""
+"""Run on every variant, in a pool worker when linting through a pool (LaTeX commands are
+checked once per file, in FILE_CHECKS)."""
 
 
 def exercise_problems(item: Located, index: int, exercise: Exercise, seeds: int,

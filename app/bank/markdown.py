@@ -62,15 +62,3 @@ def sanitise(html: str) -> str:
 def render_markdown(text: str) -> Markup:
     """Markdown (with `$` maths) as sanitised HTML, marked safe for Jinja2."""
     return Markup(sanitise(_MD.render(text or "")))  # noqa: S704 - sanitised just above
-
-
-def math_sources(text: str) -> list[str]:
-    """The TeX of every maths span in `text`, for checks such as the linter's KaTeX macros."""
-    found: list[str] = []
-    stack = list(_MD.parse(text or ""))
-    while stack:
-        token = stack.pop()
-        if token.type.startswith("math_"):
-            found.append(token.content.strip())
-        stack.extend(token.children or [])
-    return found[::-1]

@@ -6,7 +6,7 @@ import re
 
 from markupsafe import Markup
 
-from app.bank.markdown import math_sources, render_markdown
+from app.bank.markdown import render_markdown
 
 
 def test_inline_and_display_math_keep_raw_tex() -> None:
@@ -41,7 +41,3 @@ def test_links_get_safe_rel() -> None:
 
 def test_dollar_amounts_are_not_math() -> None:
     assert "math" not in render_markdown("It costs $5 and $10.")
-
-
-def test_math_sources() -> None:
-    assert math_sources("a $x$ b\n\n$$\ny\n$$\n") == ["x", "y"]
