@@ -1,2 +1,26 @@
 """Shared by every test folder: this file makes pytest put tests/ on sys.path, so helpers kept
-here (`pg`, the PostgreSQL databases) can be imported from any folder's tests."""
+here (`pg`, the PostgreSQL databases) can be imported from any folder's tests; and the migrated
+SQLite database fixtures the bank and import tests share."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import UnitOfWork, make_engine, migrate, session_factory
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A migrated SQLite database of this test's own."""
+    url = f"sqlite:///{tmp_path / 'gyrus.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def uow(sessions: sessionmaker[Session]) -> UnitOfWork:
+    return UnitOfWork(sessions)

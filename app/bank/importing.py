@@ -36,7 +36,7 @@ from app.bank import formats
 from app.bank.formats.answers import read_answers
 from app.bank.formats.model import ImportedExercise, ImportRefused, ParsedImport, Problem
 from app.bank.formats.text import slugify
-from app.bank.loader import SUBJECT_TITLES
+from app.bank.loader import SUBJECT_TITLES, assign
 from app.bank.schema import SLUG
 from app.db import UnitOfWork
 from app.method.repository import SubjectRepository
@@ -291,16 +291,6 @@ def columns(exercise: ImportedExercise) -> dict[str, Any]:
             "hints": list(exercise.hints), "wrong": list(exercise.wrong),
             "solution": exercise.solution, "difficulty": min(max(exercise.difficulty, 1), 3),
             "source": exercise.source or "imported"}
-
-
-def assign(row: Any, values: dict[str, Any]) -> bool:
-    """Set the columns that differ; whether any did."""
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    return changed
 
 
 def _collection(session: Session, parsed: ParsedImport, slug: str, owner_id: int | None,

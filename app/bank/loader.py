@@ -208,7 +208,7 @@ def _topic(session: Session, subject: Subject, topic: TopicFile, position: int) 
     if row is None:
         row = Topic(subject_id=subject.id, slug=topic.topic)
         session.add(row)
-    _assign(row, {
+    assign(row, {
         "title": topic.title, "position": position, "theory": topic.theory,
         "examples": [e.model_dump() for e in topic.examples],
         "prerequisites": list(topic.prerequisites),
@@ -226,7 +226,7 @@ def _exercises(session: Session, collection: Collection, topic_row: Topic, topic
         if row is None:
             session.add(Exercise(global_id=global_id, collection_id=collection.id, **values))
             report.created.append(global_id)
-        elif _assign(row, values):
+        elif assign(row, values):
             report.updated.append(global_id)
 
 
@@ -262,7 +262,7 @@ def as_exercise(row: Exercise) -> dict[str, Any]:
     }
 
 
-def _assign(row: Any, values: dict[str, Any]) -> bool:
+def assign(row: Any, values: dict[str, Any]) -> bool:
     """Set the columns that differ; whether any did (an unchanged row keeps its updated_at)."""
     changed = False
     for name, value in values.items():

@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
-
-from app.db import UnitOfWork, make_engine, migrate, session_factory
 
 from .samples import WriteFile
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'bank.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def uow(sessions: sessionmaker[Session]) -> UnitOfWork:
-    return UnitOfWork(sessions)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,10 @@ def save_artifacts(page: Page, server: Server, requests: list[str]) -> Path:
     return folder
 
 
-def test_a_learner_goes_through_two_passes(server: Server) -> None:
+@contextmanager
+def browser_page(server: Server) -> Iterator[tuple[Page, list[str], list[str]]]:
+    """A fresh page in Debian's chromium, with the requests and JavaScript errors it sees; on
+    failure the screenshot, page and server log are saved."""
     requests: list[str] = []
     errors: list[str] = []
     with sync_playwright() as playwright:
@@ -82,16 +86,21 @@ def test_a_learner_goes_through_two_passes(server: Server) -> None:
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.set_default_timeout(15_000)
             try:
-                learner_flow(page)
-                assert not errors, f"JavaScript errors: {errors}"
-                foreign = [u for u in requests if not u.startswith(server.url + "/")]
-                assert not foreign, f"requests to another origin: {foreign}"
-                assert any("/static/vendor/katex/" in u for u in requests)
+                yield page, requests, errors
             except BaseException:
                 save_artifacts(page, server, requests)
                 raise
         finally:
             browser.close()
+
+
+def test_a_learner_goes_through_two_passes(server: Server) -> None:
+    with browser_page(server) as (page, requests, errors):
+        learner_flow(page)
+        assert not errors, f"JavaScript errors: {errors}"
+        foreign = [u for u in requests if not u.startswith(server.url + "/")]
+        assert not foreign, f"requests to another origin: {foreign}"
+        assert any("/static/vendor/katex/" in u for u in requests)
 
 
 def answer(page: Page, text: str) -> None:
@@ -197,21 +206,9 @@ def test_a_learner_imports_a_list_and_practises_it(server: Server, tmp_path: Pat
     imported exercise in a pass like any other."""
     book = tmp_path / "powers.txt"
     book.write_text(BOOK_LIST)
-    requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(base_url=server.url)
-            context.on("request", lambda request: requests.append(request.url))
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            try:
-                import_flow(page, book)
-            except BaseException:
-                save_artifacts(page, server, requests)
-                raise
-        finally:
-            browser.close()
+    with browser_page(server) as (page, _requests, errors):
+        import_flow(page, book)
+        assert not errors, f"JavaScript errors: {errors}"
 
 
 def import_flow(page: Page, book: Path) -> None:

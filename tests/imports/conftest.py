@@ -16,7 +16,6 @@ from app import models as orm
 from app.bank import formats, importing
 from app.bank.formats.model import ParsedImport
 from app.checking.pool import CheckerPool
-from app.db import UnitOfWork, make_engine, migrate, session_factory
 
 SAMPLES = Path(__file__).with_name("samples")
 LIMIT = 20 * 1024 * 1024
@@ -28,20 +27,6 @@ def pool() -> Iterator[CheckerPool]:
     checker.warm_up()
     yield checker
     checker.close()
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'imports.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def uow(sessions: sessionmaker[Session]) -> UnitOfWork:
-    return UnitOfWork(sessions)
 
 
 @pytest.fixture
