@@ -8,10 +8,10 @@ shows the page again with what the learner typed, so no note is lost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -201,47 +201,42 @@ def theory_read(request: Request, uow: Uow, user: User, pk: int) -> Response:
 # -- before the check: hints and the solution ----------------------------------------------------
 
 
-@router.post("/exercises/{pk}/hint")
-def show_hint(
-    request: Request,
-    uow: Uow,
-    user: User,
-    pool: Pool,
-    pk: int,
+def _draft(
     response: Text = "",
     shape: Text = "",
     motion: Text = "",
     hints_shown: Annotated[int, Form(ge=0, le=100)] = 0,
-) -> Response:
+) -> Draft:
+    """The form's typed fields, kept when a hint or the solution re-renders the page."""
+    return Draft(response, shape, motion, hints_shown)
+
+
+Typed = Annotated[Draft, Depends(_draft)]
+
+
+@router.post("/exercises/{pk}/hint")
+def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
+              ) -> Response:
     """Show hint: one more hint; opening the last one before the check caps the rating."""
     here = _here(uow, user, pk)
     hints = _variant(pool, here).hints
-    count = min(hints_shown + 1, len(hints))
+    count = min(draft.hints + 1, len(hints))
     if count and not here.item.rating:
         service.show_hint(uow, user, here.info.subject, here.info.global_id,
                           last=count == len(hints))
         here = _here(uow, user, pk)
-    return _page(request, uow, user, pool, here, Draft(response, shape, motion, count))
+    return _page(request, uow, user, pool, here, replace(draft, hints=count))
 
 
 @router.post("/exercises/{pk}/solution")
-def show_solution(
-    request: Request,
-    uow: Uow,
-    user: User,
-    pool: Pool,
-    pk: int,
-    response: Text = "",
-    shape: Text = "",
-    motion: Text = "",
-    hints_shown: Annotated[int, Form(ge=0, le=100)] = 0,
-) -> Response:
+def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
+                  ) -> Response:
     """Show solution: before the check it caps the rating at Yellow (the page said so)."""
     here = _here(uow, user, pk)
     if not here.item.rating:
         service.show_solution(uow, user, here.info.subject, here.info.global_id)
         here = _here(uow, user, pk)
-    return _page(request, uow, user, pool, here, Draft(response, shape, motion, hints_shown))
+    return _page(request, uow, user, pool, here, draft)
 
 
 # -- Check ---------------------------------------------------------------------------------------
@@ -265,18 +260,11 @@ def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResult, str
 
 @router.post("/exercises/{pk}/check")
 def check(
-    request: Request,
-    uow: Uow,
-    user: User,
-    pool: Pool,
-    pk: int,
-    response: Text = "",
-    shape: Text = "",
-    motion: Text = "",
-    hints_shown: Annotated[int, Form(ge=0, le=100)] = 0,
+    request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
     choice: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3)."""
+    response, shape, motion = draft.response, draft.shape, draft.motion
     response = ",".join(choice) if choice else response
     here = _here(uow, user, pk)
     if here.item.checked:
@@ -290,8 +278,7 @@ def check(
     )
     if not recorded:  # not read: nothing stored, the learner corrects the answer
         verdict = VerdictView("invalid", result.message, result.latex)
-        draft = Draft(response, shape, motion, hints_shown)
-        return _page(request, uow, user, pool, here, draft, verdict)
+        return _page(request, uow, user, pool, here, replace(draft, response=response), verdict)
     request.session[VERDICT_KEY] = {
         "item": here.row.id, "message": result.message, "feedback": feedback,
     }
