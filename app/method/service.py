@@ -40,6 +40,16 @@ class Progress:
     counts: Counts
     complete: bool
 
+    @classmethod
+    def of(cls, aggregate: Subject) -> Progress:
+        current = aggregate.current_pass
+        return cls(
+            pass_number=current.number if current else None,
+            pass_open=aggregate.open_pass is not None,
+            counts=aggregate.counts(),
+            complete=aggregate.is_complete(),
+        )
+
 
 @dataclass(frozen=True)
 class PassSummary:
@@ -159,10 +169,4 @@ def progress(uow: UnitOfWork, user_id: int, subject: str) -> Progress:
     """Rule 9's counts and the current pass; reads only."""
     with uow:
         _, aggregate = _load(uow, user_id, subject)
-    current = aggregate.current_pass
-    return Progress(
-        pass_number=current.number if current else None,
-        pass_open=aggregate.open_pass is not None,
-        counts=aggregate.counts(),
-        complete=aggregate.is_complete(),
-    )
+    return Progress.of(aggregate)

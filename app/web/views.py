@@ -134,18 +134,10 @@ def subject_cards(uow: UnitOfWork, user_id: int) -> list[SubjectCard]:
             orm.Subject.id)).all()
         aggregates = [(slug, title, read_subject(uow.session, user_id, slug))
                       for slug, title in rows]
-    return [SubjectCard(slug, title, _progress(aggregate)) for slug, title, aggregate in aggregates]
+    return [SubjectCard(slug, title, Progress.of(aggregate))
+            for slug, title, aggregate in aggregates]
 
 
-def _progress(aggregate: model.Subject) -> Progress:
-    """What `app.method.service.progress` says, from an aggregate read here."""
-    current = aggregate.current_pass
-    return Progress(
-        pass_number=current.number if current else None,
-        pass_open=aggregate.open_pass is not None,
-        counts=aggregate.counts(),
-        complete=aggregate.is_complete(),
-    )
 
 
 def subject_title(uow: UnitOfWork, slug: str) -> str:
