@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,7 +29,7 @@ WRITER_WAIT_S = 30.0
 READ_ONLY = "gyrus_read_only"
 """Execution option of a read-only transaction (`UnitOfWork.reading`): see `_begin_immediate`."""
 
-_MIGRATION_LOCK = 0x6779727573  # "gyrus": any constant the app's processes agree on
+_STARTUP_LOCK = 0x6779727573  # "gyrus": any constant the app's processes agree on
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 """Inside the package, so an installed app (wheel, Docker) can migrate itself on start."""
@@ -197,6 +197,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def hold_startup_lock(target: Connection | Session) -> None:
+    """Serialise start-up work (migrating, loading the bank) between app processes until this
+    transaction ends. On PostgreSQL an advisory lock; on SQLite the writers' BEGIN IMMEDIATE
+    already does it."""
+    dialect = target.dialect if isinstance(target, Connection) else target.get_bind().dialect
+    if dialect.name == "postgresql":
+        target.execute(text(f"SELECT pg_advisory_xact_lock({_STARTUP_LOCK})"))
+
+
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision` (creating a SQLite file if needed).
 
@@ -208,8 +217,7 @@ def migrate(url: str, revision: str = "head") -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            hold_startup_lock(connection)
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

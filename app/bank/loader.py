@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.bank.schema import Exercise as ExerciseFile
 from app.bank.schema import FileError, TopicFile, load_file
-from app.db import UnitOfWork
+from app.db import UnitOfWork, hold_startup_lock
 from app.models import Collection, Exercise, Subject, Topic
 
 DEFAULT_BANK = Path(__file__).resolve().parents[2] / "exercises"
@@ -155,6 +155,7 @@ def load_bank(target: UnitOfWork | Session, path: Path | str = DEFAULT_BANK) -> 
 
 
 def _upsert(session: Session, topics: list[TopicFile]) -> LoadReport:
+    hold_startup_lock(session)  # app processes starting together load it one after another
     report = LoadReport()
     collection = _collection(session)
     global_ids = [t.global_id(e) for t in topics for e in t.exercises]
