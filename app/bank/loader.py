@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from app.bank.schema import Exercise as ExerciseFile
 from app.bank.schema import FileError, TopicFile, load_file
 from app.db import UnitOfWork, hold_startup_lock
-from app.models import Collection, Exercise, Subject, Topic
+from app.method.repository import SubjectRepository
+from app.models import Collection, Exercise, StudyList, StudyListEntry, Subject, Topic
 
 DEFAULT_BANK = Path(__file__).resolve().parents[2] / "exercises"
 CURATED_SLUG = "curated"
@@ -171,7 +172,37 @@ def _upsert(session: Session, topics: list[TopicFile]) -> LoadReport:
     report.subjects, report.topics, report.exercises = len(by_subject), len(topics), len(global_ids)
     report.retired = _retired(session, collection, set(global_ids))
     session.flush()
+    _join_study_lists(session, report.created)
     return report
+
+
+def _join_study_lists(session: Session, created: list[str]) -> None:
+    """Rule 8: exercises added to the bank later join the study lists that hold their topic
+    (and so the open pass). Lists not yet saved follow the whole bank on their own."""
+    if not created:
+        return
+    new = session.execute(select(Exercise.global_id, Exercise.topic_id, Topic.subject_id)
+                          .join(Topic).where(Exercise.global_id.in_(created))).all()
+    topics = {topic_id for _, topic_id, _ in new}
+    holders = session.execute(
+        select(StudyList.user_id, Subject.slug, Exercise.topic_id).distinct()
+        .join(Subject, Subject.id == StudyList.subject_id)
+        .join(StudyListEntry).join(Exercise, Exercise.id == StudyListEntry.exercise_id)
+        .where(Exercise.topic_id.in_(topics))
+    ).all()
+    repository = SubjectRepository(session)
+    for (user_id, slug), topic_ids in _grouped(holders).items():
+        aggregate = repository.get(user_id, slug)
+        aggregate.add_to_study_list([g for g, topic_id, _ in new if topic_id in topic_ids])
+        repository.save(aggregate)
+    session.flush()
+
+
+def _grouped(holders: list) -> dict[tuple[int, str], set[int]]:
+    grouped: dict[tuple[int, str], set[int]] = {}
+    for user_id, slug, topic_id in holders:
+        grouped.setdefault((user_id, slug), set()).add(topic_id)
+    return grouped
 
 
 def _collection(session: Session) -> Collection:

@@ -123,14 +123,14 @@ def _defined_pairs(a: sympy.Basic, b: sympy.Basic, points: list[Point], evaluate
     return [(u, v) for u, v in pairs if u is not None and v is not None]
 
 
-def probe_pairs(a: sympy.Basic, b: sympy.Basic, domain: str, symbols: set | None = None) -> list:
+def probe_pairs(a: sympy.Basic, b: sympy.Basic, domain: str) -> list:
     """Values of a and b at the same points, where both are defined.
 
     Under a real domain a point counts only where both answers are real-valued; answers
     defined only for positive values (sqrt(x), log(x)) get positive probes too; and answers
     with no common real domain at all are compared by their complex values.
     """
-    names = symbols if symbols is not None else symbols_of(a, b)
+    names = symbols_of(a, b)
     if not names:
         return _defined_pairs(a, b, [{}], complex_value)
     pairs = _defined_pairs(a, b, sample_points(names, domain), _evaluator(domain))

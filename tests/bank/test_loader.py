@@ -19,6 +19,8 @@ from app.bank.loader import (
 )
 from app.bank.variants import make_variant
 from app.db import UnitOfWork
+from app.method import service
+from app.method.repository import SubjectRepository
 
 from .samples import CHAIN, RULES, WriteFile
 
@@ -213,3 +215,46 @@ def test_loading_600_exercises_stays_within_3_seconds(uow: UnitOfWork, write: Wr
     cold = load_bank(uow, path.parent.parent)
     assert cold.exercises == 600 and cold.seconds < 3.0, cold.summary()
     assert load_bank(uow, path.parent.parent).seconds < 3.0
+
+
+THREE = """  - id: three
+    prompt: Differentiate $x^4$.
+    answer: {type: expression, value: "4*x^3"}
+    wrong: [{value: "x^3", feedback: "Bring the exponent down."}]
+    hints: [Power rule.]
+    solution: $4x^3$.
+"""
+
+
+def test_an_exercise_added_later_joins_the_study_list_and_the_open_pass(
+        uow: UnitOfWork, bank: Path, sessions: sessionmaker, write: WriteFile) -> None:
+    """Rule 8, for a learner whose list holds the topic; another whose list does not hold it
+    is left alone."""
+
+
+    load_bank(uow, bank)
+    with sessions() as session:
+        learner, other = orm.User(email="l@example.org", password_hash="x"), orm.User(
+            email="o@example.org", password_hash="x")
+        session.add_all([learner, other])
+        session.commit()
+        learner_id, other_id = learner.id, other.id
+    service.start_pass(uow, learner_id, "calculus")
+    with sessions() as session:  # the other learner studies the chain topic only
+        subject = session.scalar(select(orm.Subject))
+        chain = session.scalar(select(orm.Exercise).where(
+            orm.Exercise.global_id == "calculus/chain/one"))
+        session.add(orm.StudyList(user_id=other_id, subject_id=subject.id, entries=[
+            orm.StudyListEntry(exercise_id=chain.id, position=0)]))
+        session.commit()
+
+    write("calculus/rules.yaml", RULES + THREE)
+    report = load_bank(uow, bank)
+
+    assert report.created == ["calculus/rules/three"]
+    with sessions() as session:
+        mine = SubjectRepository(session).get(learner_id, "calculus")
+        theirs = SubjectRepository(session).get(other_id, "calculus")
+    assert "calculus/rules/three" in mine.study_list
+    assert "calculus/rules/three" in mine.open_pass.exercise_ids()
+    assert theirs.study_list == ["calculus/chain/one"]
