@@ -14,6 +14,13 @@ The responses a learner types are plausible ones, tried in order until one is re
 of the wrong type is "Not read", a real check that records nothing); the one that was read is
 then remembered per exercise, so most checks record an attempt and most verdicts are Incorrect.
 
+Two runs against the same server, each with its own new learners: a closed loop (no think time,
+every learner sends its next request as soon as the last one is answered: the throughput the
+server can give) and a paced run (a think time of about `--think` seconds before each action,
+learners arriving one by one over the first half of `--paced-warmup`, which is not measured: the
+latency a learner sees under 50 concurrent learners). The latency targets are judged on the
+paced run, the throughput on the closed loop.
+
 The baseline is a tiny FastAPI app rendering one Jinja template (in this file, served by its
 own uvicorn process the same way), hit by the same number of concurrent clients. Both servers
 run one after the other, not at once, so they never share the CPU.
@@ -24,6 +31,7 @@ and the targets: exercise page p95 <= 50 ms, check p95 <= 150 ms, no errors, thr
 of the bare page's.
 
     python bench/http_load.py [--seconds 60] [--learners 50] [--bare-seconds 20]
+                              [--paced-seconds 30] [--paced-warmup 20] [--think 3]
                               [--check-workers N] [--bank PATH] [--keep]
 """
 
@@ -234,7 +242,10 @@ class Learner:
     def form(self, **values: str | list[str]) -> dict[str, str | list[str]]:
         return {"csrf_token": self.token, **values}
 
-    async def run(self, stop_at: float) -> None:
+    async def run(self, stop_at: float, arrive_within: float = 0.0) -> None:
+        """Work passes until `stop_at`, starting at a random moment of the first
+        `arrive_within` seconds (paced learners arrive one by one, as people do)."""
+        await asyncio.sleep(self.random.uniform(0.0, arrive_within))
         while self.subjects and time.monotonic() < stop_at:
             subject = self.subjects[0]
             started = await timed(self.stats, "pass", self.client, "POST",
@@ -351,7 +362,9 @@ async def load_gyrus(
         await asyncio.gather(*(learner.sign_up() for learner in crowd[start:start + 10]))
     print(f"warming up for {warmup:.0f} s, then measuring for {seconds:.0f} s...", flush=True)
     begin = time.monotonic()
-    tasks = [asyncio.create_task(learner.run(begin + warmup + seconds)) for learner in crowd]
+    arrive_within = warmup / 2 if think else 0.0
+    tasks = [asyncio.create_task(learner.run(begin + warmup + seconds, arrive_within))
+             for learner in crowd]
     await asyncio.sleep(warmup)
     stats.recording = True
     measured_from = time.monotonic()
@@ -446,6 +459,9 @@ def main() -> None:
                         help="mean think time between a paced learner's actions, s")
     parser.add_argument("--bare-seconds", type=float, default=20.0, help="measured, bare page")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured start, each")
+    parser.add_argument("--paced-warmup", type=float, default=20.0,
+                        help="unmeasured start of the paced run; its learners arrive during "
+                             "the first half of it")
     parser.add_argument("--learners", type=int, default=50, help="concurrent learners/clients")
     parser.add_argument("--check-workers", type=int, default=None, help="GYRUS_CHECK_WORKERS")
     parser.add_argument("--bank", type=Path, default=ROOT / "exercises")
@@ -477,7 +493,7 @@ def main() -> None:
             print(f"paced: {args.learners} new learners, {args.think:.1f} s think time",
                   flush=True)
             runs[PACED] = asyncio.run(load_gyrus(
-                gyrus.url, args.learners, args.paced_seconds, args.warmup, args.think, "p"))
+                gyrus.url, args.learners, args.paced_seconds, args.paced_warmup, args.think, "p"))
         finally:
             gyrus.stop()
         bare = Served([sys.executable, str(Path(__file__).resolve()), "--serve-bare"], env,

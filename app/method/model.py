@@ -301,10 +301,9 @@ class Subject:
         revisited); stated this way it also takes in exercises added or unparked while no pass was
         open, and drops those removed from the study list, without any state of its own.
         """
+        latest = _latest_ratings(self.passes)
         return [
-            e
-            for e in self.study_list
-            if e not in self.parked and self.latest_rating(e) is not Rating.GREEN
+            e for e in self.study_list if e not in self.parked and latest.get(e) is not Rating.GREEN
         ]
 
     def start_pass(self) -> Pass:
@@ -355,8 +354,8 @@ class Subject:
         "Latest" rather than "in the previous pass" so that an exercise skipped in one pass, or
         unparked after a break, still gets its review.
         """
-        earlier = self.passes[:-1]
-        return _latest_rating(earlier, exercise_id) in (Rating.YELLOW, Rating.RED)
+        earlier = _latest_ratings(self.passes[:-1])
+        return earlier.get(exercise_id) in (Rating.YELLOW, Rating.RED)
 
     def variant_seed(self, exercise_id: str, pass_number: int) -> int:
         """Rule 6: one seed per (learner, exercise, pass), reproducible from stored data.
@@ -411,26 +410,29 @@ class Subject:
 
     def latest_rating(self, exercise_id: str) -> Rating | None:
         """An exercise's colour: its latest rating in any pass."""
-        return _latest_rating(self.passes, exercise_id)
+        return _latest_ratings(self.passes).get(exercise_id)
 
     def is_complete(self) -> bool:
         """Rule 8: every exercise of a non-empty study list is Green. A parked exercise's latest
         rating is Red, so it keeps the subject incomplete."""
+        latest = _latest_ratings(self.passes)
         return bool(self.study_list) and all(
-            self.latest_rating(e) is Rating.GREEN for e in self.study_list
+            latest.get(e) is Rating.GREEN for e in self.study_list
         )
 
     def counts(self) -> Counts:
         """Rule 9: each study-list exercise counted once, parked before its colour."""
-        colours = [self.latest_rating(e) for e in self.study_list if e not in self.parked]
+        latest = _latest_ratings(self.passes)
+        colours = [latest.get(e) for e in self.study_list if e not in self.parked]
         return _count(colours, parked=len(self.parked & set(self.study_list)))
 
     def _join_open_pass(self, exercise_ids: Iterable[str]) -> None:
         current = self.open_pass
         if current is None:
             return
+        latest = _latest_ratings(self.passes)
         for e in exercise_ids:
-            if e in current or e in self.parked or self.latest_rating(e) is Rating.GREEN:
+            if e in current or e in self.parked or latest.get(e) is Rating.GREEN:
                 continue
             current.items.append(self._new_item(e, current.number))
 
@@ -441,8 +443,12 @@ class Subject:
         return current
 
 
-def _latest_rating(passes: list[Pass], exercise_id: str) -> Rating | None:
-    for p in reversed(passes):
-        if exercise_id in p and (rating := p.item(exercise_id).rating) is not None:
-            return rating
-    return None
+def _latest_ratings(passes: list[Pass]) -> dict[str, Rating]:
+    """Each exercise's latest rating in `passes` (unrated ones are absent), in one sweep: the
+    dashboard asks it of every exercise of a study list."""
+    latest: dict[str, Rating] = {}
+    for each in passes:
+        for item in each.items:
+            if item.rating is not None:
+                latest[item.exercise_id] = item.rating
+    return latest

@@ -1,18 +1,19 @@
 """Load a learner's `Subject` aggregate from its rows, and write its changes back.
 
-The model never sees a row and the rows never decide anything: `get` builds the plain objects,
-the service calls the model, `save` compares the objects with the rows it loaded and writes the
-differences. Ratings get a row of their own when they are made, so a rating's time is kept and
-two concurrent ratings of one item meet the `rating` table's unique constraint.
+The model never sees a row and the rows never decide anything: `get` builds the plain objects
+with a few row queries (no ORM objects: a study list and every pass item of every pass is a few
+hundred rows, and every page and every write loads them), and remembers what it read; `save`
+compares the aggregate with what was read and writes only the differences — usually one
+`pass_item` row. Ratings get a row of their own when they are made, so a rating's time is kept
+and two concurrent ratings of one item meet the `rating` table's unique constraint.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from app import models as orm
 from app.method import model
@@ -27,24 +28,50 @@ class UnknownExercise(LookupError):
 
 
 @dataclass
+class _StoredItem:
+    """A `pass_item` row as it was read (or last written)."""
+
+    id: int
+    position: int
+    state: tuple
+
+
+@dataclass
+class _StoredPass:
+    id: int
+    closed_early: bool
+    ended: bool
+    items: dict[str, _StoredItem] = field(default_factory=dict)
+    """Exercise id -> its row."""
+
+
+@dataclass
 class _Loaded:
-    """The rows behind one loaded aggregate, to compare it with when saving."""
+    """What one `get` read, to compare the aggregate with when saving."""
 
     user_id: int
     subject_id: int
-    study_list: orm.StudyList | None
-    passes: dict[int, orm.Pass]
-    parked: dict[str, orm.Parked]
+    study_list_id: int | None
+    study_list: list[str]
+    passes: dict[int, _StoredPass]
+    parked: set[str]
     pks: dict[str, int] = field(default_factory=dict)
     """Exercise id (`calculus/chain-rule/chain-rule-01`) -> `exercise.id`."""
 
 
-def _id_pair(exercise: orm.Exercise) -> tuple[str, int]:
-    return exercise.global_id, exercise.id
+def _state(item: model.PassItem) -> tuple:
+    """The columns of a pass item that the method changes, as stored."""
+    return (
+        _value(item.verdict),
+        _value(item.rating),
+        item.disputed,
+        item.saw_solution_before_check,
+        item.saw_last_hint_before_check,
+    )
 
 
-_ONLY_GLOBAL_ID = load_only(orm.Exercise.global_id)
-"""Progress needs an exercise's id, not its text: don't load prompts and solutions."""
+_STATE_COLUMNS = ("verdict", "rating", "disputed", "saw_solution_before_check",
+                  "saw_last_hint_before_check")
 
 
 class SubjectRepository:
@@ -58,76 +85,56 @@ class SubjectRepository:
     # -- loading ------------------------------------------------------------------------------
 
     def get(self, user_id: int, subject: str) -> model.Subject:
-        """The aggregate; a learner without a study list yet gets the curated bank (rule 1)."""
-        subject_id = self._subject_id(subject)
-        loaded = _Loaded(
-            user_id,
-            subject_id,
-            self._study_list(user_id, subject_id),
-            {p.number: p for p in self._passes(user_id, subject_id)},
-            {p.exercise.global_id: p for p in self._parked(user_id, subject_id)},
-        )
+        """The aggregate; a learner without a study list yet gets the curated bank (rule 1).
+
+        Raises UnknownSubject."""
+        subject_id = self.subject_id(subject)
+        study_list_id, study_list = self._study_list(user_id, subject_id)
+        loaded = _Loaded(user_id, subject_id, study_list_id, [g for g, _ in study_list], {}, set())
+        loaded.pks.update(study_list)
+        passes = self._passes(loaded)
+        parked = self.session.execute(
+            select(orm.Exercise.global_id, orm.Exercise.id)
+            .join(orm.Parked, orm.Parked.exercise_id == orm.Exercise.id)
+            .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+            .where(orm.Parked.user_id == user_id, orm.Topic.subject_id == subject_id)
+        ).all()
+        loaded.pks.update(parked)
+        loaded.parked = {global_id for global_id, _ in parked}
         aggregate = model.Subject(
             name=subject,
             salt=str(user_id),
-            study_list=self._study_list_ids(loaded),
-            passes=[self._to_pass(row, loaded) for row in loaded.passes.values()],
+            study_list=list(loaded.study_list),
+            passes=passes,
             parked=set(loaded.parked),
         )
-        loaded.pks.update(_id_pair(p.exercise) for p in loaded.parked.values())
         self._seen[id(aggregate)] = (aggregate, loaded)
         return aggregate
 
-    def _subject_id(self, slug: str) -> int:
+    def subject_id(self, slug: str) -> int:
+        """The subject's row id; raises UnknownSubject."""
         subject_id = self.session.scalar(select(orm.Subject.id).where(orm.Subject.slug == slug))
         if subject_id is None:
             raise UnknownSubject(slug)
         return subject_id
 
-    def _study_list(self, user_id: int, subject_id: int) -> orm.StudyList | None:
-        query = (
-            select(orm.StudyList)
-            .where(orm.StudyList.user_id == user_id, orm.StudyList.subject_id == subject_id)
-            .options(
-                selectinload(orm.StudyList.entries)
-                .joinedload(orm.StudyListEntry.exercise)
-                .options(_ONLY_GLOBAL_ID)
-            )
+    def _study_list(self, user_id: int, subject_id: int) -> tuple[int | None, list[tuple]]:
+        """The saved list's id and its (exercise id, row id) pairs in order; else the bank's."""
+        study_list_id = self.session.scalar(
+            select(orm.StudyList.id).where(
+                orm.StudyList.user_id == user_id, orm.StudyList.subject_id == subject_id)
         )
-        return self.session.scalars(query).one_or_none()
+        if study_list_id is None:
+            return None, self.curated_bank(subject_id)
+        rows = self.session.execute(
+            select(orm.Exercise.global_id, orm.Exercise.id)
+            .join(orm.StudyListEntry, orm.StudyListEntry.exercise_id == orm.Exercise.id)
+            .where(orm.StudyListEntry.study_list_id == study_list_id)
+            .order_by(orm.StudyListEntry.position)
+        ).all()
+        return study_list_id, [tuple(row) for row in rows]
 
-    def _passes(self, user_id: int, subject_id: int) -> Iterable[orm.Pass]:
-        query = (
-            select(orm.Pass)
-            .where(orm.Pass.user_id == user_id, orm.Pass.subject_id == subject_id)
-            .order_by(orm.Pass.number)
-            .options(
-                selectinload(orm.Pass.items)
-                .joinedload(orm.PassItem.exercise)
-                .options(_ONLY_GLOBAL_ID)
-            )
-        )
-        return self.session.scalars(query)
-
-    def _parked(self, user_id: int, subject_id: int) -> Iterable[orm.Parked]:
-        query = (
-            select(orm.Parked)
-            .join(orm.Parked.exercise)
-            .join(orm.Exercise.topic)
-            .where(orm.Parked.user_id == user_id, orm.Topic.subject_id == subject_id)
-            .options(joinedload(orm.Parked.exercise).options(_ONLY_GLOBAL_ID))
-        )
-        return self.session.scalars(query)
-
-    def _study_list_ids(self, loaded: _Loaded) -> list[str]:
-        if loaded.study_list is not None:
-            pairs = [_id_pair(entry.exercise) for entry in loaded.study_list.entries]
-        else:
-            pairs = self._curated_bank(loaded.subject_id)
-        loaded.pks.update(pairs)
-        return [global_id for global_id, _ in pairs]
-
-    def _curated_bank(self, subject_id: int) -> list[tuple[str, int]]:
+    def curated_bank(self, subject_id: int) -> list[tuple[str, int]]:
         """The public collections' exercises of a subject, in topic and file order."""
         query = (
             select(orm.Exercise.global_id, orm.Exercise.id)
@@ -138,22 +145,43 @@ class SubjectRepository:
         )
         return [(global_id, pk) for global_id, pk in self.session.execute(query)]
 
-    @staticmethod
-    def _to_pass(row: orm.Pass, loaded: _Loaded) -> model.Pass:
-        loaded.pks.update(_id_pair(item.exercise) for item in row.items)
-        items = [
-            model.PassItem(
-                exercise_id=item.exercise.global_id,
-                seed=item.seed,
-                verdict=model.Verdict(item.verdict) if item.verdict else None,
-                rating=model.Rating(item.rating) if item.rating else None,
-                disputed=item.disputed,
-                saw_solution_before_check=item.saw_solution_before_check,
-                saw_last_hint_before_check=item.saw_last_hint_before_check,
+    def _passes(self, loaded: _Loaded) -> list[model.Pass]:
+        """Every pass with its items, in one query; fills `loaded.passes`."""
+        rows = self.session.execute(
+            select(
+                orm.Pass.id, orm.Pass.number, orm.Pass.closed_early, orm.Pass.ended_at,
+                orm.PassItem.id, orm.PassItem.position, orm.Exercise.global_id,
+                orm.Exercise.id, orm.PassItem.seed, *(getattr(orm.PassItem, c)
+                                                       for c in _STATE_COLUMNS),
             )
-            for item in row.items
-        ]
-        return model.Pass(row.number, items, closed_early=row.closed_early)
+            .select_from(orm.Pass)
+            .outerjoin(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
+            .outerjoin(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+            .where(orm.Pass.user_id == loaded.user_id, orm.Pass.subject_id == loaded.subject_id)
+            .order_by(orm.Pass.number, orm.PassItem.position)
+        ).all()
+        passes: dict[int, model.Pass] = {}
+        for pass_id, number, closed_early, ended_at, item_id, position, global_id, pk, seed, \
+                *state in rows:
+            if number not in passes:
+                passes[number] = model.Pass(number, [], closed_early=closed_early)
+                loaded.passes[number] = _StoredPass(pass_id, closed_early, ended_at is not None)
+            if item_id is None:
+                continue
+            verdict, rating, disputed, solution, hint = state
+            item = model.PassItem(
+                exercise_id=global_id,
+                seed=seed,
+                verdict=model.Verdict(verdict) if verdict else None,
+                rating=model.Rating(rating) if rating else None,
+                disputed=disputed,
+                saw_solution_before_check=solution,
+                saw_last_hint_before_check=hint,
+            )
+            passes[number].items.append(item)
+            loaded.passes[number].items[global_id] = _StoredItem(item_id, position, _state(item))
+            loaded.pks[global_id] = pk
+        return list(passes.values())
 
     # -- saving -------------------------------------------------------------------------------
 
@@ -162,25 +190,22 @@ class SubjectRepository:
         loaded = self._loaded(aggregate)
         self._resolve(loaded, _referenced(aggregate))
         self._save_study_list(loaded, aggregate.study_list)
-        for new_pass in aggregate.passes:
-            self._save_pass(loaded, new_pass)
+        for each in aggregate.passes:
+            self._save_pass(loaded, each)
         self._save_parked(loaded, aggregate.parked)
 
     def add_attempt(
         self, aggregate: model.Subject, exercise_id: str, **texts: str | None
-    ) -> orm.Attempt:
-        """Store the attempt just recorded in the open pass, with the learner's texts.
-
-        Call after `save`: the attempt belongs to the item row that `save` wrote.
-        """
+    ) -> int:
+        """Store the attempt just recorded in the open pass, with the learner's texts; returns
+        its row id. Call after `save`: the attempt belongs to the item row that `save` wrote."""
         loaded = self._loaded(aggregate)
         item = aggregate.item(exercise_id)
-        pass_row = loaded.passes[aggregate.passes[-1].number]
-        pk = loaded.pks[exercise_id]
-        item_row = next(row for row in pass_row.items if row.exercise_id == pk)
-        attempt = orm.Attempt(pass_item=item_row, status=_value(item.verdict), **texts)
-        self.session.add(attempt)
-        return attempt
+        stored = loaded.passes[aggregate.passes[-1].number].items[exercise_id]
+        return self.session.scalars(
+            insert(orm.Attempt).returning(orm.Attempt.id),
+            [{"pass_item_id": stored.id, "status": _value(item.verdict), **texts}],
+        ).one()
 
     def _loaded(self, aggregate: model.Subject) -> _Loaded:
         return self._seen[id(aggregate)][1]
@@ -198,67 +223,105 @@ class SubjectRepository:
             raise UnknownExercise(", ".join(sorted(unknown)))
 
     def _save_study_list(self, loaded: _Loaded, global_ids: list[str]) -> None:
-        row = loaded.study_list
-        if row is None:
-            row = orm.StudyList(user_id=loaded.user_id, subject_id=loaded.subject_id)
-            self.session.add(row)
-            loaded.study_list = row
-        entries = {entry.exercise_id: entry for entry in row.entries}
-        row.entries = [
-            _placed(entries.get(pk) or orm.StudyListEntry(exercise_id=pk), position)
-            for position, pk in enumerate(loaded.pks[g] for g in global_ids)
-        ]
+        """The first save stores the list (until then it is the curated bank, rule 1); later
+        ones rewrite its entries when it changed (rare: the editor, late additions)."""
+        if loaded.study_list_id is None:
+            loaded.study_list_id = self.session.scalars(
+                insert(orm.StudyList).returning(orm.StudyList.id),
+                [{"user_id": loaded.user_id, "subject_id": loaded.subject_id}],
+            ).one()
+        elif global_ids == loaded.study_list:
+            return
+        else:
+            self.session.execute(delete(orm.StudyListEntry).where(
+                orm.StudyListEntry.study_list_id == loaded.study_list_id))
+        if global_ids:
+            self.session.execute(insert(orm.StudyListEntry), [
+                {"study_list_id": loaded.study_list_id, "exercise_id": loaded.pks[g],
+                 "position": position}
+                for position, g in enumerate(global_ids)
+            ])
+        loaded.study_list = list(global_ids)
 
-    def _save_pass(self, loaded: _Loaded, new_pass: model.Pass) -> None:
-        row = loaded.passes.get(new_pass.number)
-        if row is None:
-            row = orm.Pass(
-                user_id=loaded.user_id, subject_id=loaded.subject_id, number=new_pass.number
-            )
-            self.session.add(row)
-            loaded.passes[new_pass.number] = row
-        row.closed_early = new_pass.closed_early
-        if new_pass.is_finished and row.ended_at is None:
-            row.ended_at = orm.utcnow()
-        rows = {item.exercise_id: item for item in row.items}
-        row.items = [
-            self._save_item(rows.get(loaded.pks[item.exercise_id]), item, loaded, position)
-            for position, item in enumerate(new_pass.items)
-        ]
+    def _save_pass(self, loaded: _Loaded, new: model.Pass) -> None:
+        stored = loaded.passes.get(new.number)
+        if stored is None:
+            stored = self._insert_pass(loaded, new)
+        elif (new.closed_early, new.is_finished) != (stored.closed_early, stored.ended):
+            values: dict = {"closed_early": new.closed_early}
+            if new.is_finished and not stored.ended:
+                values["ended_at"] = orm.utcnow()
+            self.session.execute(update(orm.Pass).where(orm.Pass.id == stored.id).values(values))
+            stored.closed_early, stored.ended = new.closed_early, new.is_finished
+        self._save_items(loaded, stored, new)
 
-    def _save_item(
-        self, row: orm.PassItem | None, item: model.PassItem, loaded: _Loaded, position: int
-    ) -> orm.PassItem:
-        if row is None:
-            row = orm.PassItem(exercise_id=loaded.pks[item.exercise_id], seed=item.seed)
-        if item.rating is not None and row.rating is None:
-            rating = orm.Rating(pass_item=row, rating=item.rating.value, disputed=item.disputed)
-            self.session.add(rating)
-        row.position = position
-        row.verdict = _value(item.verdict)
-        row.rating = _value(item.rating)
-        row.disputed = item.disputed
-        row.saw_solution_before_check = item.saw_solution_before_check
-        row.saw_last_hint_before_check = item.saw_last_hint_before_check
-        return row
+    def _insert_pass(self, loaded: _Loaded, new: model.Pass) -> _StoredPass:
+        values = {"user_id": loaded.user_id, "subject_id": loaded.subject_id,
+                  "number": new.number, "closed_early": new.closed_early}
+        if new.is_finished:
+            values["ended_at"] = orm.utcnow()
+        pass_id = self.session.scalars(insert(orm.Pass).returning(orm.Pass.id), [values]).one()
+        stored = _StoredPass(pass_id, new.closed_early, new.is_finished)
+        loaded.passes[new.number] = stored
+        return stored
+
+    def _save_items(self, loaded: _Loaded, stored: _StoredPass, new: model.Pass) -> None:
+        """Insert the items the pass gained, update the changed ones, delete the dropped ones;
+        a rating just made gets its `rating` row."""
+        added, changed, rated = [], [], []
+        for position, item in enumerate(new.items):
+            row = stored.items.get(item.exercise_id)
+            state = _state(item)
+            if row is None:
+                added.append((position, item))
+                continue
+            if (row.position, row.state) != (position, state):
+                if item.rating is not None and row.state[1] is None:
+                    rated.append((row.id, item))
+                changed.append({"id": row.id, "position": position,
+                                **dict(zip(_STATE_COLUMNS, state, strict=True))})
+                row.position, row.state = position, state
+        dropped = stored.items.keys() - {item.exercise_id for item in new.items}
+        if dropped:
+            ids = [stored.items.pop(g).id for g in dropped]
+            self.session.execute(delete(orm.PassItem).where(orm.PassItem.id.in_(ids)))
+        if changed:
+            self.session.execute(update(orm.PassItem), changed)
+        if added:
+            self._insert_items(loaded, stored, added)
+            rated += [(stored.items[i.exercise_id].id, i) for _, i in added if i.rating]
+        if rated:
+            self.session.execute(insert(orm.Rating), [
+                {"pass_item_id": item_id, "rating": item.rating.value, "disputed": item.disputed}
+                for item_id, item in rated
+            ])
+
+    def _insert_items(self, loaded: _Loaded, stored: _StoredPass,
+                      added: list[tuple[int, model.PassItem]]) -> None:
+        ids = self.session.scalars(
+            insert(orm.PassItem).returning(orm.PassItem.id, sort_by_parameter_order=True),
+            [{"pass_id": stored.id, "exercise_id": loaded.pks[item.exercise_id],
+              "position": position, "seed": item.seed,
+              **dict(zip(_STATE_COLUMNS, _state(item), strict=True))}
+             for position, item in added],
+        ).all()
+        for item_id, (position, item) in zip(ids, added, strict=True):
+            stored.items[item.exercise_id] = _StoredItem(item_id, position, _state(item))
 
     def _save_parked(self, loaded: _Loaded, parked: set[str]) -> None:
-        for global_id in parked - loaded.parked.keys():
-            row = orm.Parked(user_id=loaded.user_id, exercise_id=loaded.pks[global_id])
-            self.session.add(row)
-            loaded.parked[global_id] = row
-        for global_id in loaded.parked.keys() - parked:
-            self.session.delete(loaded.parked.pop(global_id))
+        if new := parked - loaded.parked:
+            self.session.execute(insert(orm.Parked), [
+                {"user_id": loaded.user_id, "exercise_id": loaded.pks[g]} for g in sorted(new)])
+        if gone := loaded.parked - parked:
+            self.session.execute(delete(orm.Parked).where(
+                orm.Parked.user_id == loaded.user_id,
+                orm.Parked.exercise_id.in_([loaded.pks[g] for g in gone])))
+        loaded.parked = set(parked)
 
 
 def _referenced(aggregate: model.Subject) -> set[str]:
     in_passes = {item.exercise_id for p in aggregate.passes for item in p.items}
     return set(aggregate.study_list) | aggregate.parked | in_passes
-
-
-def _placed(entry: orm.StudyListEntry, position: int) -> orm.StudyListEntry:
-    entry.position = position
-    return entry
 
 
 def _value(choice: model.Verdict | model.Rating | None) -> str | None:

@@ -18,12 +18,15 @@ class LoginRequired(Exception):
     """No learner is signed in: pages send them to Log in, the API answers 401."""
 
 
-def get_uow(request: Request) -> UnitOfWork:
-    """A unit of work per request (never shared between threads)."""
+async def get_uow(request: Request) -> UnitOfWork:
+    """A unit of work per request (never shared between threads).
+
+    The dependencies that do not block are `async def`: FastAPI runs a plain `def` dependency in
+    the thread pool, and each such hop costs a thread switch under the GIL per request."""
     return UnitOfWork(request.app.state.sessions)
 
 
-def get_pool(request: Request) -> CheckerPool:
+async def get_pool(request: Request) -> CheckerPool:
     return request.app.state.checker
 
 
@@ -40,7 +43,7 @@ def current_user(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)])
     return user_id
 
 
-def require_operator(request: Request, user_id: Annotated[int, Depends(current_user)]) -> int:
+async def require_operator(request: Request, user_id: Annotated[int, Depends(current_user)]) -> int:
     """The signed-in user's id if they are an operator; 403 for everyone else."""
     if not getattr(request.state, "is_operator", False):
         raise HTTPException(403, "This page is for operators.")

@@ -81,14 +81,10 @@ class VerdictView:
 def _here(uow: Uow, user: int, pk: int) -> Here:
     """The exercise if it is in the learner's open pass; else 404 (it may be someone else's)."""
     try:
-        info = views.exercise(uow, user, pk)
+        info, aggregate, row = views.exercise_in_pass(uow, user, pk)
     except views.NotFound:
-        raise HTTPException(404, "There is no such exercise.") from None
-    aggregate = views.load_subject(uow, user, info.subject)
+        raise HTTPException(404, "There is no such exercise in your current pass.") from None
     current = aggregate.open_pass
-    if current is None or info.global_id not in current:
-        raise HTTPException(404, "This exercise is not in your current pass.")
-    row = views.item_row(uow, user, info.subject, current.number, pk)
     return Here(info, aggregate, current, current.item(info.global_id), row)
 
 
@@ -201,13 +197,14 @@ def theory_read(request: Request, uow: Uow, user: User, pk: int) -> Response:
 # -- before the check: hints and the solution ----------------------------------------------------
 
 
-def _draft(
+async def _draft(
     response: Text = "",
     shape: Text = "",
     motion: Text = "",
     hints_shown: Annotated[int, Form(ge=0, le=100)] = 0,
 ) -> Draft:
-    """The form's typed fields, kept when a hint or the solution re-renders the page."""
+    """The form's typed fields, kept when a hint or the solution re-renders the page (async:
+    it does not block, so it needs no thread-pool hop)."""
     return Draft(response, shape, motion, hints_shown)
 
 

@@ -132,12 +132,10 @@ def subject_cards(uow: UnitOfWork, user_id: int) -> list[SubjectCard]:
     with uow.reading():
         rows = uow.session.execute(select(orm.Subject.slug, orm.Subject.title).order_by(
             orm.Subject.id)).all()
-        aggregates = [(slug, title, read_subject(uow.session, user_id, slug))
-                      for slug, title in rows]
+        repository = SubjectRepository(uow.session)
+        aggregates = [(slug, title, repository.get(user_id, slug)) for slug, title in rows]
     return [SubjectCard(slug, title, Progress.of(aggregate))
             for slug, title, aggregate in aggregates]
-
-
 
 
 def subject_title(uow: UnitOfWork, slug: str) -> str:
@@ -151,71 +149,7 @@ def subject_title(uow: UnitOfWork, slug: str) -> str:
 def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> model.Subject:
     """The learner's aggregate, to read (which pass is open, what needs a theory review)."""
     with uow.reading():
-        return read_subject(uow.session, user_id, slug)
-
-
-def read_subject(session: Session, user_id: int, slug: str) -> model.Subject:
-    """The same aggregate as `SubjectRepository.get`, read with three plain row queries.
-
-    Every page loads the aggregate, and building ORM objects for a whole study list and every
-    pass item was most of a page's time; this one cannot be saved (the services load their own
-    through the repository), so plain rows will do. Raises UnknownSubject.
-    """
-    repository = SubjectRepository(session)
-    subject_id = repository._subject_id(slug)
-    study_list_id = session.scalar(
-        select(orm.StudyList.id).where(
-            orm.StudyList.user_id == user_id, orm.StudyList.subject_id == subject_id)
-    )
-    if study_list_id is None:  # rule 1: the curated bank, as the repository says
-        study_list = [global_id for global_id, _ in repository._curated_bank(subject_id)]
-    else:
-        study_list = list(session.scalars(
-            select(orm.Exercise.global_id)
-            .join(orm.StudyListEntry, orm.StudyListEntry.exercise_id == orm.Exercise.id)
-            .where(orm.StudyListEntry.study_list_id == study_list_id)
-            .order_by(orm.StudyListEntry.position)
-        ))
-    rows = session.execute(
-        select(
-            orm.Pass.number, orm.Pass.closed_early, orm.Exercise.global_id, orm.PassItem.seed,
-            orm.PassItem.verdict, orm.PassItem.rating, orm.PassItem.disputed,
-            orm.PassItem.saw_solution_before_check, orm.PassItem.saw_last_hint_before_check,
-        )
-        .select_from(orm.Pass)
-        .outerjoin(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
-        .outerjoin(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
-        .where(orm.Pass.user_id == user_id, orm.Pass.subject_id == subject_id)
-        .order_by(orm.Pass.number, orm.PassItem.position)
-    ).all()
-    items: dict[int, list[model.PassItem]] = {}
-    closed: dict[int, bool] = {}
-    for number, closed_early, global_id, seed, verdict, rating, disputed, solution, hint in rows:
-        closed[number] = closed_early
-        found = items.setdefault(number, [])
-        if global_id is not None:
-            found.append(model.PassItem(
-                exercise_id=global_id,
-                seed=seed,
-                verdict=model.Verdict(verdict) if verdict else None,
-                rating=model.Rating(rating) if rating else None,
-                disputed=disputed,
-                saw_solution_before_check=solution,
-                saw_last_hint_before_check=hint,
-            ))
-    parked = set(session.scalars(
-        select(orm.Exercise.global_id)
-        .join(orm.Parked, orm.Parked.exercise_id == orm.Exercise.id)
-        .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
-        .where(orm.Parked.user_id == user_id, orm.Topic.subject_id == subject_id)
-    ))
-    return model.Subject(
-        name=slug,
-        salt=str(user_id),
-        study_list=study_list,
-        passes=[model.Pass(n, items[n], closed_early=closed[n]) for n in items],
-        parked=parked,
-    )
+        return SubjectRepository(uow.session).get(user_id, slug)
 
 
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
@@ -237,17 +171,36 @@ def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
 def exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
     """An exercise the learner may see, with its topic and subject."""
     with uow.reading():
-        row = uow.session.scalars(
-            visible(user_id)
-            .where(orm.Exercise.id == pk)
-            .options(
-                joinedload(orm.Exercise.topic).joinedload(orm.Topic.subject),
-                joinedload(orm.Exercise.collection),
-            )
-        ).one_or_none()
-        if row is None:
-            raise NotFound(str(pk))
-        return ExerciseInfo.of(row)
+        return _exercise(uow.session, user_id, pk)
+
+
+def _exercise(session: Session, user_id: int, pk: int) -> ExerciseInfo:
+    row = session.scalars(
+        visible(user_id)
+        .where(orm.Exercise.id == pk)
+        .options(
+            joinedload(orm.Exercise.topic).joinedload(orm.Topic.subject),
+            joinedload(orm.Exercise.collection),
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(str(pk))
+    return ExerciseInfo.of(row)
+
+
+def exercise_in_pass(
+    uow: UnitOfWork, user_id: int, pk: int
+) -> tuple[ExerciseInfo, model.Subject, ItemRow]:
+    """An exercise in the learner's open pass: the exercise, the learner's aggregate and the
+    pass item, read in one transaction (the exercise page and each of its actions need all
+    three). Raises NotFound when it is not visible to them or not in their open pass."""
+    with uow.reading():
+        info = _exercise(uow.session, user_id, pk)
+        aggregate = SubjectRepository(uow.session).get(user_id, info.subject)
+        current = aggregate.open_pass
+        if current is None or info.global_id not in current:
+            raise NotFound(f"{info.global_id} is not in the open pass")
+        return info, aggregate, _item_row(uow.session, user_id, info.subject, current.number, pk)
 
 
 def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, list[dict]]:
@@ -274,25 +227,23 @@ def _attempt_info(attempt: orm.Attempt, item: orm.PassItem, number: int) -> Atte
     )
 
 
-def item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
-    """The learner's pass item for exercise `pk` in pass `number`, with its attempt if any."""
-    with uow.reading():
-        found = uow.session.execute(
-            select(orm.PassItem, orm.Attempt)
-            .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
-            .join(orm.Subject, orm.Pass.subject_id == orm.Subject.id)
-            .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
-            .where(
-                orm.Pass.user_id == user_id,
-                orm.Subject.slug == subject,
-                orm.Pass.number == number,
-                orm.PassItem.exercise_id == pk,
-            )
-        ).one_or_none()
-        if found is None:
-            raise NotFound(f"{subject} pass {number} exercise {pk}")
-        item, attempt = found
-        return ItemRow(item.id, _attempt_info(attempt, item, number) if attempt else None)
+def _item_row(session: Session, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
+    found = session.execute(
+        select(orm.PassItem, orm.Attempt)
+        .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
+        .join(orm.Subject, orm.Pass.subject_id == orm.Subject.id)
+        .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
+        .where(
+            orm.Pass.user_id == user_id,
+            orm.Subject.slug == subject,
+            orm.Pass.number == number,
+            orm.PassItem.exercise_id == pk,
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"{subject} pass {number} exercise {pk}")
+    item, attempt = found
+    return ItemRow(item.id, _attempt_info(attempt, item, number) if attempt else None)
 
 
 def earlier_attempts(uow: UnitOfWork, user_id: int, pk: int, before: int) -> list[AttemptInfo]:
@@ -493,8 +444,9 @@ def subject_history(
     today = today or datetime.now(UTC).date()
     with uow.reading():
         session = uow.session
-        aggregate = read_subject(session, user_id, slug)
-        subject_id = SubjectRepository(session)._subject_id(slug)
+        repository = SubjectRepository(session)
+        aggregate = repository.get(user_id, slug)
+        subject_id = repository.subject_id(slug)
         passes = session.execute(
             select(orm.Pass.id, orm.Pass.number, orm.Pass.started_at, orm.Pass.ended_at,
                    orm.Pass.closed_early)
