@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +44,9 @@ from app.web.templating import STATIC, make_templates
 
 log = logging.getLogger(__name__)
 
+CHECK_WAITS = 64
+"""Requests that may wait for the checker pool at once (its workers take them in turn)."""
+
 SECURITY_HEADERS = {
     # Everything is served by the app itself (DESIGN §6). KaTeX sets inline styles.
     "content-security-policy": (
@@ -62,6 +66,8 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        app.state.check_waits = CapacityLimiter(CHECK_WAITS)
         await run_in_threadpool(migrate, settings.database_url)
         engine = make_engine(settings.database_url)
         app.state.sessions = session_factory(engine)

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     check_timeout: float = Field(default=2.0, gt=0)
     check_workers: int = Field(default_factory=_default_workers, ge=1)
     check_memory_mb: int = Field(default=1024, ge=0)
+    threads: int = Field(default=4, ge=1, le=200)
+    """Requests doing database work at once in one app process (the thread pool's size).
+    More threads than cores only make them take turns at Python's GIL, which costs more
+    than it gains; waiting for a check does not hold one of these threads."""
 
     secret_key: str | None = None
     """Signs the session cookie. Unset: generated once and kept in `data_dir/secret_key`.

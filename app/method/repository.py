@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import models as orm
@@ -72,6 +72,49 @@ def _state(item: model.PassItem) -> tuple:
 
 _STATE_COLUMNS = ("verdict", "rating", "disputed", "saw_solution_before_check",
                   "saw_last_hint_before_check")
+_VERDICTS = {None: None, **{v.value: v for v in model.Verdict}}
+_RATINGS = {None: None, **{r.value: r for r in model.Rating}}
+
+# The reads, built once: every page and every write loads an aggregate, and building a
+# SQLAlchemy statement (and its cache key) costs more than SQLite takes to run it.
+_SUBJECT_ID = select(orm.Subject.id).where(orm.Subject.slug == bindparam("slug"))
+_STUDY_LIST_ID = select(orm.StudyList.id).where(
+    orm.StudyList.user_id == bindparam("user_id"),
+    orm.StudyList.subject_id == bindparam("subject_id"),
+)
+_STUDY_LIST = (
+    select(orm.Exercise.global_id, orm.Exercise.id)
+    .join(orm.StudyListEntry, orm.StudyListEntry.exercise_id == orm.Exercise.id)
+    .where(orm.StudyListEntry.study_list_id == bindparam("study_list_id"))
+    .order_by(orm.StudyListEntry.position)
+)
+_CURATED_BANK = (
+    select(orm.Exercise.global_id, orm.Exercise.id)
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .join(orm.Collection, orm.Collection.id == orm.Exercise.collection_id)
+    .where(orm.Topic.subject_id == bindparam("subject_id"), orm.Collection.owner_id.is_(None))
+    .order_by(orm.Topic.position, orm.Topic.slug, orm.Exercise.position)
+)
+_PASSES = (
+    select(
+        orm.Pass.id, orm.Pass.number, orm.Pass.closed_early, orm.Pass.ended_at.is_not(None),
+        orm.PassItem.id, orm.PassItem.position, orm.Exercise.global_id, orm.Exercise.id,
+        orm.PassItem.seed, *(getattr(orm.PassItem, column) for column in _STATE_COLUMNS),
+    )
+    .select_from(orm.Pass)
+    .outerjoin(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
+    .outerjoin(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .where(orm.Pass.user_id == bindparam("user_id"),
+           orm.Pass.subject_id == bindparam("subject_id"))
+    .order_by(orm.Pass.number, orm.PassItem.position)
+)
+_PARKED = (
+    select(orm.Exercise.global_id, orm.Exercise.id)
+    .join(orm.Parked, orm.Parked.exercise_id == orm.Exercise.id)
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .where(orm.Parked.user_id == bindparam("user_id"),
+           orm.Topic.subject_id == bindparam("subject_id"))
+)
 
 
 class SubjectRepository:
@@ -88,17 +131,13 @@ class SubjectRepository:
         """The aggregate; a learner without a study list yet gets the curated bank (rule 1).
 
         Raises UnknownSubject."""
+        self.session.flush()  # the statements below bypass the ORM's autoflush
         subject_id = self.subject_id(subject)
         study_list_id, study_list = self._study_list(user_id, subject_id)
         loaded = _Loaded(user_id, subject_id, study_list_id, [g for g, _ in study_list], {}, set())
         loaded.pks.update(study_list)
         passes = self._passes(loaded)
-        parked = self.session.execute(
-            select(orm.Exercise.global_id, orm.Exercise.id)
-            .join(orm.Parked, orm.Parked.exercise_id == orm.Exercise.id)
-            .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
-            .where(orm.Parked.user_id == user_id, orm.Topic.subject_id == subject_id)
-        ).all()
+        parked = self._rows(_PARKED, user_id=user_id, subject_id=subject_id)
         loaded.pks.update(parked)
         loaded.parked = {global_id for global_id, _ in parked}
         aggregate = model.Subject(
@@ -113,73 +152,49 @@ class SubjectRepository:
 
     def subject_id(self, slug: str) -> int:
         """The subject's row id; raises UnknownSubject."""
-        subject_id = self.session.scalar(select(orm.Subject.id).where(orm.Subject.slug == slug))
-        if subject_id is None:
+        found = self._rows(_SUBJECT_ID, slug=slug)
+        if not found:
             raise UnknownSubject(slug)
-        return subject_id
-
-    def _study_list(self, user_id: int, subject_id: int) -> tuple[int | None, list[tuple]]:
-        """The saved list's id and its (exercise id, row id) pairs in order; else the bank's."""
-        study_list_id = self.session.scalar(
-            select(orm.StudyList.id).where(
-                orm.StudyList.user_id == user_id, orm.StudyList.subject_id == subject_id)
-        )
-        if study_list_id is None:
-            return None, self.curated_bank(subject_id)
-        rows = self.session.execute(
-            select(orm.Exercise.global_id, orm.Exercise.id)
-            .join(orm.StudyListEntry, orm.StudyListEntry.exercise_id == orm.Exercise.id)
-            .where(orm.StudyListEntry.study_list_id == study_list_id)
-            .order_by(orm.StudyListEntry.position)
-        ).all()
-        return study_list_id, [tuple(row) for row in rows]
+        return found[0][0]
 
     def curated_bank(self, subject_id: int) -> list[tuple[str, int]]:
         """The public collections' exercises of a subject, in topic and file order."""
-        query = (
-            select(orm.Exercise.global_id, orm.Exercise.id)
-            .join(orm.Exercise.topic)
-            .join(orm.Exercise.collection)
-            .where(orm.Topic.subject_id == subject_id, orm.Collection.owner_id.is_(None))
-            .order_by(orm.Topic.position, orm.Topic.slug, orm.Exercise.position)
-        )
-        return [(global_id, pk) for global_id, pk in self.session.execute(query)]
+        return self._rows(_CURATED_BANK, subject_id=subject_id)
+
+    def _rows(self, statement: Select, **params: object) -> list[tuple]:
+        """The rows of one of the statements above, as plain tuples (no ORM objects)."""
+        return [tuple(row) for row in self.session.connection().execute(statement, params)]
+
+    def _study_list(self, user_id: int, subject_id: int) -> tuple[int | None, list[tuple]]:
+        """The saved list's id and its (exercise id, row id) pairs in order; else the bank's."""
+        found = self._rows(_STUDY_LIST_ID, user_id=user_id, subject_id=subject_id)
+        if not found:
+            return None, self.curated_bank(subject_id)
+        study_list_id = found[0][0]
+        return study_list_id, self._rows(_STUDY_LIST, study_list_id=study_list_id)
 
     def _passes(self, loaded: _Loaded) -> list[model.Pass]:
         """Every pass with its items, in one query; fills `loaded.passes`."""
-        rows = self.session.execute(
-            select(
-                orm.Pass.id, orm.Pass.number, orm.Pass.closed_early, orm.Pass.ended_at,
-                orm.PassItem.id, orm.PassItem.position, orm.Exercise.global_id,
-                orm.Exercise.id, orm.PassItem.seed, *(getattr(orm.PassItem, c)
-                                                       for c in _STATE_COLUMNS),
-            )
-            .select_from(orm.Pass)
-            .outerjoin(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
-            .outerjoin(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
-            .where(orm.Pass.user_id == loaded.user_id, orm.Pass.subject_id == loaded.subject_id)
-            .order_by(orm.Pass.number, orm.PassItem.position)
-        ).all()
+        rows = self._rows(_PASSES, user_id=loaded.user_id, subject_id=loaded.subject_id)
         passes: dict[int, model.Pass] = {}
-        for pass_id, number, closed_early, ended_at, item_id, position, global_id, pk, seed, \
+        for pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed, \
                 *state in rows:
             if number not in passes:
                 passes[number] = model.Pass(number, [], closed_early=closed_early)
-                loaded.passes[number] = _StoredPass(pass_id, closed_early, ended_at is not None)
+                loaded.passes[number] = _StoredPass(pass_id, closed_early, bool(ended))
             if item_id is None:
                 continue
             verdict, rating, disputed, solution, hint = state
-            item = model.PassItem(
+            passes[number].items.append(model.PassItem(
                 exercise_id=global_id,
                 seed=seed,
-                verdict=model.Verdict(verdict) if verdict else None,
-                rating=model.Rating(rating) if rating else None,
+                verdict=_VERDICTS[verdict],
+                rating=_RATINGS[rating],
                 disputed=disputed,
                 saw_solution_before_check=solution,
                 saw_last_hint_before_check=hint,
-            )
-            passes[number].items.append(item)
-            loaded.passes[number].items[global_id] = _StoredItem(item_id, position, _state(item))
+            ))
+            loaded.passes[number].items[global_id] = _StoredItem(item_id, position, tuple(state))
             loaded.pks[global_id] = pk
         return list(passes.values())
 

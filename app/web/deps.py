@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
+from anyio import to_thread
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -12,6 +15,7 @@ from app.db import UnitOfWork
 from app.web import accounts
 
 USER_KEY = "user_id"
+T = TypeVar("T")
 
 
 class LoginRequired(Exception):
@@ -54,6 +58,14 @@ Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Pool = Annotated[CheckerPool, Depends(get_pool)]
 User = Annotated[int, Depends(current_user)]
 Operator = Annotated[int, Depends(require_operator)]
+
+
+async def checking(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """Run `fn(*args)`, which hands work to the checker pool and waits for it, in a thread of
+    its own lane: the wait (up to the check timeout) must not hold one of the few threads
+    that do the database work (`GYRUS_THREADS`), or every page would queue behind checks."""
+    lane = request.app.state.check_waits
+    return await to_thread.run_sync(partial(fn, *args), limiter=lane)
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:

@@ -14,11 +14,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from app.checking.result import CheckResult
 from app.method import model, service
 from app.web import views
-from app.web.deps import Pool, Uow, User, notify, redirect, render
+from app.web.deps import Pool, Uow, User, checking, notify, redirect, render
 from app.web.exercises import Shown, VariantUnavailable, shown, wrong_feedback
 
 router = APIRouter()
@@ -256,26 +257,31 @@ def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResult, str
 
 
 @router.post("/exercises/{pk}/check")
-def check(
+async def check(
     request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
     choice: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3)."""
+    """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3).
+
+    Async only to put the grading in the checker lane (`checking`); the database work before
+    and after it runs in the thread pool, as in the sync pages."""
     response, shape, motion = draft.response, draft.shape, draft.motion
     response = ",".join(choice) if choice else response
-    here = _here(uow, user, pk)
+    here = await run_in_threadpool(_here, uow, user, pk)
     if here.item.checked:
         return redirect(f"/exercises/{pk}#verdict")
-    exercise = _variant(pool, here)
-    result, feedback = _grade(pool, exercise, response)
+    exercise = await checking(request, _variant, pool, here)
+    result, feedback = await checking(request, _grade, pool, exercise, response)
     status = "self" if exercise.self_graded else result.status
-    recorded = service.record_check(
-        uow, user, here.info.subject, here.info.global_id, response, status,
-        latex=result.latex, shape_note=shape.strip() or None, motion_note=motion.strip() or None,
+    recorded = await run_in_threadpool(
+        service.record_check, uow, user, here.info.subject, here.info.global_id, response,
+        status, latex=result.latex, shape_note=shape.strip() or None,
+        motion_note=motion.strip() or None,
     )
     if not recorded:  # not read: nothing stored, the learner corrects the answer
         verdict = VerdictView("invalid", result.message, result.latex)
-        return _page(request, uow, user, pool, here, replace(draft, response=response), verdict)
+        typed = replace(draft, response=response)
+        return await run_in_threadpool(_page, request, uow, user, pool, here, typed, verdict)
     request.session[VERDICT_KEY] = {
         "item": here.row.id, "message": result.message, "feedback": feedback,
     }
@@ -283,16 +289,16 @@ def check(
 
 
 @router.post("/exercises/{pk}/validate", response_class=HTMLResponse)
-def preview(
+async def preview(
     request: Request, uow: Uow, user: User, pool: Pool, pk: int, response: Text = ""
 ) -> Response:
     """The live preview (htmx): how the answer box is read, or why it is not."""
-    here = _here(uow, user, pk)
-    exercise = _variant(pool, here)
+    here = await run_in_threadpool(_here, uow, user, pk)
+    exercise = await checking(request, _variant, pool, here)
     validation = None
     if response.strip() and exercise.kind not in ("self", "choice", "text"):
         try:
-            validation = pool.validate(exercise.spec(), response)
+            validation = await checking(request, pool.validate, exercise.spec(), response)
         except ValidationError:
             validation = None
     return render(request, "_preview.html", validation=validation)

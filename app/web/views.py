@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app import models as orm
@@ -108,11 +108,12 @@ class ParkedInfo:
 
 def visible(user_id: int) -> Select:
     """Exercises a learner may see: the curated bank and their own imported collections."""
-    return (
-        select(orm.Exercise)
-        .join(orm.Exercise.collection)
-        .where(or_(orm.Collection.owner_id.is_(None), orm.Collection.owner_id == user_id))
-    )
+    return select(orm.Exercise).join(orm.Exercise.collection).where(_visible_to(user_id))
+
+
+def _visible_to(user_id: object) -> ColumnElement[bool]:
+    """The collections a learner may see (`user_id`: an id or a bound parameter)."""
+    return or_(orm.Collection.owner_id.is_(None), orm.Collection.owner_id == user_id)
 
 
 def _snippet(prompt: str, length: int = 90) -> str:
@@ -174,18 +175,51 @@ def exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
         return _exercise(uow.session, user_id, pk)
 
 
+# The two reads of every exercise request, built once (building a statement costs more than
+# SQLite takes to run it) and read as plain columns, not ORM objects.
+_EXERCISE = (
+    select(
+        orm.Exercise.id, orm.Exercise.global_id,
+        orm.Subject.slug.label("subject"), orm.Subject.title.label("subject_title"),
+        orm.Topic.slug.label("topic"), orm.Topic.title.label("topic_title"),
+        orm.Exercise.prompt, orm.Exercise.answer, orm.Exercise.params, orm.Exercise.hints,
+        orm.Exercise.wrong, orm.Exercise.solution, orm.Exercise.source, orm.Exercise.difficulty,
+        orm.Collection.title.label("collection_title"), orm.Exercise.updated_at,
+        orm.Collection.macros,
+    )
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
+    .join(orm.Collection, orm.Collection.id == orm.Exercise.collection_id)
+    .where(
+        orm.Exercise.id == bindparam("pk"),
+        _visible_to(bindparam("user_id")),
+    )
+)
+_ITEM_ROW = (
+    select(orm.PassItem.id, orm.PassItem.rating, orm.PassItem.disputed, orm.Attempt.response,
+           orm.Attempt.status, orm.Attempt.latex, orm.Attempt.shape_of_problem,
+           orm.Attempt.motion_to_solution)
+    .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
+    .join(orm.Subject, orm.Pass.subject_id == orm.Subject.id)
+    .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
+    .where(
+        orm.Pass.user_id == bindparam("user_id"),
+        orm.Subject.slug == bindparam("subject"),
+        orm.Pass.number == bindparam("number"),
+        orm.PassItem.exercise_id == bindparam("pk"),
+    )
+)
+
+
 def _exercise(session: Session, user_id: int, pk: int) -> ExerciseInfo:
-    row = session.scalars(
-        visible(user_id)
-        .where(orm.Exercise.id == pk)
-        .options(
-            joinedload(orm.Exercise.topic).joinedload(orm.Topic.subject),
-            joinedload(orm.Exercise.collection),
-        )
-    ).one_or_none()
+    row = session.connection().execute(_EXERCISE, {"pk": pk, "user_id": user_id}).first()
     if row is None:
         raise NotFound(str(pk))
-    return ExerciseInfo.of(row)
+    values = row._asdict()
+    return ExerciseInfo(**{**values, "answer": dict(values["answer"] or {}),
+                           "hints": list(values["hints"] or []),
+                           "wrong": list(values["wrong"] or []),
+                           "solution": values["solution"] or "", "source": values["source"] or ""})
 
 
 def exercise_in_pass(
@@ -228,22 +262,15 @@ def _attempt_info(attempt: orm.Attempt, item: orm.PassItem, number: int) -> Atte
 
 
 def _item_row(session: Session, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
-    found = session.execute(
-        select(orm.PassItem, orm.Attempt)
-        .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
-        .join(orm.Subject, orm.Pass.subject_id == orm.Subject.id)
-        .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
-        .where(
-            orm.Pass.user_id == user_id,
-            orm.Subject.slug == subject,
-            orm.Pass.number == number,
-            orm.PassItem.exercise_id == pk,
-        )
-    ).one_or_none()
+    params = {"user_id": user_id, "subject": subject, "number": number, "pk": pk}
+    found = session.connection().execute(_ITEM_ROW, params).first()
     if found is None:
         raise NotFound(f"{subject} pass {number} exercise {pk}")
-    item, attempt = found
-    return ItemRow(item.id, _attempt_info(attempt, item, number) if attempt else None)
+    item_id, rating, disputed, response, status, latex, shape, motion = found
+    attempt = None
+    if status is not None:
+        attempt = AttemptInfo(number, response, status, latex, shape, motion, rating, disputed)
+    return ItemRow(item_id, attempt)
 
 
 def earlier_attempts(uow: UnitOfWork, user_id: int, pk: int, before: int) -> list[AttemptInfo]:

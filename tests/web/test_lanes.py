@@ -1,0 +1,84 @@
+"""A check waiting for the checker pool does not hold one of the threads that do the database
+work (`GYRUS_THREADS`): with a single such thread, a page is served while a slow check waits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.checking.pool import CheckerPool
+from app.checking.result import CheckResult
+from app.main import create_app
+
+from .conftest import PASSWORD, POWER, SUBJECT, TOKEN, exercise_pk, seed, settings_for
+
+SLOW_CHECK_S = 2.0
+
+
+def slow_check(spec: dict, response: str) -> CheckResult:
+    """A check that keeps its worker busy (module level: the worker imports it)."""
+    time.sleep(SLOW_CHECK_S)
+    return CheckResult(status="correct", message="slow")
+
+
+@pytest.fixture
+def slow_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[CheckerPool]:
+    pool = CheckerPool(workers=2, timeout=10.0)
+    monkeypatch.setattr(pool, "check_task", slow_check)
+    pool.warm_up()
+    yield pool
+    pool.close()
+
+
+async def sign_up(client: httpx.AsyncClient) -> str:
+    """A new learner; returns the CSRF token of their session."""
+    form = await client.get("/signup")
+    token = TOKEN.search(form.text).group(1)
+    page = await client.post("/signup", data={
+        "email": "lanes@example.org", "password": PASSWORD, "csrf_token": token})
+    return TOKEN.search(page.text).group(1)
+
+
+async def race(app: FastAPI) -> dict[str, float]:
+    """Post a (slow) check and, while it waits for its worker, open the dashboard; returns when
+    each finished."""
+    finished: dict[str, float] = {}
+    async with app.router.lifespan_context(app):
+        with app.state.sessions.begin() as session:
+            seed(session)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gyrus.test",
+                                     follow_redirects=True) as client:
+            token = await sign_up(client)
+            await client.post(f"/subjects/{SUBJECT}/passes", data={"csrf_token": token})
+            pk = exercise_pk(app, POWER)
+            assert (await client.get(f"/exercises/{pk}")).status_code == 200
+
+            async def check() -> None:
+                checked = await client.post(f"/exercises/{pk}/check",
+                                            data={"csrf_token": token, "response": "2x"})
+                assert checked.status_code == 200
+                finished["check"] = time.perf_counter()
+
+            async def dashboard() -> None:
+                await asyncio.sleep(SLOW_CHECK_S / 4)  # the check is waiting by now
+                assert (await client.get("/")).status_code == 200
+                finished["dashboard"] = time.perf_counter()
+
+            await asyncio.gather(check(), dashboard())
+    return finished
+
+
+def test_a_page_is_served_while_a_check_waits_for_the_checker(
+    tmp_path: Path, slow_pool: CheckerPool
+) -> None:
+    app = create_app(settings_for(tmp_path, threads=1), checker=slow_pool)
+    finished = asyncio.run(race(app))
+    # Had the check held the only database thread, the dashboard would have waited for it.
+    assert finished["check"] - finished["dashboard"] > SLOW_CHECK_S / 2
