@@ -90,8 +90,12 @@ def _here(uow: Uow, user: int, pk: int) -> Here:
 
 
 def _variant(pool: Pool, here: Here) -> Shown:
+    return _variant_of(pool, here.info, here.item.seed)
+
+
+def _variant_of(pool: Pool, info: views.ExerciseInfo, seed: int) -> Shown:
     try:
-        return shown(pool, here.info, here.item.seed)
+        return shown(pool, info, seed)
     except VariantUnavailable as error:
         raise HTTPException(503, f"This exercise could not be generated: {error}") from None
 
@@ -293,8 +297,11 @@ async def preview(
     request: Request, uow: Uow, user: User, pool: Pool, pk: int, response: Text = ""
 ) -> Response:
     """The live preview (htmx): how the answer box is read, or why it is not."""
-    here = await run_in_threadpool(_here, uow, user, pk)
-    exercise = await checking(request, _variant, pool, here)
+    try:
+        info, seed = await run_in_threadpool(views.exercise_to_preview, uow, user, pk)
+    except views.NotFound:
+        raise HTTPException(404, "There is no such exercise in your current pass.") from None
+    exercise = await checking(request, _variant_of, pool, info, seed)
     validation = None
     if response.strip() and exercise.kind not in ("self", "choice", "text"):
         try:
@@ -316,11 +323,18 @@ def rate(
     rating: Annotated[Literal["green", "yellow", "red"], Form()],
     disputed: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Green, Yellow or Red, as the verdict allows; then on to the next exercise."""
-    here = _here(uow, user, pk)
-    subject, global_id = here.info.subject, here.info.global_id
+    """Green, Yellow or Red, as the verdict allows; then on to the next exercise.
+
+    The service loads the learner's progress itself, so only the exercise is read here."""
+    try:
+        info = views.exercise(uow, user, pk)
+    except views.NotFound:
+        raise HTTPException(404, "There is no such exercise.") from None
+    subject, global_id = info.subject, info.global_id
     try:
         parked = service.rate(uow, user, subject, global_id, model.Rating(rating), disputed)
+    except (model.NoOpenPass, model.NotInPass):
+        raise HTTPException(404, "This exercise is not in your current pass.") from None
     except model.AlreadyRated:
         return redirect(f"/subjects/{subject}/next?after={pk}")
     except (model.RatingNotAllowed, model.AlreadyChecked) as error:

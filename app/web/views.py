@@ -211,6 +211,14 @@ _ITEM_ROW = (
 )
 
 
+_OPEN_SEED = (
+    select(orm.PassItem.seed)
+    .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
+    .where(orm.Pass.user_id == bindparam("user_id"), orm.Pass.ended_at.is_(None),
+           orm.PassItem.exercise_id == bindparam("pk"))
+)
+
+
 def _exercise(session: Session, user_id: int, pk: int) -> ExerciseInfo:
     row = session.connection().execute(_EXERCISE, {"pk": pk, "user_id": user_id}).first()
     if row is None:
@@ -259,6 +267,20 @@ def _attempt_info(attempt: orm.Attempt, item: orm.PassItem, number: int) -> Atte
         rating=item.rating,
         disputed=item.disputed,
     )
+
+
+def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseInfo, int]:
+    """An exercise in the learner's open pass and the seed of its variant there, for the live
+    preview (requested at every pause in typing). Only that, so it reads two rows, not the whole
+    aggregate: the open pass is the one not ended (`pass.ended_at` is set when a pass ends).
+    Raises NotFound."""
+    with uow.reading():
+        info = _exercise(uow.session, user_id, pk)
+        seed = uow.session.connection().execute(_OPEN_SEED, {"user_id": user_id, "pk": pk})
+        found = seed.scalar()
+    if found is None:
+        raise NotFound(f"{info.global_id} is not in an open pass")
+    return info, found
 
 
 def _item_row(session: Session, user_id: int, subject: str, number: int, pk: int) -> ItemRow:

@@ -111,6 +111,15 @@ def test_the_live_preview_reads_the_answer(browser: Browser, app):
     assert "Not read:" in unread.text
 
 
+def test_the_live_preview_is_only_for_the_open_pass(browser: Browser, app):
+    pk = exercise_pk(app, POWER)
+    assert browser.post(f"/exercises/{pk}/validate", {"response": "2x"}).status_code == 404
+    browser.start_pass()
+    assert browser.post(f"/exercises/{pk}/validate", {"response": "2x"}).status_code == 200
+    browser.post(f"/subjects/{SUBJECT}/passes/1/close")  # the pass ends
+    assert browser.post(f"/exercises/{pk}/validate", {"response": "2x"}).status_code == 404
+
+
 def test_a_choice_is_answered_with_options(browser: Browser, app):
     browser.start_pass()
     page = browser.open(CHOICE).text

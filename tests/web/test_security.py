@@ -62,6 +62,7 @@ def test_another_learners_pass_and_attempts_are_not_found(app):
     pk = exercise_pk(app, POWER)
     assert bob.get(f"/exercises/{pk}").status_code == 404  # not in *his* pass
     assert bob.post(f"/exercises/{pk}/rate", {"rating": "green"}).status_code == 404
+    assert bob.post(f"/exercises/{pk}/validate", {"response": "2x"}).status_code == 404
     assert item(app, alice.user_id(), POWER, 1).rating is None
 
 
