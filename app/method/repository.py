@@ -163,7 +163,7 @@ class SubjectRepository:
 
     def _rows(self, statement: Select, **params: object) -> list[tuple]:
         """The rows of one of the statements above, as plain tuples (no ORM objects)."""
-        return [tuple(row) for row in self.session.connection().execute(statement, params)]
+        return [tuple(row) for row in self.session.connection().execute(statement, params).all()]
 
     def _study_list(self, user_id: int, subject_id: int) -> tuple[int | None, list[tuple]]:
         """The saved list's id and its (exercise id, row id) pairs in order; else the bank's."""

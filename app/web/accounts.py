@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from pwdlib import PasswordHash
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app import models as orm
@@ -86,12 +86,14 @@ def user_email(uow: UnitOfWork, user_id: int) -> str | None:
     return found[0] if found else None
 
 
+_ACCOUNT = select(orm.User.email, orm.User.is_operator).where(orm.User.id == bindparam("id"))
+"""Read on every request (the signed-in learner): built once, like the repository's reads."""
+
+
 def user_account(uow: UnitOfWork, user_id: int) -> tuple[str, bool] | None:
     """(email, is operator) of a signed-in user, or None when the account no longer exists."""
     with uow.reading():
-        row = uow.session.execute(
-            select(orm.User.email, orm.User.is_operator).where(orm.User.id == user_id)
-        ).one_or_none()
+        row = uow.session.connection().execute(_ACCOUNT, {"id": user_id}).first()
         return (row.email, row.is_operator) if row else None
 
 
