@@ -1,6 +1,7 @@
 """Shared by every test folder: this file makes pytest put tests/ on sys.path, so helpers kept
 here (`pg`, the PostgreSQL databases) can be imported from any folder's tests; and the migrated
-SQLite database fixtures the bank and import tests share."""
+SQLite database fixtures the bank and import tests share, and one checker pool for the whole
+run (starting workers is the slow part)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,7 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.checking.pool import CheckerPool
 from app.db import UnitOfWork, make_engine, migrate, session_factory
+
+
+@pytest.fixture(scope="session")
+def pool() -> Iterator[CheckerPool]:
+    checker = CheckerPool(workers=2, timeout=10.0)
+    checker.warm_up()
+    yield checker
+    checker.close()
 
 
 @pytest.fixture

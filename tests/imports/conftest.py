@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from app.checking.pool import CheckerPool
 
 SAMPLES = Path(__file__).with_name("samples")
 LIMIT = 20 * 1024 * 1024
-
-
-@pytest.fixture(scope="session")
-def pool() -> Iterator[CheckerPool]:
-    checker = CheckerPool(workers=2, timeout=10.0)
-    checker.warm_up()
-    yield checker
-    checker.close()
 
 
 @pytest.fixture

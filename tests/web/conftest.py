@@ -62,14 +62,6 @@ def database_url(folder: Path) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def pool() -> Iterator[CheckerPool]:
-    checker = CheckerPool(workers=2, timeout=5.0)
-    checker.warm_up()
-    yield checker
-    checker.close()
-
-
 def settings_for(folder: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": folder,
