@@ -31,7 +31,6 @@ import resource
 import signal
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -42,6 +41,7 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from app.checking.lru import LRU
 from app.checking.result import CheckResult, Validation
 from app.checking.spec import AnswerSpec
 
@@ -177,34 +177,6 @@ def normalise_response(response: str) -> str:
     return " ".join(response.split())
 
 
-class _LRU:
-    """A small thread-safe LRU map (the result cache)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[Any, CheckResult] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> CheckResult | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: CheckResult) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
 class _Job:
     """One task handed to pebble: its future and the parent's clock around it."""
 
@@ -261,7 +233,7 @@ class CheckerPool:
         self.initializer = initializer
         self.cpu_backstop = max(10, math.ceil(5 * self.timeout))
         self._context = multiprocessing.get_context(context)
-        self._cache = _LRU(cache_size)
+        self._cache: LRU[tuple[str, str], CheckResult] = LRU(cache_size)
         self._lock = threading.Lock()
         self._closed = False
         self._pool = self._new_pool()

@@ -7,14 +7,13 @@ a fresh one next pass. Variants are cached here, keyed by exercise, its last edi
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from app import models as orm
+from app.checking.lru import LRU
 from app.checking.pool import CheckerPool
 from app.checking.result import CheckResult
 from app.checking.spec import AnswerSpec
@@ -108,27 +107,7 @@ def exercise_dict(row: ExerciseInfo) -> dict[str, Any]:
     return as_exercise(row)  # type: ignore[arg-type]  # reads the same attributes as a row
 
 
-class _Cache:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[tuple, Shown] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Shown | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: tuple, value: Shown) -> None:
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-
-_variants = _Cache(VARIANT_CACHE_SIZE)
+_variants: LRU[tuple, Shown] = LRU(VARIANT_CACHE_SIZE)
 
 
 def shown(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
