@@ -79,7 +79,8 @@ class ExerciseInfo:
 
     @classmethod
     def of(cls, row: orm.Exercise) -> ExerciseInfo:
-        return cls(
+        """From an exercise row with its topic, subject and collection loaded."""
+        return cls.from_columns(
             id=row.id,
             global_id=row.global_id,
             subject=row.topic.subject.slug,
@@ -87,17 +88,30 @@ class ExerciseInfo:
             topic=row.topic.slug,
             topic_title=row.topic.title,
             prompt=row.prompt,
-            answer=dict(row.answer or {}),
+            answer=row.answer,
             params=row.params,
-            hints=list(row.hints or []),
-            wrong=list(row.wrong or []),
-            solution=row.solution or "",
-            source=row.source or "",
+            hints=row.hints,
+            wrong=row.wrong,
+            solution=row.solution,
+            source=row.source,
             difficulty=row.difficulty,
             collection_title=row.collection.title,
             updated_at=row.updated_at,
             macros=row.collection.macros,
         )
+
+    @classmethod
+    def from_columns(cls, **columns: Any) -> ExerciseInfo:
+        """From its columns by field name (an ORM row's, or a plain select's); missing JSON and
+        text values become empty ones, and the lists and dict are copies of the row's."""
+        return cls(**{
+            **columns,
+            "answer": dict(columns["answer"] or {}),
+            "hints": list(columns["hints"] or []),
+            "wrong": list(columns["wrong"] or []),
+            "solution": columns["solution"] or "",
+            "source": columns["source"] or "",
+        })
 
 
 def exercise_dict(row: ExerciseInfo) -> dict[str, Any]:

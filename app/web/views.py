@@ -223,11 +223,7 @@ def _exercise(session: Session, user_id: int, pk: int) -> ExerciseInfo:
     row = session.connection().execute(_EXERCISE, {"pk": pk, "user_id": user_id}).first()
     if row is None:
         raise NotFound(str(pk))
-    values = row._asdict()
-    return ExerciseInfo(**{**values, "answer": dict(values["answer"] or {}),
-                           "hints": list(values["hints"] or []),
-                           "wrong": list(values["wrong"] or []),
-                           "solution": values["solution"] or "", "source": values["source"] or ""})
+    return ExerciseInfo.from_columns(**row._asdict())
 
 
 def exercise_in_pass(
