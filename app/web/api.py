@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from app.checking.spec import AnswerSpec
-from app.web.deps import Pool, User
+from app.web.deps import Pool, User, checking
 
 router = APIRouter(prefix="/api/v1")
 
@@ -46,14 +46,17 @@ def _spec(body: CheckRequest) -> AnswerSpec:
 
 
 @router.post("/check")
-def check(request: Request, body: CheckRequest, user: User, pool: Pool) -> JSONResponse:
+async def check(request: Request, body: CheckRequest, user: User, pool: Pool) -> JSONResponse:
     """The result JSON: status, message, latex, notes, elapsed_ms."""
     _limited(request, user)
-    return JSONResponse(pool.check(_spec(body), body.response).to_json())
+    result = await checking(request, pool.check, _spec(body), body.response)
+    return JSONResponse(result.to_json())
 
 
 @router.post("/validate")
-def validate(request: Request, body: CheckRequest, user: User, pool: Pool) -> JSONResponse:
+async def validate(request: Request, body: CheckRequest, user: User, pool: Pool,
+                   ) -> JSONResponse:
     """How the response is read (the live preview): valid, message, latex, variables."""
     _limited(request, user)
-    return JSONResponse(pool.validate(_spec(body), body.response).to_json())
+    validation = await checking(request, pool.validate, _spec(body), body.response)
+    return JSONResponse(validation.to_json())

@@ -124,12 +124,13 @@ def _page(
     request: Request,
     uow: Uow,
     user: int,
-    pool: Pool,
     here: Here,
+    exercise: Shown,
     draft: Draft | None = None,
     verdict: VerdictView | None = None,
 ) -> Response:
-    exercise = _variant(pool, here)
+    """The exercise page for `exercise`, the variant (made in the checker lane beforehand: this
+    runs on a database thread, which must never wait for the pool)."""
     item = here.item
     draft = draft or Draft()
     if item.saw_last_hint_before_check:
@@ -163,11 +164,12 @@ def _page(
 
 
 @router.get("/exercises/{pk}")
-def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: int) -> Response:
-    here = _here(uow, user, pk)
+async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: int) -> Response:
+    here = await run_in_threadpool(_here, uow, user, pk)
     if _needs_review(request, here):
         return redirect(f"/exercises/{pk}/theory")
-    return _page(request, uow, user, pool, here)
+    exercise = await checking(request, _variant, pool, here)
+    return await run_in_threadpool(_page, request, uow, user, here, exercise)
 
 
 # -- theory first (rule 5) -----------------------------------------------------------------------
@@ -217,28 +219,39 @@ Typed = Annotated[Draft, Depends(_draft)]
 
 
 @router.post("/exercises/{pk}/hint")
-def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
-              ) -> Response:
+async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
+                    ) -> Response:
     """Show hint: one more hint; opening the last one before the check caps the rating."""
-    here = _here(uow, user, pk)
-    hints = _variant(pool, here).hints
-    count = min(draft.hints + 1, len(hints))
+    here = await run_in_threadpool(_here, uow, user, pk)
+    exercise = await checking(request, _variant, pool, here)
+    return await run_in_threadpool(_hint_shown, request, uow, user, here, exercise, draft)
+
+
+def _hint_shown(request: Request, uow: Uow, user: int, here: Here, exercise: Shown,
+                draft: Draft) -> Response:
+    count = min(draft.hints + 1, len(exercise.hints))
     if count and not here.item.rating:
         service.show_hint(uow, user, here.info.subject, here.info.global_id,
-                          last=count == len(hints))
-        here = _here(uow, user, pk)
-    return _page(request, uow, user, pool, here, replace(draft, hints=count))
+                          last=count == len(exercise.hints))
+        here = _here(uow, user, here.info.id)
+    return _page(request, uow, user, here, exercise, replace(draft, hints=count))
 
 
 @router.post("/exercises/{pk}/solution")
-def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
-                  ) -> Response:
+async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: int,
+                        draft: Typed) -> Response:
     """Show solution: before the check it caps the rating at Yellow (the page said so)."""
-    here = _here(uow, user, pk)
+    here = await run_in_threadpool(_here, uow, user, pk)
+    exercise = await checking(request, _variant, pool, here)
+    return await run_in_threadpool(_solution_shown, request, uow, user, here, exercise, draft)
+
+
+def _solution_shown(request: Request, uow: Uow, user: int, here: Here, exercise: Shown,
+                    draft: Draft) -> Response:
     if not here.item.rating:
         service.show_solution(uow, user, here.info.subject, here.info.global_id)
-        here = _here(uow, user, pk)
-    return _page(request, uow, user, pool, here, draft)
+        here = _here(uow, user, here.info.id)
+    return _page(request, uow, user, here, exercise, draft)
 
 
 # -- Check ---------------------------------------------------------------------------------------
@@ -285,7 +298,8 @@ async def check(
     if not recorded:  # not read: nothing stored, the learner corrects the answer
         verdict = VerdictView("invalid", result.message, result.latex)
         typed = replace(draft, response=response)
-        return await run_in_threadpool(_page, request, uow, user, pool, here, typed, verdict)
+        return await run_in_threadpool(_page, request, uow, user, here, exercise, typed,
+                                       verdict)
     request.session[VERDICT_KEY] = {
         "item": here.row.id, "message": result.message, "feedback": feedback,
     }

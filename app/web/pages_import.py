@@ -16,12 +16,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import models as orm
 from app.bank import formats, importing
-from app.bank.formats.model import ImportRefused
-from app.web.deps import Pool, Uow, User, notify, redirect, render
+from app.bank.formats.model import ImportRefused, ParsedImport
+from app.web.deps import Pool, Uow, User, checking, notify, redirect, render
 
 router = APIRouter()
 TOKEN_KEY = "import_token"
@@ -52,28 +53,42 @@ def import_page(request: Request, uow: Uow, user: User) -> Response:
 
 
 @router.post("/import")
-def upload(
+async def upload(
     request: Request, uow: Uow, user: User, pool: Pool,
     file: Annotated[UploadFile, File()],
     fmt: Annotated[str, Form(alias="format")] = "",
     subject: Annotated[str, Form()] = "",
     new_subject: Annotated[str, Form()] = "",
 ) -> Response:
-    """Read and verify the upload, keep it, and show the preview (PRG: redirect to it)."""
+    """Read and verify the upload, keep it, and show the preview (PRG: redirect to it).
+
+    Reading and storing run on the database threads; verifying the answers waits for the
+    checker pool, so it runs in the checker lane."""
     limit = request.app.state.settings.max_upload_bytes
-    data = file.file.read(limit + 1)
     try:
-        if len(data) > limit:
-            raise ImportRefused(f"the file is larger than the limit of {limit / 1e6:.1f} MB",
-                                file.filename or "")
-        parsed = formats.read(file.filename or "upload", data, fmt or None, limit=limit)
-        importing.finish(parsed, pool.run, new_subject.strip() or subject or None)
-        importing.preview(uow, parsed, user)  # refuses a collection the learner cannot update
+        parsed = await run_in_threadpool(_read, file, fmt, limit)
+        await checking(request, importing.finish, parsed, pool.run,
+                       new_subject.strip() or subject or None)
+        # refuses a collection the learner cannot update
+        await run_in_threadpool(importing.preview, uow, parsed, user)
     except ImportRefused as error:
-        return _form(request, uow, status=400, error=str(error))
+        return await run_in_threadpool(_form, request, uow, 400, str(error))
+    await run_in_threadpool(_keep, request, parsed, user)
+    return redirect("/import/preview")
+
+
+def _read(file: UploadFile, fmt: str, limit: int) -> ParsedImport:
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise ImportRefused(f"the file is larger than the limit of {limit / 1e6:.1f} MB",
+                            file.filename or "")
+    return formats.read(file.filename or "upload", data, fmt or None, limit=limit)
+
+
+def _keep(request: Request, parsed: ParsedImport, user: int) -> None:
+    """Keep the verified upload for the preview (and drop an earlier one of this session)."""
     importing.drop_pending(_folder(request), request.session.get(TOKEN_KEY))
     request.session[TOKEN_KEY] = importing.save_pending(_folder(request), parsed, user)
-    return redirect("/import/preview")
 
 
 @router.get("/import/preview")

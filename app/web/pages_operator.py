@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from app import models as orm
 from app.web import views
-from app.web.deps import Operator, Pool, Uow, notify, redirect, render
+from app.web.deps import Operator, Pool, Uow, checking, notify, redirect, render
 from app.web.exercises import Shown, VariantUnavailable, shown
 
 router = APIRouter()
@@ -25,17 +26,18 @@ def _shown(pool: Pool, dispute: views.Dispute) -> Shown | None:
 
 
 @router.get("/operator/disputes")
-def disputes_page(
+async def disputes_page(
     request: Request, uow: Uow, pool: Pool, _operator: Operator,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """Every disputed rating, newest first, 50 a page."""
-    rows, total = views.disputes(uow, page)
+    rows, total = await run_in_threadpool(views.disputes, uow, page)
     pages = max(1, -(-total // views.DISPUTES_PER_PAGE))
+    variants = [await checking(request, _shown, pool, row) for row in rows]
     return render(
         request,
         "operator_disputes.html",
-        rows=[(row, _shown(pool, row)) for row in rows],
+        rows=list(zip(rows, variants, strict=True)),
         total=total,
         page=page,
         pages=pages,

@@ -45,9 +45,9 @@ async def sign_up(client: httpx.AsyncClient) -> str:
     return TOKEN.search(page.text).group(1)
 
 
-async def race(app: FastAPI) -> dict[str, float]:
-    """Post a (slow) check and, while it waits for its worker, open the dashboard; returns when
-    each finished."""
+async def race(app: FastAPI, through_api: bool) -> dict[str, float]:
+    """Post a (slow) check, by the exercise page's form or through the JSON API, and while it
+    waits for its worker open the dashboard; returns when each finished."""
     finished: dict[str, float] = {}
     async with app.router.lifespan_context(app):
         with app.state.sessions.begin() as session:
@@ -61,8 +61,13 @@ async def race(app: FastAPI) -> dict[str, float]:
             assert (await client.get(f"/exercises/{pk}")).status_code == 200
 
             async def check() -> None:
-                checked = await client.post(f"/exercises/{pk}/check",
-                                            data={"csrf_token": token, "response": "2x"})
+                if through_api:
+                    checked = await client.post(
+                        "/api/v1/check", headers={"X-CSRF-Token": token},
+                        json={"spec": {"type": "expression", "value": "2x"}, "response": "2x"})
+                else:
+                    checked = await client.post(f"/exercises/{pk}/check",
+                                                data={"csrf_token": token, "response": "2x"})
                 assert checked.status_code == 200
                 finished["check"] = time.perf_counter()
 
@@ -75,10 +80,11 @@ async def race(app: FastAPI) -> dict[str, float]:
     return finished
 
 
+@pytest.mark.parametrize("through_api", [False, True], ids=["page", "api"])
 def test_a_page_is_served_while_a_check_waits_for_the_checker(
-    tmp_path: Path, slow_pool: CheckerPool
+    tmp_path: Path, slow_pool: CheckerPool, through_api: bool
 ) -> None:
     app = create_app(settings_for(tmp_path, threads=1), checker=slow_pool)
-    finished = asyncio.run(race(app))
+    finished = asyncio.run(race(app, through_api))
     # Had the check held the only database thread, the dashboard would have waited for it.
     assert finished["check"] - finished["dashboard"] > SLOW_CHECK_S / 2
