@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.checking.pool import CheckerPool, use_default_pool
 from app.db import UnitOfWork, make_engine, migrate, session_factory
+from app.method.repository import ProgressCache
 from app.settings import Settings
 from app.web import (
     api,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
         await run_in_threadpool(migrate, settings.database_url)
         engine = make_engine(settings.database_url)
         app.state.sessions = session_factory(engine)
+        ProgressCache(settings.progress_cache).serve(app.state.sessions)
         await run_in_threadpool(_load_bank, app, settings)
         pool = checker or _start_pool(settings)
         app.state.checker = pool

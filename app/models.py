@@ -159,6 +159,10 @@ class StudyList(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(server_default="1")
+    """Bumped by every save of the learner's progress in this subject (the study list, its
+    passes and items, the parked exercises): an app process keeps that progress in memory
+    (`ProgressCache`) and reads only this number to know its copy is current."""
 
     entries: Mapped[list[StudyListEntry]] = relationship(
         order_by="StudyListEntry.position", cascade="all, delete-orphan"

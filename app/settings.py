@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     More threads than cores only make them take turns at Python's GIL, which costs more
     than it gains; waiting for a check does not hold one of these threads."""
 
+    progress_cache: int = Field(default=512, ge=0)
+    """How many learners' progress in a subject one app process keeps in memory (a few
+    hundred rows each, re-read only when a save changed them); 0 reads it for every request."""
+
     secret_key: str | None = None
     """Signs the session cookie. Unset: generated once and kept in `data_dir/secret_key`.
     Several app processes must share one value (set it, or share the data dir)."""

@@ -1,21 +1,27 @@
 """Load a learner's `Subject` aggregate from its rows, and write its changes back.
 
 The model never sees a row and the rows never decide anything: `get` builds the plain objects
-with a few row queries (no ORM objects: a study list and every pass item of every pass is a few
+from a snapshot of rows (no ORM objects: a study list and every pass item of every pass is a few
 hundred rows, and every page and every write loads them), and remembers what it read; `save`
 compares the aggregate with what was read and writes only the differences — usually one
-`pass_item` row. Ratings get a row of their own when they are made, so a rating's time is kept
-and two concurrent ratings of one item meet the `rating` table's unique constraint.
+`pass_item` row — and bumps `study_list.version`. Ratings get a row of their own when they are
+made, so a rating's time is kept and two concurrent ratings of one item meet the `rating`
+table's unique constraint.
+
+A `ProgressCache` keeps snapshots in memory between requests; the version says whether one is
+still what the database holds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Executable, Select, bindparam, delete, event, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import models as orm
+from app.checking.lru import LRU
 from app.method import model
 
 
@@ -27,13 +33,14 @@ class UnknownExercise(LookupError):
     """An exercise id (DESIGN §5) that no exercise row has."""
 
 
-@dataclass
-class _StoredItem:
-    """A `pass_item` row as it was read (or last written)."""
+class _StoredItem(NamedTuple):
+    """A `pass_item` row as it was read (or last written); a snapshot shares these, so they
+    are replaced, never changed."""
 
     id: int
     position: int
     state: tuple
+    seed: int
 
 
 @dataclass
@@ -52,11 +59,45 @@ class _Loaded:
     user_id: int
     subject_id: int
     study_list_id: int | None
+    version: int | None
+    """`study_list.version` as read (or last written); None while no list is saved."""
     study_list: list[str]
-    passes: dict[int, _StoredPass]
-    parked: set[str]
+    passes: dict[int, _StoredPass] = field(default_factory=dict)
+    parked: set[str] = field(default_factory=set)
     pks: dict[str, int] = field(default_factory=dict)
     """Exercise id (`calculus/chain-rule/chain-rule-01`) -> `exercise.id`."""
+    written: bool = False
+    """Whether `save` wrote anything since the version was last bumped."""
+
+
+@dataclass(frozen=True)
+class _SnapshotPass:
+    """A pass as a snapshot holds it: ready to become a `model.Pass` and its `_StoredPass`."""
+
+    id: int
+    number: int
+    closed_early: bool
+    ended: bool
+    items: tuple[dict, ...]
+    """Each item's `model.PassItem` arguments, in position order."""
+    stored: dict[str, _StoredItem]
+    """Exercise id -> its row; never changed (`_build` copies it)."""
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What `get` reads of one learner's progress in one subject, never changed once made, so
+    one snapshot can serve many requests (`ProgressCache`). It holds the rows already sorted
+    into passes and items: building the aggregate from it is then mostly copying."""
+
+    study_list_id: int | None
+    version: int | None
+    study_list: tuple[str, ...]
+    """In list order; the curated bank while no list is saved."""
+    passes: tuple[_SnapshotPass, ...]
+    parked: frozenset[str]
+    pks: dict[str, int]
+    """Exercise id -> `exercise.id` of every exercise above; never changed."""
 
 
 def _state(item: model.PassItem) -> tuple:
@@ -78,9 +119,16 @@ _RATINGS = {None: None, **{r.value: r for r in model.Rating}}
 # The reads, built once: every page and every write loads an aggregate, and building a
 # SQLAlchemy statement (and its cache key) costs more than SQLite takes to run it.
 _SUBJECT_ID = select(orm.Subject.id).where(orm.Subject.slug == bindparam("slug"))
-_STUDY_LIST_ID = select(orm.StudyList.id).where(
-    orm.StudyList.user_id == bindparam("user_id"),
-    orm.StudyList.subject_id == bindparam("subject_id"),
+_KEY = (
+    select(orm.Subject.id, orm.StudyList.id, orm.StudyList.version)
+    .select_from(orm.Subject)
+    .outerjoin(orm.StudyList, (orm.StudyList.subject_id == orm.Subject.id)
+               & (orm.StudyList.user_id == bindparam("user_id")))
+    .where(orm.Subject.slug == bindparam("slug"))
+)
+_BUMP = (
+    update(orm.StudyList).where(orm.StudyList.id == bindparam("study_list_id"))
+    .values(version=orm.StudyList.version + 1).returning(orm.StudyList.version)
 )
 _STUDY_LIST = (
     select(orm.Exercise.global_id, orm.Exercise.id)
@@ -117,11 +165,59 @@ _PARKED = (
 )
 
 
+_CACHE = "gyrus progress cache"
+_PENDING = "gyrus progress to cache"
+"""`Session.info` keys: the cache a session's repositories use, and the snapshots its
+transaction wrote, to cache once it commits."""
+
+
+class ProgressCache:
+    """Learners' progress kept in memory by one app process: one snapshot per (learner,
+    subject), used only while `study_list.version` still says what it said when the snapshot
+    was made. A hit costs one indexed row instead of every pass item (hundreds of rows); any
+    save, by any process (another app machine on PostgreSQL too), bumps the version, so a stale
+    snapshot is never used.
+
+    A snapshot enters when it is read, and when a save commits: the writer knows what it wrote,
+    so the learner's next page starts from memory too.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._snapshots: LRU[tuple[int, int], _Snapshot] = LRU(size)
+
+    def serve(self, sessions: sessionmaker[Session]) -> None:
+        """Let the repositories of the sessions `sessions` makes use this cache."""
+        sessions.configure(info={_CACHE: self})
+        event.listen(sessions, "after_commit", self._committed)
+        event.listen(sessions, "after_rollback", self._rolled_back)
+
+    def get(self, key: tuple[int, int], version: int) -> _Snapshot | None:
+        snapshot = self._snapshots.get(key)
+        return snapshot if snapshot is not None and snapshot.version == version else None
+
+    def offer(self, key: tuple[int, int], snapshot: _Snapshot) -> None:
+        """Keep `snapshot` unless a newer one is kept (a slow reader must not undo a writer)."""
+        kept = self._snapshots.get(key)
+        if kept is None or kept.version < snapshot.version:
+            self._snapshots.put(key, snapshot)
+
+    def __len__(self) -> int:
+        return len(self._snapshots)
+
+    def _committed(self, session: Session) -> None:
+        for key, snapshot in session.info.pop(_PENDING, {}).items():
+            self.offer(key, snapshot)
+
+    def _rolled_back(self, session: Session) -> None:
+        session.info.pop(_PENDING, None)
+
+
 class SubjectRepository:
     """One learner's progress in one subject, as the pure model's `Subject`."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.cache: ProgressCache | None = session.info.get(_CACHE)
         # Keyed by id(); the aggregate is kept too, so its id cannot be reused meanwhile.
         self._seen: dict[int, tuple[model.Subject, _Loaded]] = {}
 
@@ -132,21 +228,12 @@ class SubjectRepository:
 
         Raises UnknownSubject."""
         self.session.flush()  # the statements below bypass the ORM's autoflush
-        subject_id = self.subject_id(subject)
-        study_list_id, study_list = self._study_list(user_id, subject_id)
-        loaded = _Loaded(user_id, subject_id, study_list_id, [g for g, _ in study_list], {}, set())
-        loaded.pks.update(study_list)
-        passes = self._passes(loaded)
-        parked = self._rows(_PARKED, user_id=user_id, subject_id=subject_id)
-        loaded.pks.update(parked)
-        loaded.parked = {global_id for global_id, _ in parked}
-        aggregate = model.Subject(
-            name=subject,
-            salt=str(user_id),
-            study_list=list(loaded.study_list),
-            passes=passes,
-            parked=set(loaded.parked),
-        )
+        found = self._rows(_KEY, user_id=user_id, slug=subject)
+        if not found:
+            raise UnknownSubject(subject)
+        subject_id, study_list_id, version = found[0]
+        snapshot = self._snapshot(user_id, subject_id, study_list_id, version)
+        aggregate, loaded = _build(subject, user_id, subject_id, snapshot)
         self._seen[id(aggregate)] = (aggregate, loaded)
         return aggregate
 
@@ -165,49 +252,64 @@ class SubjectRepository:
         """The rows of one of the statements above, as plain tuples (no ORM objects)."""
         return [tuple(row) for row in self.session.connection().execute(statement, params).all()]
 
-    def _study_list(self, user_id: int, subject_id: int) -> tuple[int | None, list[tuple]]:
-        """The saved list's id and its (exercise id, row id) pairs in order; else the bank's."""
-        found = self._rows(_STUDY_LIST_ID, user_id=user_id, subject_id=subject_id)
-        if not found:
-            return None, self.curated_bank(subject_id)
-        study_list_id = found[0][0]
-        return study_list_id, self._rows(_STUDY_LIST, study_list_id=study_list_id)
-
-    def _passes(self, loaded: _Loaded) -> list[model.Pass]:
-        """Every pass with its items, in one query; fills `loaded.passes`."""
-        rows = self._rows(_PASSES, user_id=loaded.user_id, subject_id=loaded.subject_id)
-        passes: dict[int, model.Pass] = {}
-        for pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed, \
-                *state in rows:
-            if number not in passes:
-                passes[number] = model.Pass(number, [], closed_early=closed_early)
-                loaded.passes[number] = _StoredPass(pass_id, closed_early, bool(ended))
-            if item_id is None:
-                continue
-            verdict, rating, disputed, solution, hint = state
-            passes[number].items.append(model.PassItem(
-                exercise_id=global_id,
-                seed=seed,
-                verdict=_VERDICTS[verdict],
-                rating=_RATINGS[rating],
-                disputed=disputed,
-                saw_solution_before_check=solution,
-                saw_last_hint_before_check=hint,
-            ))
-            loaded.passes[number].items[global_id] = _StoredItem(item_id, position, tuple(state))
-            loaded.pks[global_id] = pk
-        return list(passes.values())
+    def _snapshot(
+        self, user_id: int, subject_id: int, study_list_id: int | None, version: int | None
+    ) -> _Snapshot:
+        """The cached snapshot at `version`, else the rows. Progress without a saved list is
+        the curated bank's (which changes without a version): it is always read."""
+        cache = self.cache if study_list_id is not None else None
+        key = (user_id, subject_id)
+        if cache is not None and (cached := cache.get(key, version)) is not None:
+            return cached
+        if study_list_id is None:
+            study_list = self.curated_bank(subject_id)
+        else:
+            study_list = self._rows(_STUDY_LIST, study_list_id=study_list_id)
+        snapshot = _snapshot_from_rows(
+            study_list_id,
+            version,
+            study_list,
+            self._rows(_PASSES, user_id=user_id, subject_id=subject_id),
+            self._rows(_PARKED, user_id=user_id, subject_id=subject_id),
+        )
+        if cache is not None:
+            cache.offer(key, snapshot)
+        return snapshot
 
     # -- saving -------------------------------------------------------------------------------
 
     def save(self, aggregate: model.Subject) -> None:
-        """Write what changed in `aggregate` since `get`; the caller commits."""
+        """Write what changed in `aggregate` since `get`, and bump the version when anything
+        did; the caller commits."""
         loaded = self._loaded(aggregate)
         self._resolve(loaded, _referenced(aggregate))
         self._save_study_list(loaded, aggregate.study_list)
         for each in aggregate.passes:
             self._save_pass(loaded, each)
         self._save_parked(loaded, aggregate.parked)
+        if loaded.written:
+            self._bump(loaded)
+
+    def _bump(self, loaded: _Loaded) -> None:
+        """Bump the version; when nobody else saved since this transaction read the progress,
+        what it wrote is the progress at the new version: cache it once the commit succeeds."""
+        read = loaded.version
+        loaded.version = self.session.execute(
+            _BUMP, {"study_list_id": loaded.study_list_id}).scalar_one()
+        loaded.written = False
+        if self.cache is None:
+            return
+        key = (loaded.user_id, loaded.subject_id)
+        pending = self.session.info.setdefault(_PENDING, {})
+        if read is not None and loaded.version == read + 1:
+            pending[key] = _snapshot_of(loaded)
+        else:
+            pending.pop(key, None)
+
+    def _write(self, loaded: _Loaded, statement: Executable, rows: object = None) -> None:
+        """Run one of `save`'s writes (`rows`: the parameters, one dict or a list of them)."""
+        self.session.execute(statement, rows)
+        loaded.written = True
 
     def add_attempt(
         self, aggregate: model.Subject, exercise_id: str, **texts: str | None
@@ -241,17 +343,17 @@ class SubjectRepository:
         """The first save stores the list (until then it is the curated bank, rule 1); later
         ones rewrite its entries when it changed (rare: the editor, late additions)."""
         if loaded.study_list_id is None:
-            loaded.study_list_id = self.session.scalars(
-                insert(orm.StudyList).returning(orm.StudyList.id),
+            loaded.study_list_id, loaded.version = self.session.execute(
+                insert(orm.StudyList).returning(orm.StudyList.id, orm.StudyList.version),
                 [{"user_id": loaded.user_id, "subject_id": loaded.subject_id}],
             ).one()
         elif global_ids == loaded.study_list:
             return
         else:
-            self.session.execute(delete(orm.StudyListEntry).where(
+            self._write(loaded, delete(orm.StudyListEntry).where(
                 orm.StudyListEntry.study_list_id == loaded.study_list_id))
         if global_ids:
-            self.session.execute(insert(orm.StudyListEntry), [
+            self._write(loaded, insert(orm.StudyListEntry), [
                 {"study_list_id": loaded.study_list_id, "exercise_id": loaded.pks[g],
                  "position": position}
                 for position, g in enumerate(global_ids)
@@ -266,7 +368,7 @@ class SubjectRepository:
             values: dict = {"closed_early": new.closed_early}
             if new.is_finished and not stored.ended:
                 values["ended_at"] = orm.utcnow()
-            self.session.execute(update(orm.Pass).where(orm.Pass.id == stored.id).values(values))
+            self._write(loaded, update(orm.Pass).where(orm.Pass.id == stored.id).values(values))
             stored.closed_early, stored.ended = new.closed_early, new.is_finished
         self._save_items(loaded, stored, new)
 
@@ -276,6 +378,7 @@ class SubjectRepository:
         if new.is_finished:
             values["ended_at"] = orm.utcnow()
         pass_id = self.session.scalars(insert(orm.Pass).returning(orm.Pass.id), [values]).one()
+        loaded.written = True
         stored = _StoredPass(pass_id, new.closed_early, new.is_finished)
         loaded.passes[new.number] = stored
         return stored
@@ -295,18 +398,18 @@ class SubjectRepository:
                     rated.append((row.id, item))
                 changed.append({"id": row.id, "position": position,
                                 **dict(zip(_STATE_COLUMNS, state, strict=True))})
-                row.position, row.state = position, state
+                stored.items[item.exercise_id] = row._replace(position=position, state=state)
         dropped = stored.items.keys() - {item.exercise_id for item in new.items}
         if dropped:
             ids = [stored.items.pop(g).id for g in dropped]
-            self.session.execute(delete(orm.PassItem).where(orm.PassItem.id.in_(ids)))
+            self._write(loaded, delete(orm.PassItem).where(orm.PassItem.id.in_(ids)))
         if changed:
-            self.session.execute(update(orm.PassItem), changed)
+            self._write(loaded, update(orm.PassItem), changed)
         if added:
             self._insert_items(loaded, stored, added)
             rated += [(stored.items[i.exercise_id].id, i) for _, i in added if i.rating]
         if rated:
-            self.session.execute(insert(orm.Rating), [
+            self._write(loaded, insert(orm.Rating), [
                 {"pass_item_id": item_id, "rating": item.rating.value, "disputed": item.disputed}
                 for item_id, item in rated
             ])
@@ -320,18 +423,107 @@ class SubjectRepository:
               **dict(zip(_STATE_COLUMNS, _state(item), strict=True))}
              for position, item in added],
         ).all()
+        loaded.written = True
         for item_id, (position, item) in zip(ids, added, strict=True):
-            stored.items[item.exercise_id] = _StoredItem(item_id, position, _state(item))
+            stored.items[item.exercise_id] = _StoredItem(item_id, position, _state(item),
+                                                         item.seed)
 
     def _save_parked(self, loaded: _Loaded, parked: set[str]) -> None:
         if new := parked - loaded.parked:
-            self.session.execute(insert(orm.Parked), [
+            self._write(loaded, insert(orm.Parked), [
                 {"user_id": loaded.user_id, "exercise_id": loaded.pks[g]} for g in sorted(new)])
         if gone := loaded.parked - parked:
-            self.session.execute(delete(orm.Parked).where(
+            self._write(loaded, delete(orm.Parked).where(
                 orm.Parked.user_id == loaded.user_id,
                 orm.Parked.exercise_id.in_([loaded.pks[g] for g in gone])))
         loaded.parked = set(parked)
+
+
+def _snapshot_from_rows(
+    study_list_id: int | None,
+    version: int | None,
+    study_list: list[tuple[str, int]],
+    pass_rows: list[tuple],
+    parked: list[tuple[str, int]],
+) -> _Snapshot:
+    """A snapshot of the rows `get` reads: the study list's and the parked exercises' (exercise
+    id, `exercise.id`) pairs, and the `_PASSES` rows (a pass with one of its items, the item
+    columns None for a pass without items)."""
+    pks = dict(study_list)
+    pks.update(parked)
+    passes: dict[int, tuple[tuple, list[dict], dict[str, _StoredItem]]] = {}
+    for pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed, \
+            *state in pass_rows:
+        if number not in passes:
+            passes[number] = ((pass_id, number, closed_early, bool(ended)), [], {})
+        if item_id is None:
+            continue
+        _, items, stored = passes[number]
+        verdict, rating, disputed, solution, hint = state
+        items.append({
+            "exercise_id": global_id,
+            "seed": seed,
+            "verdict": _VERDICTS[verdict],
+            "rating": _RATINGS[rating],
+            "disputed": disputed,
+            "saw_solution_before_check": solution,
+            "saw_last_hint_before_check": hint,
+        })
+        stored[global_id] = _StoredItem(item_id, position, tuple(state), seed)
+        pks[global_id] = pk
+    return _Snapshot(
+        study_list_id,
+        version,
+        tuple(g for g, _ in study_list),
+        tuple(_SnapshotPass(*head, tuple(items), stored) for head, items, stored in
+              passes.values()),
+        frozenset(g for g, _ in parked),
+        pks,
+    )
+
+
+def _snapshot_of(loaded: _Loaded) -> _Snapshot:
+    """The snapshot of what `save` just wrote: as `get` would read it back."""
+    pks = loaded.pks
+    rows: list[tuple] = []
+    for number in sorted(loaded.passes):
+        stored = loaded.passes[number]
+        head = (stored.id, number, stored.closed_early, stored.ended)
+        items = sorted(stored.items.items(), key=lambda pair: pair[1].position)
+        if not items:
+            rows.append((*head, *(None,) * (5 + len(_STATE_COLUMNS))))
+        rows.extend((*head, item.id, item.position, global_id, pks[global_id], item.seed,
+                     *item.state) for global_id, item in items)
+    return _snapshot_from_rows(
+        loaded.study_list_id,
+        loaded.version,
+        [(g, pks[g]) for g in loaded.study_list],
+        rows,
+        [(g, pks[g]) for g in loaded.parked],
+    )
+
+
+def _build(
+    name: str, user_id: int, subject_id: int, snapshot: _Snapshot
+) -> tuple[model.Subject, _Loaded]:
+    """The aggregate a snapshot holds, and the record of it that `save` compares with."""
+    loaded = _Loaded(user_id, subject_id, snapshot.study_list_id, snapshot.version,
+                     list(snapshot.study_list), parked=set(snapshot.parked),
+                     pks=dict(snapshot.pks))
+    passes = []
+    for each in snapshot.passes:
+        loaded.passes[each.number] = _StoredPass(each.id, each.closed_early, each.ended,
+                                                 dict(each.stored))
+        passes.append(model.Pass(each.number, [model.PassItem(**item) for item in each.items],
+                                 closed_early=each.closed_early))
+    aggregate = model.Subject(
+        name=name,
+        salt=str(user_id),
+        study_list=list(snapshot.study_list),
+        passes=passes,
+        parked=set(snapshot.parked),
+    )
+    return aggregate, loaded
 
 
 def _referenced(aggregate: model.Subject) -> set[str]:

@@ -78,7 +78,8 @@ def test_saving_writes_only_the_differences(browser: Browser, app):
         assert seen == []  # nothing changed, nothing written
         aggregate.rate(POWER, model.Rating.GREEN)
         repository.save(aggregate)
-        assert seen == ["UPDATE pass_item SET", "INSERT INTO rating"]  # one item, its rating
+        # one item, its rating, and the version that tells every process's cache
+        assert seen == ["UPDATE pass_item SET", "INSERT INTO rating", "UPDATE study_list SET"]
         repository.save(aggregate)
-        assert len(seen) == 2  # saving again: already written
+        assert len(seen) == 3  # saving again: already written
     assert reload(app, user_id).latest_rating(POWER) is model.Rating.GREEN
