@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,8 +25,9 @@ from app.method.model import (
     Rating,
     RatingNotAllowed,
     Subject,
+    Verdict,
 )
-from app.method.repository import SubjectRepository, UnknownSubject
+from app.method.repository import ProgressCache, SubjectRepository, UnknownSubject
 
 G, Y, R = Rating.GREEN, Rating.YELLOW, Rating.RED
 ALICE, BOB = 1, 2
@@ -70,12 +72,15 @@ def exercise(
     )
 
 
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    """A migrated database with the seed rows, on each backend."""
+@pytest.fixture(params=["read each time", "kept in memory"])
+def sessions(request: pytest.FixtureRequest, database_url: str) -> Iterator[sessionmaker[Session]]:
+    """A migrated database with the seed rows, on each backend; the learners' progress read
+    from the database each time, or kept in a `ProgressCache` (as the app does)."""
     migrate(database_url)
     engine = make_engine(database_url)
     factory = session_factory(engine)
+    if request.param == "kept in memory":
+        ProgressCache(16).serve(factory)
     with factory.begin() as session:
         seed(session)
     yield factory
@@ -344,3 +349,152 @@ def run_together(click: Callable[[], object], times: int = 2) -> list[object]:
     for thread in threads:
         thread.join(timeout=30)
     return outcomes
+
+
+# The progress cache: a copy kept in memory is used only while the database still holds it
+
+
+@pytest.fixture
+def process(sessions: sessionmaker[Session], database_url: str) -> Iterator[
+        Callable[[], tuple[sessionmaker[Session], ProgressCache]]]:
+    """Start an "app process" on the seeded database: sessions with a cache of their own."""
+    engines = []
+
+    def start() -> tuple[sessionmaker[Session], ProgressCache]:
+        engines.append(make_engine(database_url))
+        factory, cache = session_factory(engines[-1]), ProgressCache(16)
+        cache.serve(factory)
+        return factory, cache
+
+    yield start
+    for engine in engines:
+        engine.dispose()
+
+
+@contextmanager
+def selects(factory: sessionmaker[Session]) -> Iterator[list[str]]:
+    """The SELECT statements run meanwhile."""
+    seen: list[str] = []
+
+    def before(_conn, _cursor, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    engine = factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def read(factory: sessionmaker[Session], subject: str = "calculus") -> Subject:
+    with factory() as session:
+        return SubjectRepository(session).get(ALICE, subject)
+
+
+def test_progress_kept_in_memory_costs_one_query(sessions, process):
+    factory, cache = process()
+    service.start_pass(UnitOfWork(factory), ALICE, "calculus")  # cached when it commits
+    assert len(cache) == 1
+    with selects(factory) as seen:
+        kept = read(factory)
+    assert len(seen) == 1 and "version" in seen[0]
+    assert kept == read(sessions) and kept.open_pass.number == 1
+
+
+def test_what_a_save_keeps_is_what_the_database_holds(sessions, process):
+    """After each change, the copy the writer kept equals a fresh read of the database."""
+    factory, _ = process()
+    uow = UnitOfWork(factory)
+
+    def same(*subjects: str) -> None:
+        with selects(factory) as seen:
+            kept = [read(factory, subject) for subject in subjects]
+        assert len(seen) == len(subjects)  # each from memory: only its version was read
+        assert kept == [read(sessions, subject) for subject in subjects]
+
+    service.start_pass(uow, ALICE, "calculus")
+    same("calculus")
+    check_and_rate(uow, A, G)
+    service.show_solution(uow, ALICE, "calculus", B)
+    check_and_rate(uow, B, Y)
+    service.show_hint(uow, ALICE, "calculus", C, last=True)
+    same("calculus")
+    service.record_check(uow, ALICE, "calculus", C, "3x", "incorrect")
+    service.close_pass(uow, ALICE, "calculus")
+    same("calculus")
+    service.start_pass(uow, ALICE, "calculus")
+    with uow:  # the study list editor's way: the aggregate, saved
+        repository = SubjectRepository(uow.session)
+        aggregate = repository.get(ALICE, "calculus")
+        aggregate.add_to_study_list([IMPORTED])
+        aggregate.remove_from_study_list([D])
+        repository.save(aggregate)
+        uow.commit()
+    same("calculus")
+    for _ in range(5):  # the Red cap parks; unpark brings it back
+        service.start_pass(uow, ALICE, "bayesian")
+        service.record_check(uow, ALICE, "bayesian", BAYES, "1", "incorrect")
+        service.rate(uow, ALICE, "bayesian", BAYES, R)
+    same("calculus", "bayesian")
+    service.unpark(uow, ALICE, "bayesian", BAYES)
+    same("calculus", "bayesian")
+
+
+def test_a_save_by_another_process_is_seen(sessions, process):
+    (one, _), (two, kept_by_two) = process(), process()
+    service.start_pass(UnitOfWork(one), ALICE, "calculus")
+    assert service.progress(UnitOfWork(two), ALICE, "calculus").counts.green == 0
+    assert len(kept_by_two) == 1
+    check_and_rate(UnitOfWork(one), A, G)
+    assert service.progress(UnitOfWork(two), ALICE, "calculus").counts.green == 1
+
+
+def test_a_save_that_fails_keeps_nothing(sessions, process, meanwhile):
+    factory, _ = process()
+    uow = UnitOfWork(factory)
+    service.start_pass(uow, ALICE, "calculus")
+    service.record_check(uow, ALICE, "calculus", A, "2x", "correct")
+    meanwhile(lambda s: orm.Rating(pass_item_id=item_id(s, A), rating="yellow"))
+    with pytest.raises(AlreadyRated):
+        service.rate(uow, ALICE, "calculus", A, G)  # saved, then the commit failed
+    assert read(factory).item(A).rating is None
+    assert read(factory) == read(sessions)
+
+
+def test_a_save_that_raced_another_is_not_kept(sessions, process, database_url):
+    """On PostgreSQL a request can read, another commit, and the first then save: its copy
+    lacks the other's change, so it must not be kept."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite writers take turns: no save comes between a read and a write")
+    factory, _ = process()
+    service.start_pass(UnitOfWork(factory), ALICE, "calculus")
+    with factory() as session:
+        repository = SubjectRepository(session)
+        aggregate = repository.get(ALICE, "calculus")
+        service.record_check(UnitOfWork(factory), ALICE, "calculus", B, "3x", "incorrect")
+        aggregate.record_check(A, Verdict.CORRECT)
+        repository.save(aggregate)
+        session.commit()
+    kept = read(factory)
+    assert kept.item(A).verdict is Verdict.CORRECT and kept.item(B).verdict is Verdict.INCORRECT
+    assert kept == read(sessions)
+
+
+def test_a_rolled_back_save_is_forgotten(sessions, process):
+    """What a rolled-back save would have kept must not be kept by a later commit of the same
+    session, when another save meanwhile brought the database to the same version."""
+    (factory, _), (other, _) = process(), process()
+    service.start_pass(UnitOfWork(factory), ALICE, "calculus")
+    with factory() as session:
+        repository = SubjectRepository(session)
+        aggregate = repository.get(ALICE, "calculus")
+        aggregate.record_check(A, Verdict.CORRECT)
+        repository.save(aggregate)
+        session.rollback()
+        service.record_check(UnitOfWork(other), ALICE, "calculus", B, "3x", "incorrect")
+        session.commit()
+    kept = read(factory)
+    assert kept.item(A).verdict is None and kept.item(B).verdict is Verdict.INCORRECT
+    assert kept == read(sessions)
