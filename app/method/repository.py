@@ -126,6 +126,11 @@ _KEY = (
                & (orm.StudyList.user_id == bindparam("user_id")))
     .where(orm.Subject.slug == bindparam("slug"))
 )
+_UPDATE_ITEM = (
+    update(orm.PassItem).where(orm.PassItem.id == bindparam("item_id"))
+    .values({column: bindparam(column) for column in ("position", *_STATE_COLUMNS)})
+)
+_ADD_ATTEMPT = insert(orm.Attempt).returning(orm.Attempt.id)
 _BUMP = (
     update(orm.StudyList).where(orm.StudyList.id == bindparam("study_list_id"))
     .values(version=orm.StudyList.version + 1).returning(orm.StudyList.version)
@@ -294,7 +299,7 @@ class SubjectRepository:
         """Bump the version; when nobody else saved since this transaction read the progress,
         what it wrote is the progress at the new version: cache it once the commit succeeds."""
         read = loaded.version
-        loaded.version = self.session.execute(
+        loaded.version = self.session.connection().execute(
             _BUMP, {"study_list_id": loaded.study_list_id}).scalar_one()
         loaded.written = False
         if self.cache is None:
@@ -307,8 +312,10 @@ class SubjectRepository:
             pending.pop(key, None)
 
     def _write(self, loaded: _Loaded, statement: Executable, rows: object = None) -> None:
-        """Run one of `save`'s writes (`rows`: the parameters, one dict or a list of them)."""
-        self.session.execute(statement, rows)
+        """Run one of `save`'s writes (`rows`: the parameters, one dict or a list of them) as
+        plain SQL on the session's connection: the ORM's bulk machinery costs more than the
+        statement."""
+        self.session.connection().execute(statement, rows)
         loaded.written = True
 
     def add_attempt(
@@ -319,10 +326,9 @@ class SubjectRepository:
         loaded = self._loaded(aggregate)
         item = aggregate.item(exercise_id)
         stored = loaded.passes[aggregate.passes[-1].number].items[exercise_id]
-        return self.session.scalars(
-            insert(orm.Attempt).returning(orm.Attempt.id),
-            [{"pass_item_id": stored.id, "status": _value(item.verdict), **texts}],
-        ).one()
+        return self.session.connection().execute(
+            _ADD_ATTEMPT, {"pass_item_id": stored.id, "status": _value(item.verdict), **texts},
+        ).scalar_one()
 
     def _loaded(self, aggregate: model.Subject) -> _Loaded:
         return self._seen[id(aggregate)][1]
@@ -396,7 +402,7 @@ class SubjectRepository:
             if (row.position, row.state) != (position, state):
                 if item.rating is not None and row.state[1] is None:
                     rated.append((row.id, item))
-                changed.append({"id": row.id, "position": position,
+                changed.append({"item_id": row.id, "position": position,
                                 **dict(zip(_STATE_COLUMNS, state, strict=True))})
                 stored.items[item.exercise_id] = row._replace(position=position, state=state)
         dropped = stored.items.keys() - {item.exercise_id for item in new.items}
@@ -404,7 +410,7 @@ class SubjectRepository:
             ids = [stored.items.pop(g).id for g in dropped]
             self._write(loaded, delete(orm.PassItem).where(orm.PassItem.id.in_(ids)))
         if changed:
-            self._write(loaded, update(orm.PassItem), changed)
+            self._write(loaded, _UPDATE_ITEM, changed)
         if added:
             self._insert_items(loaded, stored, added)
             rated += [(stored.items[i.exercise_id].id, i) for _, i in added if i.rating]
