@@ -293,9 +293,9 @@ class SubjectRepository:
             self._save_pass(loaded, each)
         self._save_parked(loaded, aggregate.parked)
         if loaded.written:
-            self._bump(loaded)
+            self._bump(loaded, aggregate)
 
-    def _bump(self, loaded: _Loaded) -> None:
+    def _bump(self, loaded: _Loaded, aggregate: model.Subject) -> None:
         """Bump the version; when nobody else saved since this transaction read the progress,
         what it wrote is the progress at the new version: cache it once the commit succeeds."""
         read = loaded.version
@@ -307,7 +307,7 @@ class SubjectRepository:
         key = (loaded.user_id, loaded.subject_id)
         pending = self.session.info.setdefault(_PENDING, {})
         if read is not None and loaded.version == read + 1:
-            pending[key] = _snapshot_of(loaded)
+            pending[key] = _snapshot_of(loaded, aggregate)
         else:
             pending.pop(key, None)
 
@@ -488,25 +488,17 @@ def _snapshot_from_rows(
     )
 
 
-def _snapshot_of(loaded: _Loaded) -> _Snapshot:
-    """The snapshot of what `save` just wrote: as `get` would read it back."""
-    pks = loaded.pks
-    rows: list[tuple] = []
-    for number in sorted(loaded.passes):
-        stored = loaded.passes[number]
-        head = (stored.id, number, stored.closed_early, stored.ended)
-        items = sorted(stored.items.items(), key=lambda pair: pair[1].position)
-        if not items:
-            rows.append((*head, *(None,) * (5 + len(_STATE_COLUMNS))))
-        rows.extend((*head, item.id, item.position, global_id, pks[global_id], item.seed,
-                     *item.state) for global_id, item in items)
-    return _snapshot_from_rows(
-        loaded.study_list_id,
-        loaded.version,
-        [(g, pks[g]) for g in loaded.study_list],
-        rows,
-        [(g, pks[g]) for g in loaded.parked],
-    )
+def _snapshot_of(loaded: _Loaded, aggregate: model.Subject) -> _Snapshot:
+    """The snapshot of what `save` just wrote, as `get` would read it back: the aggregate's
+    state (its items in position order, as saved) and the rows `loaded` records."""
+    passes = []
+    for each in aggregate.passes:
+        stored = loaded.passes[each.number]
+        passes.append(_SnapshotPass(stored.id, each.number, stored.closed_early, stored.ended,
+                                    tuple(vars(item).copy() for item in each.items),
+                                    dict(stored.items)))
+    return _Snapshot(loaded.study_list_id, loaded.version, tuple(loaded.study_list),
+                     tuple(passes), frozenset(loaded.parked), dict(loaded.pks))
 
 
 def _build(
