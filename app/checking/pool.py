@@ -234,6 +234,7 @@ class CheckerPool:
         self.cpu_backstop = max(10, math.ceil(5 * self.timeout))
         self._context = multiprocessing.get_context(context)
         self._cache: LRU[tuple[str, str], CheckResult] = LRU(cache_size)
+        self._readings: LRU[tuple[str, str], Validation] = LRU(cache_size)
         self._lock = threading.Lock()
         self._closed = False
         self._pool = self._new_pool()
@@ -413,12 +414,21 @@ class CheckerPool:
         return self._remember(key, _as_result(result))
 
     def validate(self, spec: AnswerSpec, response: str) -> Validation:
-        """Read `response` for the live preview, in the sandbox; no comparison, no cache."""
+        """Read `response` for the live preview, in the sandbox; no comparison. Cached like a
+        check: learners type the same beginnings of the same answers."""
+        hit = self.cached_validation(spec, response)
+        if hit is not None:
+            return hit
         value = self.run(self.validate_task, spec.model_dump(mode="json"), response)
         if isinstance(value, Validation):
+            self._readings.put(self._cache_key(spec, response), value)
             return value
         message = value.message if isinstance(value, CheckResult) else MESSAGES["error"]
         return Validation(valid=False, message=message)
+
+    def cached_validation(self, spec: AnswerSpec, response: str) -> Validation | None:
+        """How `response` was read before, if it was: answering it waits for no worker."""
+        return self._readings.get(self._cache_key(spec, response))
 
     def check_many(self, items: Iterable[tuple[AnswerSpec, str]]) -> list[CheckResult]:
         """Check many responses concurrently; results come back in input order.

@@ -131,12 +131,20 @@ def shown(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
     (`diff(sin(x^2), x)`) is computed there, and so is the reference shown after the check.
     Without parameters the seed changes nothing, so all learners share one cache entry.
     """
-    key = (row.id, str(row.updated_at), seed if row.params else 0)
-    cached = _variants.get(key)
+    cached = cached_variant(row, seed)
     if cached is None:
         cached = _make_variant(pool, row, seed)
-        _variants.put(key, cached)
+        _variants.put(_variant_key(row, seed), cached)
     return cached
+
+
+def cached_variant(row: ExerciseInfo, seed: int) -> Shown | None:
+    """The variant if it was made already (then nothing waits for the pool), else None."""
+    return _variants.get(_variant_key(row, seed))
+
+
+def _variant_key(row: ExerciseInfo, seed: int) -> tuple:
+    return row.id, str(row.updated_at), seed if row.params else 0
 
 
 def _make_variant(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:

@@ -20,7 +20,7 @@ from app.checking.result import CheckResult
 from app.method import model, service
 from app.web import views
 from app.web.deps import Pool, Uow, User, checking, notify, redirect, render
-from app.web.exercises import Shown, VariantUnavailable, shown, wrong_feedback
+from app.web.exercises import Shown, VariantUnavailable, cached_variant, shown, wrong_feedback
 
 router = APIRouter()
 
@@ -55,6 +55,8 @@ class Here:
     current: model.Pass
     item: model.PassItem
     row: views.ItemRow
+    earlier: list[views.AttemptInfo]
+    """The attempts of earlier passes, latest first."""
 
 
 @dataclass
@@ -82,18 +84,20 @@ class VerdictView:
 def _here(uow: Uow, user: int, pk: int) -> Here:
     """The exercise if it is in the learner's open pass; else 404 (it may be someone else's)."""
     try:
-        info, aggregate, row = views.exercise_in_pass(uow, user, pk)
+        info, aggregate, row, earlier = views.exercise_in_pass(uow, user, pk)
     except views.NotFound:
         raise HTTPException(404, "There is no such exercise in your current pass.") from None
     current = aggregate.open_pass
-    return Here(info, aggregate, current, current.item(info.global_id), row)
+    return Here(info, aggregate, current, current.item(info.global_id), row, earlier)
 
 
-def _variant(pool: Pool, here: Here) -> Shown:
-    return _variant_of(pool, here.info, here.item.seed)
+async def _variant(request: Request, pool: Pool, info: views.ExerciseInfo, seed: int) -> Shown:
+    """The variant the pass item shows: made already (most of the time), or made now in the
+    checker lane."""
+    return cached_variant(info, seed) or await checking(request, _make, pool, info, seed)
 
 
-def _variant_of(pool: Pool, info: views.ExerciseInfo, seed: int) -> Shown:
+def _make(pool: Pool, info: views.ExerciseInfo, seed: int) -> Shown:
     try:
         return shown(pool, info, seed)
     except VariantUnavailable as error:
@@ -122,15 +126,13 @@ def _stored_verdict(request: Request, here: Here) -> VerdictView | None:
 
 def _page(
     request: Request,
-    uow: Uow,
-    user: int,
     here: Here,
     exercise: Shown,
     draft: Draft | None = None,
     verdict: VerdictView | None = None,
 ) -> Response:
-    """The exercise page for `exercise`, the variant (made in the checker lane beforehand: this
-    runs on a database thread, which must never wait for the pool)."""
+    """The exercise page for `exercise`, the variant (made beforehand: rendering never waits
+    for the pool) from what `_here` read (it reads nothing itself, so it needs no thread)."""
     item = here.item
     draft = draft or Draft()
     if item.saw_last_hint_before_check:
@@ -156,7 +158,7 @@ def _page(
         dispute=dispute,
         criteria=CRITERIA,
         show_solution=item.checked or item.saw_solution_before_check,
-        earlier=views.earlier_attempts(uow, user, here.info.id, here.current.number),
+        earlier=here.earlier,
         pass_number=here.current.number,
     )
     response.headers["HX-Push-Url"] = f"/exercises/{here.info.id}"
@@ -168,8 +170,7 @@ async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: 
     here = await run_in_threadpool(_here, uow, user, pk)
     if _needs_review(request, here):
         return redirect(f"/exercises/{pk}/theory")
-    exercise = await checking(request, _variant, pool, here)
-    return await run_in_threadpool(_page, request, uow, user, here, exercise)
+    return _page(request, here, await _variant(request, pool, here.info, here.item.seed))
 
 
 # -- theory first (rule 5) -----------------------------------------------------------------------
@@ -179,7 +180,7 @@ async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: 
 def theory_page(request: Request, uow: Uow, user: User, pk: int) -> Response:
     here = _here(uow, user, pk)
     title, theory, examples = views.topic_notes(uow, here.info.subject, here.info.topic)
-    earlier = views.earlier_attempts(uow, user, pk, here.current.number)
+    earlier = here.earlier
     return render(
         request,
         "theory.html",
@@ -223,7 +224,7 @@ async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: int,
                     ) -> Response:
     """Show hint: one more hint; opening the last one before the check caps the rating."""
     here = await run_in_threadpool(_here, uow, user, pk)
-    exercise = await checking(request, _variant, pool, here)
+    exercise = await _variant(request, pool, here.info, here.item.seed)
     return await run_in_threadpool(_hint_shown, request, uow, user, here, exercise, draft)
 
 
@@ -234,7 +235,7 @@ def _hint_shown(request: Request, uow: Uow, user: int, here: Here, exercise: Sho
         service.show_hint(uow, user, here.info.subject, here.info.global_id,
                           last=count == len(exercise.hints))
         here = _here(uow, user, here.info.id)
-    return _page(request, uow, user, here, exercise, replace(draft, hints=count))
+    return _page(request, here, exercise, replace(draft, hints=count))
 
 
 @router.post("/exercises/{pk}/solution")
@@ -242,7 +243,7 @@ async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: 
                         draft: Typed) -> Response:
     """Show solution: before the check it caps the rating at Yellow (the page said so)."""
     here = await run_in_threadpool(_here, uow, user, pk)
-    exercise = await checking(request, _variant, pool, here)
+    exercise = await _variant(request, pool, here.info, here.item.seed)
     return await run_in_threadpool(_solution_shown, request, uow, user, here, exercise, draft)
 
 
@@ -251,7 +252,7 @@ def _solution_shown(request: Request, uow: Uow, user: int, here: Here, exercise:
     if not here.item.rating:
         service.show_solution(uow, user, here.info.subject, here.info.global_id)
         here = _here(uow, user, here.info.id)
-    return _page(request, uow, user, here, exercise, draft)
+    return _page(request, here, exercise, draft)
 
 
 # -- Check ---------------------------------------------------------------------------------------
@@ -287,7 +288,7 @@ async def check(
     here = await run_in_threadpool(_here, uow, user, pk)
     if here.item.checked:
         return redirect(f"/exercises/{pk}#verdict")
-    exercise = await checking(request, _variant, pool, here)
+    exercise = await _variant(request, pool, here.info, here.item.seed)
     result, feedback = await checking(request, _grade, pool, exercise, response)
     status = "self" if exercise.self_graded else result.status
     recorded = await run_in_threadpool(
@@ -298,8 +299,7 @@ async def check(
     if not recorded:  # not read: nothing stored, the learner corrects the answer
         verdict = VerdictView("invalid", result.message, result.latex)
         typed = replace(draft, response=response)
-        return await run_in_threadpool(_page, request, uow, user, here, exercise, typed,
-                                       verdict)
+        return _page(request, here, exercise, typed, verdict)
     request.session[VERDICT_KEY] = {
         "item": here.row.id, "message": result.message, "feedback": feedback,
     }
@@ -315,13 +315,16 @@ async def preview(
         info, seed = await run_in_threadpool(views.exercise_to_preview, uow, user, pk)
     except views.NotFound:
         raise HTTPException(404, "There is no such exercise in your current pass.") from None
-    exercise = await checking(request, _variant_of, pool, info, seed)
+    exercise = await _variant(request, pool, info, seed)
     validation = None
     if response.strip() and exercise.kind not in ("self", "choice", "text"):
         try:
-            validation = await checking(request, pool.validate, exercise.spec(), response)
+            spec = exercise.spec()
         except ValidationError:
-            validation = None
+            return render(request, "_preview.html", validation=None)
+        validation = pool.cached_validation(spec, response)
+        if validation is None:
+            validation = await checking(request, pool.validate, spec, response)
     return render(request, "_preview.html", validation=validation)
 
 

@@ -228,17 +228,23 @@ def _exercise(session: Session, user_id: int, pk: int) -> ExerciseInfo:
 
 def exercise_in_pass(
     uow: UnitOfWork, user_id: int, pk: int
-) -> tuple[ExerciseInfo, model.Subject, ItemRow]:
-    """An exercise in the learner's open pass: the exercise, the learner's aggregate and the
-    pass item, read in one transaction (the exercise page and each of its actions need all
-    three). Raises NotFound when it is not visible to them or not in their open pass."""
+) -> tuple[ExerciseInfo, model.Subject, ItemRow, list[AttemptInfo]]:
+    """An exercise in the learner's open pass: the exercise, the learner's aggregate, the pass
+    item and the attempts of earlier passes, read in one transaction (the exercise page and
+    each of its actions need them all). Raises NotFound when it is not visible to them or not
+    in their open pass."""
     with uow.reading():
-        info = _exercise(uow.session, user_id, pk)
-        aggregate = SubjectRepository(uow.session).get(user_id, info.subject)
+        session = uow.session
+        info = _exercise(session, user_id, pk)
+        aggregate = SubjectRepository(session).get(user_id, info.subject)
         current = aggregate.open_pass
         if current is None or info.global_id not in current:
             raise NotFound(f"{info.global_id} is not in the open pass")
-        return info, aggregate, _item_row(uow.session, user_id, info.subject, current.number, pk)
+        row = _item_row(session, user_id, info.subject, current.number, pk)
+        earlier = []
+        if any(info.global_id in before for before in aggregate.passes[:-1]):
+            earlier = _earlier_attempts(session, user_id, pk, current.number)
+        return info, aggregate, row, earlier
 
 
 def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, list[dict]]:
@@ -250,19 +256,6 @@ def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, li
             .where(orm.Subject.slug == subject, orm.Topic.slug == topic)
         ).one()
         return row.title, row.theory or "", [e for e in row.examples or [] if isinstance(e, dict)]
-
-
-def _attempt_info(attempt: orm.Attempt, item: orm.PassItem, number: int) -> AttemptInfo:
-    return AttemptInfo(
-        pass_number=number,
-        response=attempt.response,
-        status=attempt.status,
-        latex=attempt.latex,
-        shape_of_problem=attempt.shape_of_problem,
-        motion_to_solution=attempt.motion_to_solution,
-        rating=item.rating,
-        disputed=item.disputed,
-    )
 
 
 def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseInfo, int]:
@@ -291,21 +284,25 @@ def _item_row(session: Session, user_id: int, subject: str, number: int, pk: int
     return ItemRow(item_id, attempt)
 
 
-def earlier_attempts(uow: UnitOfWork, user_id: int, pk: int, before: int) -> list[AttemptInfo]:
+_EARLIER = (
+    select(orm.Pass.number, orm.Attempt.response, orm.Attempt.status, orm.Attempt.latex,
+           orm.Attempt.shape_of_problem, orm.Attempt.motion_to_solution, orm.PassItem.rating,
+           orm.PassItem.disputed)
+    .join(orm.PassItem, orm.Attempt.pass_item_id == orm.PassItem.id)
+    .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
+    .where(
+        orm.Pass.user_id == bindparam("user_id"),
+        orm.PassItem.exercise_id == bindparam("pk"),
+        orm.Pass.number < bindparam("before"),
+    )
+    .order_by(orm.Pass.number.desc())
+)
+
+
+def _earlier_attempts(session: Session, user_id: int, pk: int, before: int) -> list[AttemptInfo]:
     """The learner's attempts at an exercise in passes before `before`, latest first."""
-    with uow.reading():
-        rows = uow.session.execute(
-            select(orm.Attempt, orm.PassItem, orm.Pass.number)
-            .join(orm.PassItem, orm.Attempt.pass_item_id == orm.PassItem.id)
-            .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
-            .where(
-                orm.Pass.user_id == user_id,
-                orm.PassItem.exercise_id == pk,
-                orm.Pass.number < before,
-            )
-            .order_by(orm.Pass.number.desc())
-        ).all()
-        return [_attempt_info(attempt, item, number) for attempt, item, number in rows]
+    params = {"user_id": user_id, "pk": pk, "before": before}
+    return [AttemptInfo(*row) for row in session.connection().execute(_EARLIER, params)]
 
 
 # -- the study list ----------------------------------------------------------------------------

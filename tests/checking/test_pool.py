@@ -188,6 +188,29 @@ def test_undecided_results_are_not_cached(pool, monkeypatch):
     assert pool.check(SPEC, "?") .message != pool.check(SPEC, "?").message
 
 
+def stamped_validate(spec: dict, response: str) -> Validation:
+    return Validation(valid=True, message=f"{response}@{time.perf_counter_ns()}")
+
+
+def test_readings_for_the_preview_are_cached_too(pool, monkeypatch):
+    monkeypatch.setattr(pool, "validate_task", stamped_validate)
+    assert pool.cached_validation(SPEC, "3 x") is None
+    first = pool.validate(SPEC, "3 x")
+    assert pool.validate(SPEC, " 3  x").message == first.message  # served from the cache
+    assert pool.cached_validation(SPEC, "3 x") == first
+    assert pool.validate(SPEC, "3 y").message != first.message
+
+
+def failing_validate(spec: dict, response: str) -> Validation:
+    raise ValueError("a checker bug")
+
+
+def test_a_failed_reading_is_not_cached(pool, monkeypatch):
+    monkeypatch.setattr(pool, "validate_task", failing_validate)
+    assert not pool.validate(SPEC, "x").valid
+    assert pool.cached_validation(SPEC, "x") is None
+
+
 # -- batches, threads, recycling -------------------------------------------------------------
 
 
