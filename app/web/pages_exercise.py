@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from app.checking.result import CheckResult
 from app.method import model, service
 from app.web import views
-from app.web.deps import Pool, Uow, User, checking, notify, redirect, render
+from app.web.deps import Pool, Uow, User, checking, notify, reading, redirect, render
 from app.web.exercises import Shown, VariantUnavailable, cached_variant, shown, wrong_feedback
 
 router = APIRouter()
@@ -167,7 +167,7 @@ def _page(
 
 @router.get("/exercises/{pk}")
 async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: int) -> Response:
-    here = await run_in_threadpool(_here, uow, user, pk)
+    here = await reading(request, _here, uow, user, pk)
     if _needs_review(request, here):
         return redirect(f"/exercises/{pk}/theory")
     return _page(request, here, await _variant(request, pool, here.info, here.item.seed))
@@ -223,7 +223,7 @@ Typed = Annotated[Draft, Depends(_draft)]
 async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
                     ) -> Response:
     """Show hint: one more hint; opening the last one before the check caps the rating."""
-    here = await run_in_threadpool(_here, uow, user, pk)
+    here = await reading(request, _here, uow, user, pk)
     exercise = await _variant(request, pool, here.info, here.item.seed)
     return await run_in_threadpool(_hint_shown, request, uow, user, here, exercise, draft)
 
@@ -242,7 +242,7 @@ def _hint_shown(request: Request, uow: Uow, user: int, here: Here, exercise: Sho
 async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: int,
                         draft: Typed) -> Response:
     """Show solution: before the check it caps the rating at Yellow (the page said so)."""
-    here = await run_in_threadpool(_here, uow, user, pk)
+    here = await reading(request, _here, uow, user, pk)
     exercise = await _variant(request, pool, here.info, here.item.seed)
     return await run_in_threadpool(_solution_shown, request, uow, user, here, exercise, draft)
 
@@ -285,7 +285,7 @@ async def check(
     and after it runs in the thread pool, as in the sync pages."""
     response, shape, motion = draft.response, draft.shape, draft.motion
     response = ",".join(choice) if choice else response
-    here = await run_in_threadpool(_here, uow, user, pk)
+    here = await reading(request, _here, uow, user, pk)
     if here.item.checked:
         return redirect(f"/exercises/{pk}#verdict")
     exercise = await _variant(request, pool, here.info, here.item.seed)
@@ -312,7 +312,7 @@ async def preview(
 ) -> Response:
     """The live preview (htmx): how the answer box is read, or why it is not."""
     try:
-        info, seed = await run_in_threadpool(views.exercise_to_preview, uow, user, pk)
+        info, seed = await reading(request, views.exercise_to_preview, uow, user, pk)
     except views.NotFound:
         raise HTTPException(404, "There is no such exercise in your current pass.") from None
     exercise = await _variant(request, pool, info, seed)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.method import model, service
 from app.method.repository import UnknownSubject
 from app.web import views
-from app.web.deps import Uow, User, notify, redirect, render
+from app.web.deps import Uow, User, notify, reading, redirect, render
 from app.web.study import Selection, update_study_list
 
 router = APIRouter()
@@ -177,7 +177,7 @@ def pass_summary(request: Request, uow: Uow, user: User, subject: str, number: i
 
 
 @router.get("/subjects/{subject}/next")
-def next_exercise(
+async def next_exercise(
     request: Request,
     uow: Uow,
     user: User,
@@ -188,24 +188,16 @@ def next_exercise(
     """Next: the next unrated exercise of the open pass, in list order or shuffled (rule 2)."""
     if order is not None:
         request.session[ORDER_KEY] = order
-    aggregate = _subject(uow, user, subject)
-    current = aggregate.open_pass
+    order = request.session.get(ORDER_KEY, "list")
+    try:
+        current, pk = await reading(request, views.next_in_pass, uow, user, subject, after, order)
+    except UnknownSubject:
+        raise HTTPException(404, "There is no such subject.") from None
     if current is None:
         return redirect(f"/subjects/{subject}")
-    after_id = _global_id(uow, user, after)
-    chosen = current.next_item(request.session.get(ORDER_KEY, "list"), after=after_id)
-    if chosen is None:
-        return redirect(pass_url(subject, current.number) + "/summary")
-    return redirect(f"/exercises/{views.labels(uow, [chosen])[chosen].id}")
-
-
-def _global_id(uow: Uow, user: int, pk: int | None) -> str | None:
     if pk is None:
-        return None
-    try:
-        return views.exercise(uow, user, pk).global_id
-    except views.NotFound:
-        return None
+        return redirect(pass_url(subject, current.number) + "/summary")
+    return redirect(f"/exercises/{pk}")
 
 
 # -- needs help --------------------------------------------------------------------------------

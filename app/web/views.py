@@ -153,6 +153,32 @@ def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> model.Subject:
         return SubjectRepository(uow.session).get(user_id, slug)
 
 
+_PK = select(orm.Exercise.id).where(orm.Exercise.global_id == bindparam("global_id"))
+
+
+def next_in_pass(
+    uow: UnitOfWork, user_id: int, slug: str, after: int | None, order: model.Order
+) -> tuple[model.Pass | None, int | None]:
+    """The open pass and the row id of the exercise Next opens in it (rule 2): the next
+    unrated one after exercise `after`, in list order or shuffled; None at the pass's end.
+    One reading transaction. Raises UnknownSubject."""
+    with uow.reading():
+        session = uow.session
+        current = SubjectRepository(session).get(user_id, slug).open_pass
+        if current is None:
+            return None, None
+        after_id = None
+        if after is not None:
+            try:
+                after_id = _exercise(session, user_id, after).global_id
+            except NotFound:
+                pass
+        chosen = current.next_item(order, after=after_id)
+        if chosen is None:
+            return current, None
+        return current, session.connection().execute(_PK, {"global_id": chosen}).scalar_one()
+
+
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
     """Names for exercises listed by the model (a pass, a next-pass preview)."""
     if not global_ids:

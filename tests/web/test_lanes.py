@@ -88,3 +88,26 @@ def test_a_page_is_served_while_a_check_waits_for_the_checker(
     finished = asyncio.run(race(app, through_api))
     # Had the check held the only database thread, the dashboard would have waited for it.
     assert finished["check"] - finished["dashboard"] > SLOW_CHECK_S / 2
+
+
+def test_page_reads_run_on_the_event_loop_on_sqlite_only(browser, app, monkeypatch) -> None:
+    """SQLite reads (a local file; in WAL mode a reader never waits) run at once on the event
+    loop; PostgreSQL reads (a network round trip) run in the thread pool."""
+    from app.web import accounts
+
+    on_loop: list[bool] = []
+    original = accounts.user_account
+
+    def user_account(*args):
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:  # a worker thread has no running loop
+            on_loop.append(False)
+        return original(*args)
+
+    browser.sign_up()
+    monkeypatch.setattr(accounts, "user_account", user_account)
+    assert browser.get("/").status_code == 200
+    sqlite = app.state.sessions.kw["bind"].dialect.name == "sqlite"
+    assert on_loop == [sqlite]
