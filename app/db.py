@@ -8,6 +8,7 @@ migrations, and the services see the same behaviour: a unit of work loads, chang
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,12 +43,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     _create_sqlite_parent(url)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _configure_sqlite_connection)
-    writers = _Writers()
+    writers = _WRITERS[engine] = _Writers()
     event.listen(engine, "begin", writers.begin)
     event.listen(engine, "commit", writers.release)
     event.listen(engine, "rollback", writers.release)
     event.listen(engine, "checkin", writers.checked_in)
     return engine
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()
+"""The writers' turn of each SQLite engine."""
+
+
+def writers_of(engine: Engine) -> _Writers | None:
+    """The queue of this process's writers to a SQLite engine; None for PostgreSQL, whose
+    writers do not take turns."""
+    return _WRITERS.get(engine)
 
 
 def _create_sqlite_parent(url: str) -> None:
@@ -93,7 +104,17 @@ class _Writers:
     HELD = "gyrus_write_turn"
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: a thread that took the turn beforehand (`try_turn`) begins its write
+        # transaction without waiting for itself.
+        self._lock = threading.RLock()
+
+    def try_turn(self) -> bool:
+        """Take the turn if no other thread of this process is writing; never waits."""
+        return self._lock.acquire(blocking=False)
+
+    def end_turn(self) -> None:
+        """Give back a turn taken with `try_turn`."""
+        self._lock.release()
 
     def begin(self, connection: Any) -> None:
         if connection.get_execution_options().get(READ_ONLY):

@@ -25,7 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.checking.pool import CheckerPool, use_default_pool
-from app.db import UnitOfWork, make_engine, migrate, session_factory
+from app.db import UnitOfWork, make_engine, migrate, session_factory, writers_of
 from app.method.repository import ProgressCache
 from app.settings import Settings
 from app.web import (
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
         engine = make_engine(settings.database_url)
         app.state.sessions = session_factory(engine)
         app.state.reads_inline = engine.dialect.name == "sqlite"
+        app.state.writers = writers_of(engine)
         ProgressCache(settings.progress_cache).serve(app.state.sessions)
         await run_in_threadpool(_load_bank, app, settings)
         pool = checker or _start_pool(settings)

@@ -46,6 +46,26 @@ async def reading(request: Request, fn: Callable[..., T], *args: Any) -> T:
     return await to_thread.run_sync(partial(fn, *args))
 
 
+async def writing(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run `fn(*args, **kwargs)`, a service call that writes (a check, a rating, a new pass).
+
+    On SQLite, when no other thread of this process is writing, it runs at once on the event
+    loop: its transaction is a few statements on a local file and one fsync, and SQLite lets
+    one writer in at a time anyway; handing it to a thread costs more, and under load a
+    thread waits for the GIL at each of its statements. When another thread writes (an
+    import, the study-list editor) it waits in the thread pool instead, so the loop never
+    waits for another thread. (A write by another process, such as `gyrus bank load`, can
+    still make it wait up to SQLite's busy timeout.) On PostgreSQL: in the thread pool."""
+    call = partial(fn, *args, **kwargs)
+    turn = request.app.state.writers
+    if turn is not None and turn.try_turn():
+        try:
+            return call()
+        finally:
+            turn.end_turn()
+    return await to_thread.run_sync(call)
+
+
 async def current_user(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> int:
     """The signed-in learner's id; an account deleted since log-in counts as signed out."""
     user_id = request.session.get(USER_KEY)

@@ -19,7 +19,17 @@ from starlette.concurrency import run_in_threadpool
 from app.checking.result import CheckResult
 from app.method import model, service
 from app.web import views
-from app.web.deps import Pool, Uow, User, checking, notify, reading, redirect, render
+from app.web.deps import (
+    Pool,
+    Uow,
+    User,
+    checking,
+    notify,
+    reading,
+    redirect,
+    render,
+    writing,
+)
 from app.web.exercises import Shown, VariantUnavailable, cached_variant, shown, wrong_feedback
 
 router = APIRouter()
@@ -291,9 +301,9 @@ async def check(
     exercise = await _variant(request, pool, here.info, here.item.seed)
     result, feedback = await checking(request, _grade, pool, exercise, response)
     status = "self" if exercise.self_graded else result.status
-    recorded = await run_in_threadpool(
-        service.record_check, uow, user, here.info.subject, here.info.global_id, response,
-        status, latex=result.latex, shape_note=shape.strip() or None,
+    recorded = await writing(
+        request, service.record_check, uow, user, here.info.subject, here.info.global_id,
+        response, status, latex=result.latex, shape_note=shape.strip() or None,
         motion_note=motion.strip() or None,
     )
     if not recorded:  # not read: nothing stored, the learner corrects the answer
@@ -332,7 +342,7 @@ async def preview(
 
 
 @router.post("/exercises/{pk}/rate")
-def rate(
+async def rate(
     request: Request,
     uow: Uow,
     user: User,
@@ -344,12 +354,13 @@ def rate(
 
     The service loads the learner's progress itself, so only the exercise is read here."""
     try:
-        info = views.exercise(uow, user, pk)
+        info = await reading(request, views.exercise, uow, user, pk)
     except views.NotFound:
         raise HTTPException(404, "There is no such exercise.") from None
     subject, global_id = info.subject, info.global_id
     try:
-        parked = service.rate(uow, user, subject, global_id, model.Rating(rating), disputed)
+        parked = await writing(request, service.rate, uow, user, subject, global_id,
+                               model.Rating(rating), disputed)
     except (model.NoOpenPass, model.NotInPass):
         raise HTTPException(404, "This exercise is not in your current pass.") from None
     except model.AlreadyRated:

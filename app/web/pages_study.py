@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.method import model, service
 from app.method.repository import UnknownSubject
 from app.web import views
-from app.web.deps import Uow, User, notify, reading, redirect, render
+from app.web.deps import Uow, User, notify, reading, redirect, render, writing
 from app.web.study import Selection, update_study_list
 
 router = APIRouter()
@@ -38,8 +38,9 @@ def pass_url(subject: str, number: int) -> str:
 
 
 @router.get("/")
-def dashboard(request: Request, uow: Uow, user: User) -> Response:
-    return render(request, "dashboard.html", subjects=views.subject_cards(uow, user))
+async def dashboard(request: Request, uow: Uow, user: User) -> Response:
+    cards = await reading(request, views.subject_cards, uow, user)
+    return render(request, "dashboard.html", subjects=cards)
 
 
 @router.get("/subjects/{subject}")
@@ -106,11 +107,11 @@ def save_study_list(
 
 
 @router.post("/subjects/{subject}/passes")
-def start_pass(request: Request, uow: Uow, user: User, subject: str) -> Response:
+async def start_pass(request: Request, uow: Uow, user: User, subject: str) -> Response:
     """Start pass (1 or the next); a double click lands on the pass the first click started."""
-    _subject(uow, user, subject)
+    await reading(request, _subject, uow, user, subject)
     try:
-        number = service.start_pass(uow, user, subject)
+        number = await writing(request, service.start_pass, uow, user, subject)
     except model.PassNotFinished:
         return redirect(f"/subjects/{subject}")
     except model.NothingToStudy:

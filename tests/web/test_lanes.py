@@ -1,12 +1,16 @@
-"""A check waiting for the checker pool does not hold one of the threads that do the database
-work (`GYRUS_THREADS`): with a single such thread, a page is served while a slow check waits."""
+"""Where a request's work runs. A check waiting for the checker pool does not hold one of the
+threads that do the database work (`GYRUS_THREADS`): with a single such thread, a page is
+served while a slow check waits. On SQLite a page's reads, and a write when no other thread is
+writing, run on the event loop; on PostgreSQL they run in the thread pool."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -14,7 +18,9 @@ from fastapi import FastAPI
 
 from app.checking.pool import CheckerPool
 from app.checking.result import CheckResult
+from app.db import make_engine, writers_of
 from app.main import create_app
+from app.web.deps import writing
 
 from .conftest import PASSWORD, POWER, SUBJECT, TOKEN, exercise_pk, seed, settings_for
 
@@ -99,11 +105,7 @@ def test_page_reads_run_on_the_event_loop_on_sqlite_only(browser, app, monkeypat
     original = accounts.user_account
 
     def user_account(*args):
-        try:
-            asyncio.get_running_loop()
-            on_loop.append(True)
-        except RuntimeError:  # a worker thread has no running loop
-            on_loop.append(False)
+        on_loop.append(on_the_loop())
         return original(*args)
 
     browser.sign_up()
@@ -111,3 +113,38 @@ def test_page_reads_run_on_the_event_loop_on_sqlite_only(browser, app, monkeypat
     assert browser.get("/").status_code == 200
     sqlite = app.state.sessions.kw["bind"].dialect.name == "sqlite"
     assert on_loop == [sqlite]
+
+
+def on_the_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a worker thread has no running loop
+        return False
+    return True
+
+
+def test_a_write_runs_on_the_loop_unless_another_thread_is_writing(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    writers = writers_of(engine)
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(writers=writers)))
+    assert asyncio.run(writing(request, on_the_loop)) is True
+    taken, done = threading.Event(), threading.Event()
+
+    def another_writer() -> None:
+        assert writers.try_turn()
+        taken.set()
+        done.wait(5)
+        writers.end_turn()
+
+    thread = threading.Thread(target=another_writer)
+    thread.start()
+    taken.wait(5)
+    try:
+        assert asyncio.run(writing(request, on_the_loop)) is False  # waited in a thread
+    finally:
+        done.set()
+        thread.join()
+    assert asyncio.run(writing(request, on_the_loop)) is True
+    no_turns = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(writers=None)))
+    assert asyncio.run(writing(no_turns, on_the_loop)) is False  # PostgreSQL
+    engine.dispose()
