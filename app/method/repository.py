@@ -14,7 +14,8 @@ still what the database holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import Executable, Select, bindparam, delete, event, insert, select, update
@@ -78,8 +79,9 @@ class _SnapshotPass:
     number: int
     closed_early: bool
     ended: bool
-    items: tuple[dict, ...]
-    """Each item's `model.PassItem` arguments, in position order."""
+    items: tuple[tuple, ...]
+    """Each item's `model.PassItem` fields in their order (the fastest way to make one), the
+    items in position order."""
     stored: dict[str, _StoredItem]
     """Exercise id -> its row; never changed (`_build` copies it)."""
 
@@ -113,6 +115,10 @@ def _state(item: model.PassItem) -> tuple:
 
 _STATE_COLUMNS = ("verdict", "rating", "disputed", "saw_solution_before_check",
                   "saw_last_hint_before_check")
+_ARGS_FROM_DICT = itemgetter(*(f.name for f in fields(model.PassItem)))
+_ARGS_OF_ITEM = attrgetter(*(f.name for f in fields(model.PassItem)))
+"""A pass item's arguments, in `model.PassItem`'s field order: from a dict of its fields, and
+from an item."""
 _VERDICTS = {None: None, **{v.value: v for v in model.Verdict}}
 _RATINGS = {None: None, **{r.value: r for r in model.Rating}}
 
@@ -457,7 +463,7 @@ def _snapshot_from_rows(
     columns None for a pass without items)."""
     pks = dict(study_list)
     pks.update(parked)
-    passes: dict[int, tuple[tuple, list[dict], dict[str, _StoredItem]]] = {}
+    passes: dict[int, tuple[tuple, list[tuple], dict[str, _StoredItem]]] = {}
     for pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed, \
             *state in pass_rows:
         if number not in passes:
@@ -466,7 +472,7 @@ def _snapshot_from_rows(
             continue
         _, items, stored = passes[number]
         verdict, rating, disputed, solution, hint = state
-        items.append({
+        items.append(_ARGS_FROM_DICT({
             "exercise_id": global_id,
             "seed": seed,
             "verdict": _VERDICTS[verdict],
@@ -474,7 +480,7 @@ def _snapshot_from_rows(
             "disputed": disputed,
             "saw_solution_before_check": solution,
             "saw_last_hint_before_check": hint,
-        })
+        }))
         stored[global_id] = _StoredItem(item_id, position, tuple(state), seed)
         pks[global_id] = pk
     return _Snapshot(
@@ -495,7 +501,7 @@ def _snapshot_of(loaded: _Loaded, aggregate: model.Subject) -> _Snapshot:
     for each in aggregate.passes:
         stored = loaded.passes[each.number]
         passes.append(_SnapshotPass(stored.id, each.number, stored.closed_early, stored.ended,
-                                    tuple(vars(item).copy() for item in each.items),
+                                    tuple(map(_ARGS_OF_ITEM, each.items)),
                                     dict(stored.items)))
     return _Snapshot(loaded.study_list_id, loaded.version, tuple(loaded.study_list),
                      tuple(passes), frozenset(loaded.parked), dict(loaded.pks))
@@ -512,7 +518,7 @@ def _build(
     for each in snapshot.passes:
         loaded.passes[each.number] = _StoredPass(each.id, each.closed_early, each.ended,
                                                  dict(each.stored))
-        passes.append(model.Pass(each.number, [model.PassItem(**item) for item in each.items],
+        passes.append(model.Pass(each.number, [model.PassItem(*item) for item in each.items],
                                  closed_early=each.closed_early))
     aggregate = model.Subject(
         name=name,
