@@ -221,10 +221,11 @@ _EXERCISE = (
         _visible_to(bindparam("user_id")),
     )
 )
+_ATTEMPT = (orm.Attempt.response, orm.Attempt.status, orm.Attempt.latex,
+            orm.Attempt.shape_of_problem, orm.Attempt.motion_to_solution)
+"""An attempt's columns in `AttemptInfo`'s order (after the pass number)."""
 _ITEM_ROW = (
-    select(orm.PassItem.id, orm.PassItem.rating, orm.PassItem.disputed, orm.Attempt.response,
-           orm.Attempt.status, orm.Attempt.latex, orm.Attempt.shape_of_problem,
-           orm.Attempt.motion_to_solution)
+    select(orm.PassItem.id, orm.PassItem.rating, orm.PassItem.disputed, *_ATTEMPT)
     .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
     .join(orm.Subject, orm.Pass.subject_id == orm.Subject.id)
     .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
@@ -311,9 +312,7 @@ def _item_row(session: Session, user_id: int, subject: str, number: int, pk: int
 
 
 _EARLIER = (
-    select(orm.Pass.number, orm.Attempt.response, orm.Attempt.status, orm.Attempt.latex,
-           orm.Attempt.shape_of_problem, orm.Attempt.motion_to_solution, orm.PassItem.rating,
-           orm.PassItem.disputed)
+    select(orm.Pass.number, *_ATTEMPT, orm.PassItem.rating, orm.PassItem.disputed)
     .join(orm.PassItem, orm.Attempt.pass_item_id == orm.PassItem.id)
     .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
     .where(
