@@ -206,6 +206,20 @@ class UnitOfWork:
             self.session.rollback()
             self.session.close()
 
+    @contextmanager
+    def reading_rows(self) -> Iterator[Connection]:
+        """`with uow.reading_rows() as connection:` a read-only transaction on a plain
+        connection, for the few prebuilt statements read on nearly every request (the account,
+        the live preview's exercise): an ORM session around them costs about as much again
+        as the read."""
+        engine = self._sessions.kw["bind"]
+        with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            connection.begin()
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+
     def rollback(self) -> None:
         self.session.rollback()
 

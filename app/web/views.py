@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app import models as orm
@@ -170,7 +170,7 @@ def next_in_pass(
         after_id = None
         if after is not None:
             try:
-                after_id = _exercise(session, user_id, after).global_id
+                after_id = _exercise(session.connection(), user_id, after).global_id
             except NotFound:
                 pass
         chosen = current.next_item(order, after=after_id)
@@ -198,7 +198,7 @@ def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
 def exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
     """An exercise the learner may see, with its topic and subject."""
     with uow.reading():
-        return _exercise(uow.session, user_id, pk)
+        return _exercise(uow.session.connection(), user_id, pk)
 
 
 # The two reads of every exercise request, built once (building a statement costs more than
@@ -246,8 +246,8 @@ _OPEN_SEED = (
 )
 
 
-def _exercise(session: Session, user_id: int, pk: int) -> ExerciseInfo:
-    row = session.connection().execute(_EXERCISE, {"pk": pk, "user_id": user_id}).first()
+def _exercise(connection: Connection, user_id: int, pk: int) -> ExerciseInfo:
+    row = connection.execute(_EXERCISE, {"pk": pk, "user_id": user_id}).first()
     if row is None:
         raise NotFound(str(pk))
     return ExerciseInfo.from_columns(**row._asdict())
@@ -262,7 +262,7 @@ def exercise_in_pass(
     in their open pass."""
     with uow.reading():
         session = uow.session
-        info = _exercise(session, user_id, pk)
+        info = _exercise(session.connection(), user_id, pk)
         aggregate = SubjectRepository(session).get(user_id, info.subject)
         current = aggregate.open_pass
         if current is None or info.global_id not in current:
@@ -290,10 +290,9 @@ def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[Exercis
     preview (requested at every pause in typing). Only that, so it reads two rows, not the whole
     aggregate: the open pass is the one not ended (`pass.ended_at` is set when a pass ends).
     Raises NotFound."""
-    with uow.reading():
-        info = _exercise(uow.session, user_id, pk)
-        seed = uow.session.connection().execute(_OPEN_SEED, {"user_id": user_id, "pk": pk})
-        found = seed.scalar()
+    with uow.reading_rows() as connection:
+        info = _exercise(connection, user_id, pk)
+        found = connection.execute(_OPEN_SEED, {"user_id": user_id, "pk": pk}).scalar()
     if found is None:
         raise NotFound(f"{info.global_id} is not in an open pass")
     return info, found
