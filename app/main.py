@@ -82,8 +82,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
         await run_in_threadpool(migrate, settings.database_url)
         engine = make_engine(settings.database_url)
         app.state.sessions = session_factory(engine)
-        app.state.reads_inline = engine.dialect.name == "sqlite"
-        app.state.writers = writers_of(engine)
+        app.state.writers = writers_of(engine)  # SQLite's writers' turn; None on PostgreSQL
         ProgressCache(settings.progress_cache).serve(app.state.sessions)
         await run_in_threadpool(_load_bank, app, settings)
         pool = checker or _start_pool(settings)

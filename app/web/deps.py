@@ -41,7 +41,7 @@ async def reading(request: Request, fn: Callable[..., T], *args: Any) -> T:
     never waits for a writer, so reading a few indexed rows costs less than handing the work
     to a thread and the GIL back and forth. On PostgreSQL a read is a network round trip,
     which must not hold up the event loop: it runs in the thread pool."""
-    if request.app.state.reads_inline:
+    if request.app.state.writers is not None:  # SQLite
         return fn(*args)
     return await to_thread.run_sync(partial(fn, *args))
 
