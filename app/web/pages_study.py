@@ -109,9 +109,10 @@ def save_study_list(
 @router.post("/subjects/{subject}/passes")
 async def start_pass(request: Request, uow: Uow, user: User, subject: str) -> Response:
     """Start pass (1 or the next); a double click lands on the pass the first click started."""
-    await reading(request, _subject, uow, user, subject)
     try:
         number = await writing(request, service.start_pass, uow, user, subject)
+    except UnknownSubject:
+        raise HTTPException(404, "There is no such subject.") from None
     except model.PassNotFinished:
         return redirect(f"/subjects/{subject}")
     except model.NothingToStudy:

@@ -9,11 +9,22 @@ import re
 
 from fastapi.testclient import TestClient
 
+from app import models as orm
 from app.main import create_app
 from app.method.model import RED_CAP_PASS
 from app.web.ratelimit import RateLimiter
 
-from .conftest import CHOICE, LINEAR, POWER, PROOF, SUBJECT, Browser, exercise_pk, settings_for
+from .conftest import (
+    CHOICE,
+    LINEAR,
+    POWER,
+    PROOF,
+    SUBJECT,
+    Browser,
+    count,
+    exercise_pk,
+    settings_for,
+)
 
 
 def study_only(browser: Browser, *global_ids: str) -> None:
@@ -118,6 +129,12 @@ def test_the_live_preview_is_only_for_the_open_pass(browser: Browser, app):
     assert browser.post(f"/exercises/{pk}/validate", {"response": "2x"}).status_code == 200
     browser.post(f"/subjects/{SUBJECT}/passes/1/close")  # the pass ends
     assert browser.post(f"/exercises/{pk}/validate", {"response": "2x"}).status_code == 404
+
+
+def test_a_pass_of_an_unknown_subject_is_a_404(browser: Browser, app):
+    browser.sign_up()
+    assert browser.post("/subjects/no-such-subject/passes").status_code == 404
+    assert count(app, orm.Pass, user_id=browser.user_id()) == 0
 
 
 def test_a_choice_is_answered_with_options(browser: Browser, app):
