@@ -291,8 +291,8 @@ async def check(
 ) -> Response:
     """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3).
 
-    Async only to put the grading in the checker lane (`checking`); the database work before
-    and after it runs in the thread pool, as in the sync pages."""
+    The grading waits for the checker pool in its lane (`checking`); the read before it and
+    the write after it go where `reading` and `writing` put database work."""
     response, shape, motion = draft.response, draft.shape, draft.motion
     response = ",".join(choice) if choice else response
     here = await reading(request, _here, uow, user, pk)

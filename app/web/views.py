@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from app import models as orm
 from app.db import UnitOfWork
@@ -163,20 +163,20 @@ def next_in_pass(
     unrated one after exercise `after`, in list order or shuffled; None at the pass's end.
     One reading transaction. Raises UnknownSubject."""
     with uow.reading():
-        session = uow.session
-        current = SubjectRepository(session).get(user_id, slug).open_pass
+        connection = uow.session.connection()
+        current = SubjectRepository(uow.session).get(user_id, slug).open_pass
         if current is None:
             return None, None
         after_id = None
         if after is not None:
             try:
-                after_id = _exercise(session.connection(), user_id, after).global_id
+                after_id = _exercise(connection, user_id, after).global_id
             except NotFound:
                 pass
         chosen = current.next_item(order, after=after_id)
         if chosen is None:
             return current, None
-        return current, session.connection().execute(_PK, {"global_id": chosen}).scalar_one()
+        return current, connection.execute(_PK, {"global_id": chosen}).scalar_one()
 
 
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
@@ -261,16 +261,16 @@ def exercise_in_pass(
     each of its actions need them all). Raises NotFound when it is not visible to them or not
     in their open pass."""
     with uow.reading():
-        session = uow.session
-        info = _exercise(session.connection(), user_id, pk)
-        aggregate = SubjectRepository(session).get(user_id, info.subject)
+        connection = uow.session.connection()
+        info = _exercise(connection, user_id, pk)
+        aggregate = SubjectRepository(uow.session).get(user_id, info.subject)
         current = aggregate.open_pass
         if current is None or info.global_id not in current:
             raise NotFound(f"{info.global_id} is not in the open pass")
-        row = _item_row(session, user_id, info.subject, current.number, pk)
+        row = _item_row(connection, user_id, info.subject, current.number, pk)
         earlier = []
         if any(info.global_id in before for before in aggregate.passes[:-1]):
-            earlier = _earlier_attempts(session, user_id, pk, current.number)
+            earlier = _earlier_attempts(connection, user_id, pk, current.number)
         return info, aggregate, row, earlier
 
 
@@ -298,9 +298,10 @@ def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[Exercis
     return info, found
 
 
-def _item_row(session: Session, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
+def _item_row(connection: Connection, user_id: int, subject: str, number: int, pk: int,
+              ) -> ItemRow:
     params = {"user_id": user_id, "subject": subject, "number": number, "pk": pk}
-    found = session.connection().execute(_ITEM_ROW, params).first()
+    found = connection.execute(_ITEM_ROW, params).first()
     if found is None:
         raise NotFound(f"{subject} pass {number} exercise {pk}")
     item_id, rating, disputed, response, status, latex, shape, motion = found
@@ -323,10 +324,11 @@ _EARLIER = (
 )
 
 
-def _earlier_attempts(session: Session, user_id: int, pk: int, before: int) -> list[AttemptInfo]:
+def _earlier_attempts(connection: Connection, user_id: int, pk: int, before: int,
+                      ) -> list[AttemptInfo]:
     """The learner's attempts at an exercise in passes before `before`, latest first."""
     params = {"user_id": user_id, "pk": pk, "before": before}
-    return [AttemptInfo(*row) for row in session.connection().execute(_EARLIER, params)]
+    return [AttemptInfo(*row) for row in connection.execute(_EARLIER, params)]
 
 
 # -- the study list ----------------------------------------------------------------------------
