@@ -7,18 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from app import models as orm
 from app.web import views
-from app.web.deps import Operator, Pool, Uow, checking, notify, redirect, render
+from app.web.deps import Operator, Pool, Uow, checking, notify, reading, redirect, render
 from app.web.exercises import Shown, VariantUnavailable, shown
 
 router = APIRouter()
 
 
-def _shown(pool: Pool, dispute: views.Dispute) -> Shown | None:
-    """The variant the learner answered (same seed), for its prompt and reference answer."""
+def _shown(pool: Pool, disputes: list[views.Dispute]) -> list[Shown | None]:
+    """The variants the learners answered (same seeds), for their prompts and reference
+    answers; all in one trip to the checker lane."""
+    return [_variant(pool, dispute) for dispute in disputes]
+
+
+def _variant(pool: Pool, dispute: views.Dispute) -> Shown | None:
     try:
         return shown(pool, dispute.exercise, dispute.seed)
     except VariantUnavailable:
@@ -31,9 +35,9 @@ async def disputes_page(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """Every disputed rating, newest first, 50 a page."""
-    rows, total = await run_in_threadpool(views.disputes, uow, page)
+    rows, total = await reading(request, views.disputes, uow, page)
     pages = max(1, -(-total // views.DISPUTES_PER_PAGE))
-    variants = [await checking(request, _shown, pool, row) for row in rows]
+    variants = await checking(request, _shown, pool, rows)
     return render(
         request,
         "operator_disputes.html",
