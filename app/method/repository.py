@@ -18,7 +18,17 @@ from dataclasses import dataclass, field, fields
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import Executable, Select, bindparam, delete, event, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Executable,
+    Select,
+    bindparam,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import models as orm
@@ -317,12 +327,14 @@ class SubjectRepository:
         else:
             pending.pop(key, None)
 
-    def _write(self, loaded: _Loaded, statement: Executable, rows: object = None) -> None:
+    def _write(self, loaded: _Loaded, statement: Executable, rows: object = None,
+               ) -> CursorResult:
         """Run one of `save`'s writes (`rows`: the parameters, one dict or a list of them) as
-        plain SQL on the session's connection: the ORM's bulk machinery costs more than the
-        statement."""
-        self.session.connection().execute(statement, rows)
+        plain SQL on the session's connection (the ORM's bulk machinery costs more than the
+        statement), and note that the version must move."""
+        result = self.session.connection().execute(statement, rows)
         loaded.written = True
+        return result
 
     def add_attempt(
         self, aggregate: model.Subject, exercise_id: str, **texts: str | None
@@ -355,9 +367,9 @@ class SubjectRepository:
         """The first save stores the list (until then it is the curated bank, rule 1); later
         ones rewrite its entries when it changed (rare: the editor, late additions)."""
         if loaded.study_list_id is None:
-            loaded.study_list_id, loaded.version = self.session.execute(
-                insert(orm.StudyList).returning(orm.StudyList.id, orm.StudyList.version),
-                [{"user_id": loaded.user_id, "subject_id": loaded.subject_id}],
+            loaded.study_list_id, loaded.version = self._write(
+                loaded, insert(orm.StudyList).returning(orm.StudyList.id, orm.StudyList.version),
+                {"user_id": loaded.user_id, "subject_id": loaded.subject_id},
             ).one()
         elif global_ids == loaded.study_list:
             return
@@ -389,8 +401,7 @@ class SubjectRepository:
                   "number": new.number, "closed_early": new.closed_early}
         if new.is_finished:
             values["ended_at"] = orm.utcnow()
-        pass_id = self.session.scalars(insert(orm.Pass).returning(orm.Pass.id), [values]).one()
-        loaded.written = True
+        pass_id = self._write(loaded, insert(orm.Pass).returning(orm.Pass.id), values).scalar_one()
         stored = _StoredPass(pass_id, new.closed_early, new.is_finished)
         loaded.passes[new.number] = stored
         return stored
@@ -428,14 +439,13 @@ class SubjectRepository:
 
     def _insert_items(self, loaded: _Loaded, stored: _StoredPass,
                       added: list[tuple[int, model.PassItem]]) -> None:
-        ids = self.session.scalars(
-            insert(orm.PassItem).returning(orm.PassItem.id, sort_by_parameter_order=True),
+        ids = self._write(
+            loaded, insert(orm.PassItem).returning(orm.PassItem.id, sort_by_parameter_order=True),
             [{"pass_id": stored.id, "exercise_id": loaded.pks[item.exercise_id],
               "position": position, "seed": item.seed,
               **dict(zip(_STATE_COLUMNS, _state(item), strict=True))}
              for position, item in added],
-        ).all()
-        loaded.written = True
+        ).scalars().all()
         for item_id, (position, item) in zip(ids, added, strict=True):
             stored.items[item.exercise_id] = _StoredItem(item_id, position, _state(item),
                                                          item.seed)
