@@ -72,19 +72,27 @@ def exercise(
     )
 
 
-@pytest.fixture(params=["read each time", "kept in memory"])
-def sessions(request: pytest.FixtureRequest, database_url: str) -> Iterator[sessionmaker[Session]]:
-    """A migrated database with the seed rows, on each backend; the learners' progress read
-    from the database each time, or kept in a `ProgressCache` (as the app does)."""
+@pytest.fixture
+def seeded(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """A migrated database with the seed rows, on each backend; sessions that read the
+    learners' progress from the database each time."""
     migrate(database_url)
     engine = make_engine(database_url)
     factory = session_factory(engine)
-    if request.param == "kept in memory":
-        ProgressCache(16).serve(factory)
     with factory.begin() as session:
         seed(session)
     yield factory
     engine.dispose()
+
+
+@pytest.fixture(params=["read each time", "kept in memory"])
+def sessions(request: pytest.FixtureRequest, seeded: sessionmaker[Session],
+             ) -> sessionmaker[Session]:
+    """The seeded database's sessions, reading progress each time or keeping it in a
+    `ProgressCache` (as the app does): every service test runs both ways."""
+    if request.param == "kept in memory":
+        ProgressCache(16).serve(seeded)
+    return seeded
 
 
 @pytest.fixture
@@ -355,7 +363,7 @@ def run_together(click: Callable[[], object], times: int = 2) -> list[object]:
 
 
 @pytest.fixture
-def process(sessions: sessionmaker[Session], database_url: str) -> Iterator[
+def process(seeded: sessionmaker[Session], database_url: str) -> Iterator[
         Callable[[], tuple[sessionmaker[Session], ProgressCache]]]:
     """Start an "app process" on the seeded database: sessions with a cache of their own."""
     engines = []
@@ -393,17 +401,17 @@ def read(factory: sessionmaker[Session], subject: str = "calculus") -> Subject:
         return SubjectRepository(session).get(ALICE, subject)
 
 
-def test_progress_kept_in_memory_costs_one_query(sessions, process):
+def test_progress_kept_in_memory_costs_one_query(seeded, process):
     factory, cache = process()
     service.start_pass(UnitOfWork(factory), ALICE, "calculus")  # cached when it commits
     assert len(cache) == 1
     with selects(factory) as seen:
         kept = read(factory)
     assert len(seen) == 1 and "version" in seen[0]
-    assert kept == read(sessions) and kept.open_pass.number == 1
+    assert kept == read(seeded) and kept.open_pass.number == 1
 
 
-def test_what_a_save_keeps_is_what_the_database_holds(sessions, process):
+def test_what_a_save_keeps_is_what_the_database_holds(seeded, process):
     """After each change, the copy the writer kept equals a fresh read of the database."""
     factory, _ = process()
     uow = UnitOfWork(factory)
@@ -412,7 +420,7 @@ def test_what_a_save_keeps_is_what_the_database_holds(sessions, process):
         with selects(factory) as seen:
             kept = [read(factory, subject) for subject in subjects]
         assert len(seen) == len(subjects)  # each from memory: only its version was read
-        assert kept == [read(sessions, subject) for subject in subjects]
+        assert kept == [read(seeded, subject) for subject in subjects]
 
     service.start_pass(uow, ALICE, "calculus")
     same("calculus")
@@ -442,7 +450,7 @@ def test_what_a_save_keeps_is_what_the_database_holds(sessions, process):
     same("calculus", "bayesian")
 
 
-def test_a_save_by_another_process_is_seen(sessions, process):
+def test_a_save_by_another_process_is_seen(seeded, process):
     (one, _), (two, kept_by_two) = process(), process()
     service.start_pass(UnitOfWork(one), ALICE, "calculus")
     assert service.progress(UnitOfWork(two), ALICE, "calculus").counts.green == 0
@@ -451,7 +459,7 @@ def test_a_save_by_another_process_is_seen(sessions, process):
     assert service.progress(UnitOfWork(two), ALICE, "calculus").counts.green == 1
 
 
-def test_a_save_that_fails_keeps_nothing(sessions, process, meanwhile):
+def test_a_save_that_fails_keeps_nothing(seeded, process, meanwhile):
     factory, _ = process()
     uow = UnitOfWork(factory)
     service.start_pass(uow, ALICE, "calculus")
@@ -460,10 +468,10 @@ def test_a_save_that_fails_keeps_nothing(sessions, process, meanwhile):
     with pytest.raises(AlreadyRated):
         service.rate(uow, ALICE, "calculus", A, G)  # saved, then the commit failed
     assert read(factory).item(A).rating is None
-    assert read(factory) == read(sessions)
+    assert read(factory) == read(seeded)
 
 
-def test_a_save_that_raced_another_is_not_kept(sessions, process, database_url):
+def test_a_save_that_raced_another_is_not_kept(seeded, process, database_url):
     """On PostgreSQL a request can read, another commit, and the first then save: its copy
     lacks the other's change, so it must not be kept."""
     if database_url.startswith("sqlite"):
@@ -479,10 +487,10 @@ def test_a_save_that_raced_another_is_not_kept(sessions, process, database_url):
         session.commit()
     kept = read(factory)
     assert kept.item(A).verdict is Verdict.CORRECT and kept.item(B).verdict is Verdict.INCORRECT
-    assert kept == read(sessions)
+    assert kept == read(seeded)
 
 
-def test_a_rolled_back_save_is_forgotten(sessions, process):
+def test_a_rolled_back_save_is_forgotten(seeded, process):
     """What a rolled-back save would have kept must not be kept by a later commit of the same
     session, when another save meanwhile brought the database to the same version."""
     (factory, _), (other, _) = process(), process()
@@ -497,4 +505,4 @@ def test_a_rolled_back_save_is_forgotten(sessions, process):
         session.commit()
     kept = read(factory)
     assert kept.item(A).verdict is None and kept.item(B).verdict is Verdict.INCORRECT
-    assert kept == read(sessions)
+    assert kept == read(seeded)
