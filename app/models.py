@@ -97,6 +97,20 @@ class Collection(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BankVersion(Base):
+    """One row: a number that moves whenever the exercise bank's shape changes (an exercise,
+    topic or collection added, removed, moved or given another owner), so an app process can
+    tell whether the curated bank it keeps in memory (`ProgressCache`) is still current.
+
+    Database triggers move it (migration 0005), not the app: every writer of the bank — the
+    loader, importers, the CLI, an operator's SQL — moves it without knowing it exists."""
+
+    __tablename__ = "bank_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(server_default="1")
+
+
 class Subject(Base):
     __tablename__ = "subject"
 

@@ -104,6 +104,9 @@ class _Snapshot:
 
     study_list_id: int | None
     version: int | None
+    bank: int | None
+    """`bank_version` when read: while no list is saved, the study list is the curated bank,
+    which changes without a `study_list.version` (None: not to be kept)."""
     study_list: tuple[str, ...]
     """In list order; the curated bank while no list is saved."""
     passes: tuple[_SnapshotPass, ...]
@@ -136,7 +139,8 @@ _RATINGS = {None: None, **{r.value: r for r in model.Rating}}
 # SQLAlchemy statement (and its cache key) costs more than SQLite takes to run it.
 _SUBJECT_ID = select(orm.Subject.id).where(orm.Subject.slug == bindparam("slug"))
 _KEY = (
-    select(orm.Subject.id, orm.StudyList.id, orm.StudyList.version)
+    select(orm.Subject.id, orm.StudyList.id, orm.StudyList.version,
+           select(orm.BankVersion.version).scalar_subquery())
     .select_from(orm.Subject)
     .outerjoin(orm.StudyList, (orm.StudyList.subject_id == orm.Subject.id)
                & (orm.StudyList.user_id == bindparam("user_id")))
@@ -197,7 +201,9 @@ class ProgressCache:
     subject), used only while `study_list.version` still says what it said when the snapshot
     was made. A hit costs one indexed row instead of every pass item (hundreds of rows); any
     save, by any process (another app machine on PostgreSQL too), bumps the version, so a stale
-    snapshot is never used.
+    snapshot is never used. Before a learner's first save in a subject there is no version:
+    their progress is the curated bank, and its snapshot is used only while `bank_version`
+    still says what it said (the dashboard shows every subject, most of them never started).
 
     A snapshot enters when it is read, and when a save commits: the writer knows what it wrote,
     so the learner's next page starts from memory too.
@@ -212,14 +218,23 @@ class ProgressCache:
         event.listen(sessions, "after_commit", self._committed)
         event.listen(sessions, "after_rollback", self._rolled_back)
 
-    def get(self, key: tuple[int, int], version: int) -> _Snapshot | None:
+    def get(self, key: tuple[int, int], version: int | None, bank: int | None
+            ) -> _Snapshot | None:
+        """The snapshot at this `study_list.version` (and, while there is none, this
+        `bank_version`), if kept."""
         snapshot = self._snapshots.get(key)
-        return snapshot if snapshot is not None and snapshot.version == version else None
+        if snapshot is None or snapshot.version != version:
+            return None
+        return snapshot if version is not None or snapshot.bank == bank else None
 
     def offer(self, key: tuple[int, int], snapshot: _Snapshot) -> None:
-        """Keep `snapshot` unless a newer one is kept (a slow reader must not undo a writer)."""
+        """Keep `snapshot` unless a newer one is kept (a slow reader must not undo a writer:
+        a saved list is newer than none, a higher version newer than a lower one)."""
+        if snapshot.version is None and snapshot.bank is None:
+            return
         kept = self._snapshots.get(key)
-        if kept is None or kept.version < snapshot.version:
+        if kept is None or kept.version is None or (
+                snapshot.version is not None and kept.version < snapshot.version):
             self._snapshots.put(key, snapshot)
 
     def __len__(self) -> int:
@@ -252,8 +267,8 @@ class SubjectRepository:
         found = self._rows(_KEY, user_id=user_id, slug=subject)
         if not found:
             raise UnknownSubject(subject)
-        subject_id, study_list_id, version = found[0]
-        snapshot = self._snapshot(user_id, subject_id, study_list_id, version)
+        subject_id, study_list_id, version, bank = found[0]
+        snapshot = self._snapshot(user_id, subject_id, study_list_id, version, bank)
         aggregate, loaded = _build(subject, user_id, subject_id, snapshot)
         self._seen[id(aggregate)] = (aggregate, loaded)
         return aggregate
@@ -273,14 +288,13 @@ class SubjectRepository:
         """The rows of one of the statements above, as plain tuples (no ORM objects)."""
         return [tuple(row) for row in self.session.connection().execute(statement, params).all()]
 
-    def _snapshot(
-        self, user_id: int, subject_id: int, study_list_id: int | None, version: int | None
-    ) -> _Snapshot:
-        """The cached snapshot at `version`, else the rows. Progress without a saved list is
-        the curated bank's (which changes without a version): it is always read."""
-        cache = self.cache if study_list_id is not None else None
+    def _snapshot(self, user_id: int, subject_id: int, study_list_id: int | None,
+                  version: int | None, bank: int | None) -> _Snapshot:
+        """The cached snapshot at `version` (or, with no saved list, at `bank`), else the
+        rows."""
+        cache = self.cache
         key = (user_id, subject_id)
-        if cache is not None and (cached := cache.get(key, version)) is not None:
+        if cache is not None and (cached := cache.get(key, version, bank)) is not None:
             return cached
         if study_list_id is None:
             study_list = self.curated_bank(subject_id)
@@ -289,6 +303,7 @@ class SubjectRepository:
         snapshot = _snapshot_from_rows(
             study_list_id,
             version,
+            bank if study_list_id is None else None,
             study_list,
             self._rows(_PASSES, user_id=user_id, subject_id=subject_id),
             self._rows(_PARKED, user_id=user_id, subject_id=subject_id),
@@ -464,6 +479,7 @@ class SubjectRepository:
 def _snapshot_from_rows(
     study_list_id: int | None,
     version: int | None,
+    bank: int | None,
     study_list: list[tuple[str, int]],
     pass_rows: list[tuple],
     parked: list[tuple[str, int]],
@@ -496,6 +512,7 @@ def _snapshot_from_rows(
     return _Snapshot(
         study_list_id,
         version,
+        bank,
         tuple(g for g, _ in study_list),
         tuple(_SnapshotPass(*head, tuple(items), stored) for head, items, stored in
               passes.values()),
@@ -513,7 +530,7 @@ def _snapshot_of(loaded: _Loaded, aggregate: model.Subject) -> _Snapshot:
         passes.append(_SnapshotPass(stored.id, each.number, stored.closed_early, stored.ended,
                                     tuple(map(_ARGS_OF_ITEM, each.items)),
                                     dict(stored.items)))
-    return _Snapshot(loaded.study_list_id, loaded.version, tuple(loaded.study_list),
+    return _Snapshot(loaded.study_list_id, loaded.version, None, tuple(loaded.study_list),
                      tuple(passes), frozenset(loaded.parked), dict(loaded.pks))
 
 

@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 
 from app.db import alembic_config, make_engine, migrate
 from app.models import Base
@@ -28,6 +28,7 @@ TABLES = {
     "attempt",
     "rating",
     "parked",
+    "bank_version",
 }
 
 
@@ -58,6 +59,52 @@ def test_models_and_migrations_agree(database_url):
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+BANK_CHANGES = {
+    "an exercise added": "INSERT INTO exercise (global_id, collection_id, topic_id, position, "
+                         "prompt, answer, hints, wrong, solution, difficulty, source, "
+                         "updated_at) VALUES ('s/t/e2', 1, 1, 1, 'p', '{}', '[]', '[]', '', "
+                         "1, 'original', CURRENT_TIMESTAMP)",
+    "an exercise moved": "UPDATE exercise SET position = 5",
+    "an exercise removed": "DELETE FROM exercise",
+    "a topic moved": "UPDATE topic SET position = 3",
+    "a collection given an owner": "UPDATE collection SET owner_id = 1",
+    "a collection added": "INSERT INTO collection (slug, title, created_at) "
+                          "VALUES ('c2', 'C2', CURRENT_TIMESTAMP)",
+}
+
+
+def bank_version(connection: Connection) -> int:
+    return connection.exec_driver_sql("SELECT version FROM bank_version").scalar_one()
+
+
+@pytest.mark.parametrize("change", BANK_CHANGES)
+def test_every_change_to_the_banks_shape_moves_its_version(database_url, change):
+    """The progress cache trusts `bank_version` (migration 0005's triggers) to move whatever
+    wrote the bank; a later migration that rebuilt a table without its triggers fails here."""
+    migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO user_account (email, password_hash, is_operator, created_at) "
+                "VALUES ('a@example.org', 'x', false, CURRENT_TIMESTAMP)")
+            for statement in ("INSERT INTO collection (slug, title, created_at) VALUES "
+                              "('c', 'C', CURRENT_TIMESTAMP)",
+                              "INSERT INTO subject (slug, title) VALUES ('s', 'S')",
+                              "INSERT INTO topic (subject_id, slug, title, position, theory, "
+                              "examples, prerequisites) VALUES (1, 't', 'T', 0, '', '[]', '[]')",
+                              BANK_CHANGES["an exercise added"].replace("e2", "e1")):
+                connection.exec_driver_sql(statement)
+        with engine.begin() as connection:
+            before = bank_version(connection)
+            connection.exec_driver_sql("UPDATE exercise SET prompt = 'q'")  # not its shape
+            assert bank_version(connection) == before
+            connection.exec_driver_sql(BANK_CHANGES[change])
+            assert bank_version(connection) > before
     finally:
         engine.dispose()
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -506,3 +506,22 @@ def test_a_rolled_back_save_is_forgotten(seeded, process):
     kept = read(factory)
     assert kept.item(A).verdict is None and kept.item(B).verdict is Verdict.INCORRECT
     assert kept == read(seeded)
+
+
+def test_the_curated_bank_kept_in_memory_follows_every_change_to_the_bank(seeded, process):
+    """Before a learner's first save their progress is the curated bank, which has no
+    `study_list.version`: the copy is kept while `bank_version` stands, and any writer's change
+    to the bank (here plain SQL, as an operator might) moves it."""
+    (factory, _), (other, _) = process(), process()
+    assert read(factory).study_list == CALCULUS
+    with selects(factory) as seen:
+        assert read(factory).study_list == CALCULUS
+    assert len(seen) == 1
+    with other.begin() as session:  # D first; C into Alice's own collection
+        session.execute(update(orm.Exercise).where(orm.Exercise.global_id == D).values(
+            position=-1))
+        mine = session.scalar(select(orm.Collection.id).where(orm.Collection.owner_id == ALICE))
+        session.execute(update(orm.Exercise).where(orm.Exercise.global_id == C).values(
+            collection_id=mine))
+    assert read(factory).study_list == [D, A, B]
+    assert read(factory) == read(seeded)

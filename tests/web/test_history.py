@@ -76,6 +76,8 @@ def seed_pass(app, user_id: int, started: datetime, events: dict[str, tuple[floa
     pks = {global_id: exercise_pk(app, global_id) for global_id in events}
     with app.state.sessions.begin() as session:
         subject_id = session.scalar(select(orm.Subject.id).where(orm.Subject.slug == SUBJECT))
+        if number == 1:  # as the app's first save does: a pass has a study list beside it
+            session.add(orm.StudyList(user_id=user_id, subject_id=subject_id))
         row = orm.Pass(user_id=user_id, subject_id=subject_id, number=number,
                        started_at=started)
         session.add(row)
