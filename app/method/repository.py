@@ -14,7 +14,7 @@ still what the database holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
@@ -77,6 +77,9 @@ class _Loaded:
     parked: set[str] = field(default_factory=set)
     pks: dict[str, int] = field(default_factory=dict)
     """Exercise id (`calculus/chain-rule/chain-rule-01`) -> `exercise.id`."""
+    history: tuple[_SnapshotPass, ...] = ()
+    """The passes before the last one as read: shared with the snapshot, never saved (the
+    model changes only the last pass)."""
     written: bool = False
     """Whether `save` wrote anything since the version was last bumped."""
 
@@ -94,6 +97,10 @@ class _SnapshotPass:
     items in position order."""
     stored: dict[str, _StoredItem]
     """Exercise id -> its row; never changed (`_build` copies it)."""
+    history: model.Pass | None = None
+    """The pass, built once, when it is not the last one: the model changes only the last
+    pass (an earlier one has ended and is history), so every aggregate made from the snapshot
+    shares it instead of building its items again (a learner some passes in has hundreds)."""
 
 
 @dataclass(frozen=True)
@@ -320,7 +327,7 @@ class SubjectRepository:
         loaded = self._loaded(aggregate)
         self._resolve(loaded, _referenced(aggregate))
         self._save_study_list(loaded, aggregate.study_list)
-        for each in aggregate.passes:
+        for each in aggregate.passes[len(loaded.history):]:  # the model changes no others
             self._save_pass(loaded, each)
         self._save_parked(loaded, aggregate.parked)
         if loaded.written:
@@ -514,8 +521,8 @@ def _snapshot_from_rows(
         version,
         bank,
         tuple(g for g, _ in study_list),
-        tuple(_SnapshotPass(*head, tuple(items), stored) for head, items, stored in
-              passes.values()),
+        _with_history([_SnapshotPass(*head, tuple(items), stored)
+                       for head, items, stored in passes.values()]),
         frozenset(g for g, _ in parked),
         pks,
     )
@@ -524,14 +531,24 @@ def _snapshot_from_rows(
 def _snapshot_of(loaded: _Loaded, aggregate: model.Subject) -> _Snapshot:
     """The snapshot of what `save` just wrote, as `get` would read it back: the aggregate's
     state (its items in position order, as saved) and the rows `loaded` records."""
-    passes = []
-    for each in aggregate.passes:
+    passes = list(loaded.history)
+    for each in aggregate.passes[len(loaded.history):]:
         stored = loaded.passes[each.number]
         passes.append(_SnapshotPass(stored.id, each.number, stored.closed_early, stored.ended,
                                     tuple(map(_ARGS_OF_ITEM, each.items)),
                                     dict(stored.items)))
     return _Snapshot(loaded.study_list_id, loaded.version, None, tuple(loaded.study_list),
-                     tuple(passes), frozenset(loaded.parked), dict(loaded.pks))
+                     _with_history(passes), frozenset(loaded.parked), dict(loaded.pks))
+
+
+def _with_history(passes: list[_SnapshotPass]) -> tuple[_SnapshotPass, ...]:
+    """The passes, each but the last with its `history` built (once: kept ones stay)."""
+    return tuple(
+        each if each is passes[-1] or each.history is not None else replace(
+            each, history=model.Pass(each.number, [model.PassItem(*item) for item in each.items],
+                                     closed_early=each.closed_early))
+        for each in passes
+    )
 
 
 def _build(
@@ -540,9 +557,9 @@ def _build(
     """The aggregate a snapshot holds, and the record of it that `save` compares with."""
     loaded = _Loaded(user_id, subject_id, snapshot.study_list_id, snapshot.version,
                      list(snapshot.study_list), parked=set(snapshot.parked),
-                     pks=dict(snapshot.pks))
-    passes = []
-    for each in snapshot.passes:
+                     pks=dict(snapshot.pks), history=snapshot.passes[:-1])
+    passes = [each.history for each in loaded.history]
+    for each in snapshot.passes[-1:]:
         loaded.passes[each.number] = _StoredPass(each.id, each.closed_early, each.ended,
                                                  dict(each.stored))
         passes.append(model.Pass(each.number, [model.PassItem(*item) for item in each.items],

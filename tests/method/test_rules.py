@@ -1,5 +1,6 @@
 """The rules of DESIGN §1, one test (or a small group) per rule, on the pure model."""
 
+import copy
 import random
 
 import pytest
@@ -439,3 +440,28 @@ def test_counts():
     assert subject.counts().total == len(subject.study_list)
     assert [p.number for p in subject.passes] == [1, 2, 3, 4, 5]
     assert subject.passes[0].counts() == Counts(green=1, yellow=1, red=2, unrated=1)
+
+
+# Ended passes are history: the repository shares them between requests on that promise
+
+
+def test_no_change_touches_a_pass_before_the_last():
+    """Every change the model makes, with two earlier passes behind it, leaves them equal."""
+    subject = new_subject("a", "b", "c", "d")
+    run_pass(subject, {"a": G, "b": Y, "c": R})
+    run_pass(subject, {"b": R})
+    history = copy.deepcopy(subject.passes)
+    subject.start_pass()
+    subject.show_hint("b", last=True)
+    subject.show_solution("c")
+    rate(subject, "b", Y)
+    subject.add_to_study_list(["e"])
+    subject.remove_from_study_list(["d"])
+    while "c" not in subject.parked:  # the Red cap
+        if subject.open_pass is None:
+            subject.start_pass()
+        rate(subject, "c", R)
+        if subject.open_pass is not None:
+            subject.close_pass()
+    subject.unpark("c")
+    assert subject.passes[:2] == history

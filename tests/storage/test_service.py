@@ -525,3 +525,20 @@ def test_the_curated_bank_kept_in_memory_follows_every_change_to_the_bank(seeded
             collection_id=mine))
     assert read(factory).study_list == [D, A, B]
     assert read(factory) == read(seeded)
+
+
+def test_earlier_passes_are_built_once_and_shared(seeded, process):
+    """The passes before the last are history (the model never changes them): aggregates made
+    from one kept snapshot share them, and a save writes nothing of them."""
+    factory, _ = process()
+    uow = UnitOfWork(factory)
+    service.start_pass(uow, ALICE, "calculus")
+    for exercise_id, rating in zip(CALCULUS, (G, Y, R, Y), strict=True):
+        check_and_rate(uow, exercise_id, rating)
+    service.start_pass(uow, ALICE, "calculus")
+    first, second = read(factory), read(factory)
+    assert first.passes[0] is second.passes[0] and first.passes[1] is not second.passes[1]
+    check_and_rate(uow, B, G)
+    kept = read(factory)
+    assert kept.passes[0] is first.passes[0] and kept == read(seeded)
+    assert [i.rating for i in kept.passes[0].items] == [G, Y, R, Y]
