@@ -120,6 +120,8 @@ class _Snapshot:
     parked: frozenset[str]
     pks: dict[str, int]
     """Exercise id -> `exercise.id` of every exercise above; never changed."""
+    shared: list[model.Subject] = field(default_factory=list, compare=False, repr=False)
+    """The aggregate `SubjectRepository.read` made of it, once one was asked for."""
 
 
 def _state(item: model.PassItem) -> tuple:
@@ -267,18 +269,30 @@ class SubjectRepository:
     # -- loading ------------------------------------------------------------------------------
 
     def get(self, user_id: int, subject: str) -> model.Subject:
-        """The aggregate; a learner without a study list yet gets the curated bank (rule 1).
+        """The aggregate, to change and `save`; a learner without a study list yet gets the
+        curated bank (rule 1). Raises UnknownSubject."""
+        subject_id, snapshot = self._read(user_id, subject)
+        aggregate, loaded = _build(subject, user_id, subject_id, snapshot)
+        self._seen[id(aggregate)] = (aggregate, loaded)
+        return aggregate
 
-        Raises UnknownSubject."""
+    def read(self, user_id: int, subject: str) -> model.Subject:
+        """The aggregate, only to read (a page): made once per snapshot and shared by every
+        request of this process that reads the same progress — building hundreds of pass
+        items for each page was the server's largest own cost. Never change it (`save`
+        refuses it). Raises UnknownSubject."""
+        subject_id, snapshot = self._read(user_id, subject)
+        if not snapshot.shared:  # two threads may both build it: either copy will do
+            snapshot.shared.append(_build(subject, user_id, subject_id, snapshot)[0])
+        return snapshot.shared[0]
+
+    def _read(self, user_id: int, subject: str) -> tuple[int, _Snapshot]:
         self.session.flush()  # the statements below bypass the ORM's autoflush
         found = self._rows(_KEY, user_id=user_id, slug=subject)
         if not found:
             raise UnknownSubject(subject)
         subject_id, study_list_id, version, bank = found[0]
-        snapshot = self._snapshot(user_id, subject_id, study_list_id, version, bank)
-        aggregate, loaded = _build(subject, user_id, subject_id, snapshot)
-        self._seen[id(aggregate)] = (aggregate, loaded)
-        return aggregate
+        return subject_id, self._snapshot(user_id, subject_id, study_list_id, version, bank)
 
     def subject_id(self, slug: str) -> int:
         """The subject's row id; raises UnknownSubject."""
@@ -371,7 +385,11 @@ class SubjectRepository:
         ).scalar_one()
 
     def _loaded(self, aggregate: model.Subject) -> _Loaded:
-        return self._seen[id(aggregate)][1]
+        try:
+            return self._seen[id(aggregate)][1]
+        except KeyError:
+            raise ValueError("only an aggregate from this repository's get() can be saved"
+                             ) from None
 
     def _resolve(self, loaded: _Loaded, global_ids: set[str]) -> None:
         """Find the row ids of exercises the aggregate gained (added to the study list)."""

@@ -168,5 +168,5 @@ def unpark(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> Non
 def progress(uow: UnitOfWork, user_id: int, subject: str) -> Progress:
     """Rule 9's counts and the current pass; reads only."""
     with uow:
-        _, aggregate = _load(uow, user_id, subject)
+        aggregate = SubjectRepository(uow.session).read(user_id, subject)
     return Progress.of(aggregate)

@@ -134,7 +134,7 @@ def subject_cards(uow: UnitOfWork, user_id: int) -> list[SubjectCard]:
         rows = uow.session.execute(select(orm.Subject.slug, orm.Subject.title).order_by(
             orm.Subject.id)).all()
         repository = SubjectRepository(uow.session)
-        aggregates = [(slug, title, repository.get(user_id, slug)) for slug, title in rows]
+        aggregates = [(slug, title, repository.read(user_id, slug)) for slug, title in rows]
     return [SubjectCard(slug, title, Progress.of(aggregate))
             for slug, title, aggregate in aggregates]
 
@@ -150,7 +150,7 @@ def subject_title(uow: UnitOfWork, slug: str) -> str:
 def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> model.Subject:
     """The learner's aggregate, to read (which pass is open, what needs a theory review)."""
     with uow.reading():
-        return SubjectRepository(uow.session).get(user_id, slug)
+        return SubjectRepository(uow.session).read(user_id, slug)
 
 
 _PK = select(orm.Exercise.id).where(orm.Exercise.global_id == bindparam("global_id"))
@@ -164,7 +164,7 @@ def next_in_pass(
     One reading transaction. Raises UnknownSubject."""
     with uow.reading():
         connection = uow.session.connection()
-        current = SubjectRepository(uow.session).get(user_id, slug).open_pass
+        current = SubjectRepository(uow.session).read(user_id, slug).open_pass
         if current is None:
             return None, None
         after_id = None
@@ -263,7 +263,7 @@ def exercise_in_pass(
     with uow.reading():
         connection = uow.session.connection()
         info = _exercise(connection, user_id, pk)
-        aggregate = SubjectRepository(uow.session).get(user_id, info.subject)
+        aggregate = SubjectRepository(uow.session).read(user_id, info.subject)
         current = aggregate.open_pass
         if current is None or info.global_id not in current:
             raise NotFound(f"{info.global_id} is not in the open pass")
@@ -513,7 +513,7 @@ def subject_history(
     with uow.reading():
         session = uow.session
         repository = SubjectRepository(session)
-        aggregate = repository.get(user_id, slug)
+        aggregate = repository.read(user_id, slug)
         subject_id = repository.subject_id(slug)
         passes = session.execute(
             select(orm.Pass.id, orm.Pass.number, orm.Pass.started_at, orm.Pass.ended_at,

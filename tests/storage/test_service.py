@@ -542,3 +542,24 @@ def test_earlier_passes_are_built_once_and_shared(seeded, process):
     kept = read(factory)
     assert kept.passes[0] is first.passes[0] and kept == read(seeded)
     assert [i.rating for i in kept.passes[0].items] == [G, Y, R, Y]
+
+
+def test_a_read_aggregate_is_shared_until_the_progress_changes(seeded, process):
+    """Pages read the aggregate without changing it: one kept snapshot makes it once for all of
+    them. A change makes a new one; `save` refuses a read one (it must never be changed)."""
+    factory, _ = process()
+    uow = UnitOfWork(factory)
+    service.start_pass(uow, ALICE, "calculus")
+
+    def shared() -> Subject:
+        with factory() as session:
+            return SubjectRepository(session).read(ALICE, "calculus")
+
+    first = shared()
+    assert shared() is first and first == read(factory) and read(factory) is not first
+    check_and_rate(uow, A, G)
+    after = shared()
+    assert after is not first and first.item(A).rating is None and after.item(A).rating is G
+    with factory() as session, pytest.raises(ValueError, match="get"):
+        repository = SubjectRepository(session)
+        repository.save(repository.read(ALICE, "calculus"))
