@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi.testclient import TestClient
 
 from app.checking.pool import CheckerPool
@@ -24,6 +26,14 @@ def test_the_lifespan_starts_and_closes_the_checker_pool(tmp_path):
     assert pool.closed
     assert (tmp_path / "gyrus.db").exists()  # the default database lives in the data dir
     assert (tmp_path / "secret_key").exists()  # and so does the generated session key
+
+
+def test_what_start_up_made_is_left_out_of_full_collections_while_serving(tmp_path):
+    settings = Settings(check_workers=2, data_dir=tmp_path, load_bank=False)
+    app = create_app(settings)
+    with TestClient(app):
+        assert gc.get_freeze_count() > 10_000  # the app, its modules and caches
+    assert gc.get_freeze_count() == 0  # collectable again once the app stops
 
 
 def test_settings_read_the_gyrus_environment(monkeypatch, tmp_path):
