@@ -26,9 +26,11 @@ own uvicorn process the same way), hit by the same number of concurrent clients.
 run one after the other, not at once, so they never share the CPU.
 
 Prints per page type: requests, req/s, p50/p95/p99 in ms; the error count (transport errors and
-unexpected statuses, 4xx/5xx included); the same for the bare page; the ratio of throughputs;
-and the targets: exercise page p95 <= 50 ms, check p95 <= 150 ms, no errors, throughput >= 40%
-of the bare page's.
+unexpected statuses, 4xx/5xx included); the CPU each request cost the server (with its checker
+workers) and this client, read from /proc (the client shares the CPUs with the server, and a
+run whose client uses a whole CPU measures the client); the same for the bare page; the ratio
+of throughputs; and the targets: exercise page p95 <= 50 ms, check p95 <= 150 ms, no errors,
+throughput >= 40% of the bare page's.
 
     python bench/http_load.py [--seconds 60] [--learners 50] [--bare-seconds 20]
                               [--paced-seconds 30] [--paced-warmup 20] [--think 3]
@@ -166,12 +168,38 @@ def serve_bare(port: int) -> None:
 # -- measuring --------------------------------------------------------------------------------
 
 
+def group_cpu(pgid: int) -> float:
+    """CPU seconds used so far by the live processes of a process group (a server and its
+    checker workers), from /proc; 0 where there is no /proc."""
+    total = 0.0
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 @dataclass
 class Stats:
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
     recording: bool = False
+    cpu: tuple[float, float] = (0.0, 0.0)
+    """CPU seconds over the measured time: the server's (with its checker workers), and this
+    client's. Both share the machine's CPUs, so a page that costs the client more (a bigger
+    page, cookies, a form) also leaves the server less."""
+
+    def start_cpu(self, server: int) -> None:
+        self.recording = True
+        self.cpu = (group_cpu(server), time.process_time())
+
+    def stop_cpu(self, server: int) -> None:
+        self.recording = False
+        self.cpu = (group_cpu(server) - self.cpu[0], time.process_time() - self.cpu[1])
 
     def error(self, kind: str, what: str) -> None:
         if self.recording:
@@ -345,8 +373,10 @@ async def subjects_of(base: str, learner: Learner) -> list[str]:
 
 
 async def load_gyrus(
-    base: str, learners: int, seconds: float, warmup: float, think: float = 0.0, phase: str = ""
+    server: Served, learners: int, seconds: float, warmup: float, think: float = 0.0,
+    phase: str = "",
 ) -> tuple[Stats, float]:
+    base = server.url
     stats = Stats()
     known: dict[str, str] = {}
     first = Learner(base, 0, [], stats, known, 0, phase, think)
@@ -366,17 +396,18 @@ async def load_gyrus(
     tasks = [asyncio.create_task(learner.run(begin + warmup + seconds, arrive_within))
              for learner in crowd]
     await asyncio.sleep(warmup)
-    stats.recording = True
+    stats.start_cpu(server.process.pid)
     measured_from = time.monotonic()
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - measured_from
-    stats.recording = False
+    stats.stop_cpu(server.process.pid)
     await asyncio.gather(*(learner.close() for learner in crowd))
     return stats, elapsed
 
 
-async def load_bare(base: str, clients: int, seconds: float, warmup: float) -> tuple[Stats, float]:
-    stats = Stats()
+async def load_bare(server: Served, clients: int, seconds: float, warmup: float,
+                    ) -> tuple[Stats, float]:
+    stats, base = Stats(), server.url
 
     async def one(stop_at: float) -> None:
         async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
@@ -386,10 +417,11 @@ async def load_bare(base: str, clients: int, seconds: float, warmup: float) -> t
     begin = time.monotonic()
     tasks = [asyncio.create_task(one(begin + warmup + seconds)) for _ in range(clients)]
     await asyncio.sleep(warmup)
-    stats.recording = True
+    stats.start_cpu(server.process.pid)
     measured_from = time.monotonic()
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - measured_from
+    stats.stop_cpu(server.process.pid)
     return stats, elapsed
 
 
@@ -409,6 +441,12 @@ def table(title: str, stats: Stats, elapsed: float) -> tuple[int, float]:
         print(row("all", every, elapsed))
     errors = sum(stats.errors.values())
     print(f"errors: {errors} {dict(stats.errors) if errors else ''}")
+    if every and stats.cpu[0]:
+        server, client = (1000.0 * seconds / len(every) for seconds in stats.cpu)
+        print(f"CPU per request: server {server:.2f} ms (with its checker workers), "
+              f"client {client:.2f} ms; CPU used: server {stats.cpu[0] / elapsed:.0%}, "
+              f"client {stats.cpu[1] / elapsed:.0%} of one CPU (the client alone could send at "
+              f"most {1000.0 / client:.0f} req/s of these)")
     for example in stats.examples:
         print(f"  {example}")
     return errors, len(every) / elapsed
@@ -489,11 +527,11 @@ def main() -> None:
             gyrus.wait("/healthz")
             print(f"closed loop: {args.learners} learners, no think time", flush=True)
             runs[CLOSED] = asyncio.run(
-                load_gyrus(gyrus.url, args.learners, args.seconds, args.warmup, 0.0, "c"))
+                load_gyrus(gyrus, args.learners, args.seconds, args.warmup, 0.0, "c"))
             print(f"paced: {args.learners} new learners, {args.think:.1f} s think time",
                   flush=True)
             runs[PACED] = asyncio.run(load_gyrus(
-                gyrus.url, args.learners, args.paced_seconds, args.paced_warmup, args.think, "p"))
+                gyrus, args.learners, args.paced_seconds, args.paced_warmup, args.think, "p"))
         finally:
             gyrus.stop()
         bare = Served([sys.executable, str(Path(__file__).resolve()), "--serve-bare"], env,
@@ -502,7 +540,7 @@ def main() -> None:
             bare.wait("/")
             print(f"bare page: {args.learners} clients for {args.bare_seconds:.0f} s", flush=True)
             runs[BARE] = asyncio.run(
-                load_bare(bare.url, args.learners, args.bare_seconds, args.warmup))
+                load_bare(bare, args.learners, args.bare_seconds, args.warmup))
         finally:
             bare.stop()
         from app.settings import Settings
