@@ -45,28 +45,34 @@ def downgrade() -> None:
     op.drop_table("bank_version")
 
 
+def _triggers() -> list[tuple[str, str, str]]:
+    """(name, table, event) of each trigger, for creating and dropping the same ones."""
+    return [
+        (f"{table}_{event.split()[0].lower()}_bumps_bank_version", table, event)
+        for table, columns in WATCHED.items()
+        for event in ("INSERT", "DELETE", f"UPDATE OF {columns}")
+    ]
+
+
+def _postgresql() -> bool:
+    return op.get_context().dialect.name == "postgresql"
+
+
 def _create_triggers() -> None:
     bump = "UPDATE bank_version SET version = version + 1"
-    if op.get_context().dialect.name == "postgresql":
+    if _postgresql():
         op.execute("CREATE FUNCTION bump_bank_version() RETURNS trigger LANGUAGE plpgsql AS "
                    f"$$ BEGIN {bump}; RETURN NULL; END $$")
-    for table, columns in WATCHED.items():
-        for event in ("INSERT", "DELETE", f"UPDATE OF {columns}"):
-            name = f"{table}_{event.split()[0].lower()}_bumps_bank_version"
-            if op.get_context().dialect.name == "postgresql":
-                # Once per statement: a bank load of hundreds of rows moves it once.
-                op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} "
-                           "FOR EACH STATEMENT EXECUTE FUNCTION bump_bank_version()")
-            else:
-                op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} "
-                           f"BEGIN {bump}; END")
+        # Once per statement: a bank load of hundreds of rows moves it once.
+        body = "FOR EACH STATEMENT EXECUTE FUNCTION bump_bank_version()"
+    else:
+        body = f"BEGIN {bump}; END"
+    for name, table, event in _triggers():
+        op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} {body}")
 
 
 def _drop_triggers() -> None:
-    postgresql = op.get_context().dialect.name == "postgresql"
-    for table in WATCHED:
-        for event in ("insert", "delete", "update"):
-            name = f"{table}_{event}_bumps_bank_version"
-            op.execute(f"DROP TRIGGER {name} ON {table}" if postgresql else f"DROP TRIGGER {name}")
-    if postgresql:
+    for name, table, _event in _triggers():
+        op.execute(f"DROP TRIGGER {name} ON {table}" if _postgresql() else f"DROP TRIGGER {name}")
+    if _postgresql():
         op.execute("DROP FUNCTION bump_bank_version()")
