@@ -112,8 +112,8 @@ class _Snapshot:
     study_list_id: int | None
     version: int | None
     bank: int | None
-    """`bank_version` when read: while no list is saved, the study list is the curated bank,
-    which changes without a `study_list.version` (None: not to be kept)."""
+    """`bank_version` when read: while no list is saved (`version` None), the study list is
+    the curated bank, which changes without a `study_list.version` (None: not to be kept)."""
     study_list: tuple[str, ...]
     """In list order; the curated bank while no list is saved."""
     passes: tuple[_SnapshotPass, ...]
@@ -324,7 +324,7 @@ class SubjectRepository:
         snapshot = _snapshot_from_rows(
             study_list_id,
             version,
-            bank if study_list_id is None else None,
+            bank,
             study_list,
             self._rows(_PASSES, user_id=user_id, subject_id=subject_id),
             self._rows(_PARKED, user_id=user_id, subject_id=subject_id),
