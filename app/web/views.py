@@ -154,6 +154,7 @@ def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> model.Subject:
 
 
 _PK = select(orm.Exercise.id).where(orm.Exercise.global_id == bindparam("global_id"))
+_GLOBAL_ID = select(orm.Exercise.global_id).where(orm.Exercise.id == bindparam("pk"))
 
 
 def next_in_pass(
@@ -161,7 +162,8 @@ def next_in_pass(
 ) -> tuple[model.Pass | None, int | None]:
     """The open pass and the row id of the exercise Next opens in it (rule 2): the next
     unrated one after exercise `after`, in list order or shuffled; None at the pass's end.
-    One reading transaction. Raises UnknownSubject."""
+    One reading transaction. `after` needs no visibility check: it only says where to go on
+    from, and an exercise that is not in the pass starts from the top. Raises UnknownSubject."""
     with uow.reading():
         connection = uow.session.connection()
         current = SubjectRepository(uow.session).read(user_id, slug).open_pass
@@ -169,10 +171,7 @@ def next_in_pass(
             return None, None
         after_id = None
         if after is not None:
-            try:
-                after_id = _exercise(connection, user_id, after).global_id
-            except NotFound:
-                pass
+            after_id = connection.execute(_GLOBAL_ID, {"pk": after}).scalar()
         chosen = current.next_item(order, after=after_id)
         if chosen is None:
             return current, None
