@@ -193,11 +193,12 @@ class Stats:
     client's. Both share the machine's CPUs, so a page that costs the client more (a bigger
     page, cookies, a form) also leaves the server less."""
 
-    def start_cpu(self, server: int) -> None:
+    def start_measuring(self, server: int) -> None:
+        """Record times and errors, and the CPU from now on; `server`: its process group."""
         self.recording = True
         self.cpu = (group_cpu(server), time.process_time())
 
-    def stop_cpu(self, server: int) -> None:
+    def stop_measuring(self, server: int) -> None:
         self.recording = False
         self.cpu = (group_cpu(server) - self.cpu[0], time.process_time() - self.cpu[1])
 
@@ -396,11 +397,11 @@ async def load_gyrus(
     tasks = [asyncio.create_task(learner.run(begin + warmup + seconds, arrive_within))
              for learner in crowd]
     await asyncio.sleep(warmup)
-    stats.start_cpu(server.process.pid)
+    stats.start_measuring(server.process.pid)
     measured_from = time.monotonic()
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - measured_from
-    stats.stop_cpu(server.process.pid)
+    stats.stop_measuring(server.process.pid)
     await asyncio.gather(*(learner.close() for learner in crowd))
     return stats, elapsed
 
@@ -417,11 +418,11 @@ async def load_bare(server: Served, clients: int, seconds: float, warmup: float,
     begin = time.monotonic()
     tasks = [asyncio.create_task(one(begin + warmup + seconds)) for _ in range(clients)]
     await asyncio.sleep(warmup)
-    stats.start_cpu(server.process.pid)
+    stats.start_measuring(server.process.pid)
     measured_from = time.monotonic()
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - measured_from
-    stats.stop_cpu(server.process.pid)
+    stats.stop_measuring(server.process.pid)
     return stats, elapsed
 
 
