@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.rows import Rows, Statements, read_only
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite writer waits for another one before "database is locked"."""
 WRITER_WAIT_S = 30.0
@@ -143,6 +145,24 @@ class _Writers:
             self._lock.release()
 
 
+_STATEMENTS: weakref.WeakKeyDictionary[Engine, Statements] = weakref.WeakKeyDictionary()
+
+
+def statements_of(engine: Engine) -> Statements:
+    """The prebuilt statements compiled for an engine's dialect (`app.rows`)."""
+    found = _STATEMENTS.get(engine)
+    if found is None:
+        found = _STATEMENTS[engine] = Statements(engine.dialect)
+    return found
+
+
+def rows_of(session: Session) -> Rows:
+    """The prebuilt statements on the driver's connection of a session's transaction (which
+    this begins, as the session's own first statement would)."""
+    connection = session.connection()
+    return Rows(connection.connection.driver_connection, statements_of(connection.engine))
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions for `UnitOfWork`; one factory per engine, made once at start-up."""
     return sessionmaker(engine)
@@ -207,21 +227,23 @@ class UnitOfWork:
             self.session.close()
 
     @contextmanager
-    def reading_rows(self) -> Iterator[Connection]:
-        """`with uow.reading_rows() as connection:` a read-only transaction on a plain
-        connection, for the few prebuilt statements read on nearly every request (the account,
-        the live preview's exercise): an ORM session around them costs about as much again
-        as the read."""
+    def reading_rows(self) -> Iterator[Rows]:
+        """`with uow.reading_rows() as rows:` a read-only transaction on the driver's
+        connection, for the prebuilt statements read on nearly every request (the account, an
+        exercise, a learner's progress): SQLAlchemy's session and connection around them cost
+        many times the reads themselves (`app.rows`)."""
         engine = self._sessions.kw["bind"]
-        with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-            connection.begin()
-            try:
-                yield connection
-            finally:
-                connection.rollback()
+        with read_only(engine, statements_of(engine)) as rows:
+            yield rows
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """What the app keeps beside its sessions (the progress cache, `sessionmaker(info=)`),
+        for reads that run without a session (`reading_rows`)."""
+        return self._sessions.kw.get("info") or {}
 
 
 def alembic_config(url: str) -> Config:

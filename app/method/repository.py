@@ -33,7 +33,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import models as orm
 from app.checking.lru import LRU
+from app.db import rows_of
 from app.method import model
+from app.rows import Rows
 
 
 class UnknownSubject(LookupError):
@@ -227,6 +229,11 @@ class ProgressCache:
         event.listen(sessions, "after_commit", self._committed)
         event.listen(sessions, "after_rollback", self._rolled_back)
 
+    @staticmethod
+    def of(info: dict) -> ProgressCache | None:
+        """The cache `serve` gave a session factory, from its `info` (`UnitOfWork.info`)."""
+        return info.get(_CACHE)
+
     def get(self, key: tuple[int, int], version: int | None, bank: int | None
             ) -> _Snapshot | None:
         """The snapshot at this `study_list.version` (and, while there is none, this
@@ -260,9 +267,14 @@ class ProgressCache:
 class SubjectRepository:
     """One learner's progress in one subject, as the pure model's `Subject`."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session | None, *, rows: Rows | None = None,
+                 cache: ProgressCache | None = None) -> None:
+        """`session`: the unit of work's, to `get` and `save` (its cache is the session's).
+        A page that only reads passes None, the `rows` of a read-only transaction
+        (`UnitOfWork.reading_rows`) and the `cache`, and uses `read`."""
         self.session = session
-        self.cache: ProgressCache | None = session.info.get(_CACHE)
+        self.cache: ProgressCache | None = session.info.get(_CACHE) if session else cache
+        self._reads = rows
         # Keyed by id(); the aggregate is kept too, so its id cannot be reused meanwhile.
         self._seen: dict[int, tuple[model.Subject, _Loaded]] = {}
 
@@ -287,7 +299,8 @@ class SubjectRepository:
         return snapshot.shared[0]
 
     def _read(self, user_id: int, subject: str) -> tuple[int, _Snapshot]:
-        self.session.flush()  # the statements below bypass the ORM's autoflush
+        if self.session is not None:
+            self.session.flush()  # the statements below bypass the ORM's autoflush
         found = self._rows(_KEY, user_id=user_id, slug=subject)
         if not found:
             raise UnknownSubject(subject)
@@ -306,8 +319,15 @@ class SubjectRepository:
         return self._rows(_CURATED_BANK, subject_id=subject_id)
 
     def _rows(self, statement: Select, **params: object) -> list[tuple]:
-        """The rows of one of the statements above, as plain tuples (no ORM objects)."""
-        return [tuple(row) for row in self.session.connection().execute(statement, params).all()]
+        """The rows of one of the statements above, as plain tuples (no ORM objects), run on
+        the driver's connection of this transaction (`app.rows`)."""
+        rows = self._reads if self._reads is not None else rows_of(self._session())
+        return rows.all(statement, **params)
+
+    def _session(self) -> Session:
+        if self.session is None:
+            raise ValueError("this repository only reads: give it the session to write")
+        return self.session
 
     def _snapshot(self, user_id: int, subject_id: int, study_list_id: int | None,
                   version: int | None, bank: int | None) -> _Snapshot:
@@ -351,13 +371,13 @@ class SubjectRepository:
         """Bump the version; when nobody else saved since this transaction read the progress,
         what it wrote is the progress at the new version: cache it once the commit succeeds."""
         read = loaded.version
-        loaded.version = self.session.connection().execute(
+        loaded.version = self._session().connection().execute(
             _BUMP, {"study_list_id": loaded.study_list_id}).scalar_one()
         loaded.written = False
         if self.cache is None:
             return
         key = (loaded.user_id, loaded.subject_id)
-        pending = self.session.info.setdefault(_PENDING, {})
+        pending = self._session().info.setdefault(_PENDING, {})
         if read is not None and loaded.version == read + 1:
             pending[key] = _snapshot_of(loaded, aggregate)
         else:
@@ -368,7 +388,7 @@ class SubjectRepository:
         """Run one of `save`'s writes (`rows`: the parameters, one dict or a list of them) as
         plain SQL on the session's connection (the ORM's bulk machinery costs more than the
         statement), and note that the version must move."""
-        result = self.session.connection().execute(statement, rows)
+        result = self._session().connection().execute(statement, rows)
         loaded.written = True
         return result
 
@@ -380,7 +400,7 @@ class SubjectRepository:
         loaded = self._loaded(aggregate)
         item = aggregate.item(exercise_id)
         stored = loaded.passes[aggregate.passes[-1].number].items[exercise_id]
-        return self.session.connection().execute(
+        return self._session().connection().execute(
             _ADD_ATTEMPT, {"pass_item_id": stored.id, "status": _value(item.verdict), **texts},
         ).scalar_one()
 
@@ -398,7 +418,7 @@ class SubjectRepository:
             return
         query = select(orm.Exercise.global_id, orm.Exercise.id)
         loaded.pks.update(
-            self.session.execute(query.where(orm.Exercise.global_id.in_(missing))).all()
+            self._session().execute(query.where(orm.Exercise.global_id.in_(missing))).all()
         )
         if unknown := missing - loaded.pks.keys():
             raise UnknownExercise(", ".join(sorted(unknown)))

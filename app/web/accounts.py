@@ -92,9 +92,9 @@ _ACCOUNT = select(orm.User.email, orm.User.is_operator).where(orm.User.id == bin
 
 def user_account(uow: UnitOfWork, user_id: int) -> tuple[str, bool] | None:
     """(email, is operator) of a signed-in user, or None when the account no longer exists."""
-    with uow.reading_rows() as connection:
-        row = connection.execute(_ACCOUNT, {"id": user_id}).first()
-        return (row.email, row.is_operator) if row else None
+    with uow.reading_rows() as rows:
+        found = rows.first(_ACCOUNT, id=user_id)
+    return (found[0], found[1]) if found else None
 
 
 def set_operator(uow: UnitOfWork, email: str, operator: bool) -> int | None:

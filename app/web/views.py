@@ -12,14 +12,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import models as orm
 from app.db import UnitOfWork
 from app.method import model
-from app.method.repository import SubjectRepository
+from app.method.repository import ProgressCache, SubjectRepository
 from app.method.service import Progress
+from app.rows import Rows
 from app.web.exercises import ExerciseInfo
 
 
@@ -128,13 +129,20 @@ def _label(row: orm.Exercise) -> Label:
 # -- subjects and progress --------------------------------------------------------------------
 
 
+_SUBJECTS = select(orm.Subject.slug, orm.Subject.title).order_by(orm.Subject.id)
+
+
+def _reader(uow: UnitOfWork, rows: Rows) -> SubjectRepository:
+    """A repository that reads learners' progress in a read-only transaction of `rows`."""
+    return SubjectRepository(None, rows=rows, cache=ProgressCache.of(uow.info))
+
+
 def subject_cards(uow: UnitOfWork, user_id: int) -> list[SubjectCard]:
     """Every subject with the learner's progress in it (rule 9), for the dashboard."""
-    with uow.reading():
-        rows = uow.session.execute(select(orm.Subject.slug, orm.Subject.title).order_by(
-            orm.Subject.id)).all()
-        repository = SubjectRepository(uow.session)
-        aggregates = [(slug, title, repository.read(user_id, slug)) for slug, title in rows]
+    with uow.reading_rows() as rows:
+        repository = _reader(uow, rows)
+        aggregates = [(slug, title, repository.read(user_id, slug))
+                      for slug, title in rows.all(_SUBJECTS)]
     return [SubjectCard(slug, title, Progress.of(aggregate))
             for slug, title, aggregate in aggregates]
 
@@ -149,8 +157,8 @@ def subject_title(uow: UnitOfWork, slug: str) -> str:
 
 def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> model.Subject:
     """The learner's aggregate, to read (which pass is open, what needs a theory review)."""
-    with uow.reading():
-        return SubjectRepository(uow.session).read(user_id, slug)
+    with uow.reading_rows() as rows:
+        return _reader(uow, rows).read(user_id, slug)
 
 
 _PK = select(orm.Exercise.id).where(orm.Exercise.global_id == bindparam("global_id"))
@@ -164,18 +172,17 @@ def next_in_pass(
     unrated one after exercise `after`, in list order or shuffled; None at the pass's end.
     One reading transaction. `after` needs no visibility check: it only says where to go on
     from, and an exercise that is not in the pass starts from the top. Raises UnknownSubject."""
-    with uow.reading():
-        connection = uow.session.connection()
-        current = SubjectRepository(uow.session).read(user_id, slug).open_pass
+    with uow.reading_rows() as rows:
+        current = _reader(uow, rows).read(user_id, slug).open_pass
         if current is None:
             return None, None
         after_id = None
         if after is not None:
-            after_id = connection.execute(_GLOBAL_ID, {"pk": after}).scalar()
+            after_id = rows.scalar(_GLOBAL_ID, pk=after)
         chosen = current.next_item(order, after=after_id)
         if chosen is None:
             return current, None
-        return current, connection.execute(_PK, {"global_id": chosen}).scalar_one()
+        return current, rows.scalar(_PK, global_id=chosen)
 
 
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
@@ -196,8 +203,8 @@ def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
 
 def exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
     """An exercise the learner may see, with its topic and subject."""
-    with uow.reading():
-        return _exercise(uow.session.connection(), user_id, pk)
+    with uow.reading_rows() as rows:
+        return _exercise(rows, user_id, pk)
 
 
 # The two reads of every exercise request, built once (building a statement costs more than
@@ -245,11 +252,11 @@ _OPEN_SEED = (
 )
 
 
-def _exercise(connection: Connection, user_id: int, pk: int) -> ExerciseInfo:
-    row = connection.execute(_EXERCISE, {"pk": pk, "user_id": user_id}).first()
-    if row is None:
+def _exercise(rows: Rows, user_id: int, pk: int) -> ExerciseInfo:
+    found = rows.first_as_dict(_EXERCISE, pk=pk, user_id=user_id)
+    if found is None:
         raise NotFound(str(pk))
-    return ExerciseInfo.from_columns(**row._asdict())
+    return ExerciseInfo.from_columns(**found)
 
 
 def exercise_in_pass(
@@ -259,17 +266,16 @@ def exercise_in_pass(
     item and the attempts of earlier passes, read in one transaction (the exercise page and
     each of its actions need them all). Raises NotFound when it is not visible to them or not
     in their open pass."""
-    with uow.reading():
-        connection = uow.session.connection()
-        info = _exercise(connection, user_id, pk)
-        aggregate = SubjectRepository(uow.session).read(user_id, info.subject)
+    with uow.reading_rows() as rows:
+        info = _exercise(rows, user_id, pk)
+        aggregate = _reader(uow, rows).read(user_id, info.subject)
         current = aggregate.open_pass
         if current is None or info.global_id not in current:
             raise NotFound(f"{info.global_id} is not in the open pass")
-        row = _item_row(connection, user_id, info.subject, current.number, pk)
+        row = _item_row(rows, user_id, info.subject, current.number, pk)
         earlier = []
         if any(info.global_id in before for before in aggregate.passes[:-1]):
-            earlier = _earlier_attempts(connection, user_id, pk, current.number)
+            earlier = _earlier_attempts(rows, user_id, pk, current.number)
         return info, aggregate, row, earlier
 
 
@@ -289,18 +295,16 @@ def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[Exercis
     preview (requested at every pause in typing). Only that, so it reads two rows, not the whole
     aggregate: the open pass is the one not ended (`pass.ended_at` is set when a pass ends).
     Raises NotFound."""
-    with uow.reading_rows() as connection:
-        info = _exercise(connection, user_id, pk)
-        found = connection.execute(_OPEN_SEED, {"user_id": user_id, "pk": pk}).scalar()
+    with uow.reading_rows() as rows:
+        info = _exercise(rows, user_id, pk)
+        found = rows.scalar(_OPEN_SEED, user_id=user_id, pk=pk)
     if found is None:
         raise NotFound(f"{info.global_id} is not in an open pass")
     return info, found
 
 
-def _item_row(connection: Connection, user_id: int, subject: str, number: int, pk: int,
-              ) -> ItemRow:
-    params = {"user_id": user_id, "subject": subject, "number": number, "pk": pk}
-    found = connection.execute(_ITEM_ROW, params).first()
+def _item_row(rows: Rows, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
+    found = rows.first(_ITEM_ROW, user_id=user_id, subject=subject, number=number, pk=pk)
     if found is None:
         raise NotFound(f"{subject} pass {number} exercise {pk}")
     item_id, rating, disputed, response, status, latex, shape, motion = found
@@ -323,11 +327,10 @@ _EARLIER = (
 )
 
 
-def _earlier_attempts(connection: Connection, user_id: int, pk: int, before: int,
-                      ) -> list[AttemptInfo]:
+def _earlier_attempts(rows: Rows, user_id: int, pk: int, before: int) -> list[AttemptInfo]:
     """The learner's attempts at an exercise in passes before `before`, latest first."""
-    params = {"user_id": user_id, "pk": pk, "before": before}
-    return [AttemptInfo(*row) for row in connection.execute(_EARLIER, params)]
+    return [AttemptInfo(*row) for row in rows.all(_EARLIER, user_id=user_id, pk=pk,
+                                                  before=before)]
 
 
 # -- the study list ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Select, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +28,7 @@ from app.method.model import (
     Verdict,
 )
 from app.method.repository import ProgressCache, SubjectRepository, UnknownSubject
+from app.rows import Rows
 
 G, Y, R = Rating.GREEN, Rating.YELLOW, Rating.RED
 ALICE, BOB = 1, 2
@@ -381,18 +382,25 @@ def process(seeded: sessionmaker[Session], database_url: str) -> Iterator[
 
 @contextmanager
 def selects(factory: sessionmaker[Session]) -> Iterator[list[str]]:
-    """The SELECT statements run meanwhile."""
+    """The SELECT statements run meanwhile: through SQLAlchemy, and the prebuilt ones that run
+    on the driver's connection (`app.rows`)."""
     seen: list[str] = []
 
     def before(_conn, _cursor, statement: str, *_args: object) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append(statement)
 
+    def prebuilt(rows: Rows, statement: Select, **params: object) -> list[tuple]:
+        seen.append(str(statement))
+        return run(rows, statement, **params)
+
     engine = factory.kw["bind"]
     event.listen(engine, "before_cursor_execute", before)
+    run, Rows.all = Rows.all, prebuilt
     try:
         yield seen
     finally:
+        Rows.all = run
         event.remove(engine, "before_cursor_execute", before)
 
 

@@ -1,0 +1,116 @@
+"""Prebuilt statements on the driver's connection (`app.rows`) give what SQLAlchemy gives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.orm import Session
+
+from app import models as orm
+from app.db import UnitOfWork, make_engine, migrate, rows_of, session_factory, statements_of
+from app.method import repository
+from app.rows import Statements, read_only
+from app.web import accounts, views
+
+EXERCISE = dict(global_id="calculus/derivatives/power", position=0, prompt="Differentiate $x^2$.",
+                answer={"type": "expression", "value": "2*x", "vars": ["x"]},
+                params={"a": [1, 2]}, hints=["The power rule."], wrong=[], solution="2x",
+                difficulty=2, source="original")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    migrate(database_url)
+    engine = make_engine(database_url)
+    with Session(engine) as session, session.begin():
+        subject = orm.Subject(slug="calculus", title="Calculus")
+        topic = orm.Topic(subject=subject, slug="derivatives", title="Derivatives", position=0)
+        collection = orm.Collection(slug="starter", title="Starter", macros={"R": r"\mathbb{R}"})
+        session.add_all([
+            orm.Exercise(topic=topic, collection=collection, **EXERCISE),
+            orm.User(email="alice@example.org", password_hash="x", is_operator=True),
+            orm.User(email="bob@example.org", password_hash="x"),
+        ])
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def through_sqlalchemy(engine: Engine, statement, **params) -> list[tuple]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(statement, params)]
+
+
+HOT = [
+    (accounts._ACCOUNT, {"id": 1}),
+    (accounts._ACCOUNT, {"id": 2}),
+    (views._EXERCISE, {"pk": 1, "user_id": 2}),
+    (views._SUBJECTS, {}),
+    (views._PK, {"global_id": EXERCISE["global_id"]}),
+    (repository._KEY, {"user_id": 1, "slug": "calculus"}),
+    (repository._CURATED_BANK, {"subject_id": 1}),
+]
+
+
+@pytest.mark.parametrize("number", range(len(HOT)))
+def test_a_prebuilt_read_gives_what_sqlalchemy_gives(engine, number):
+    """Same rows and the same Python values: booleans, JSON, datetimes and NULLs included."""
+    statement, params = HOT[number]
+    with read_only(engine, statements_of(engine)) as rows:
+        found = rows.all(statement, **params)
+    assert found == through_sqlalchemy(engine, statement, **params) and found
+
+
+def test_values_come_back_as_their_types_say(engine):
+    with read_only(engine, statements_of(engine)) as rows:
+        alice = rows.first(accounts._ACCOUNT, id=1)
+        exercise = rows.first_as_dict(views._EXERCISE, pk=1, user_id=1)
+        missing = rows.first(accounts._ACCOUNT, id=99)
+    assert alice == ("alice@example.org", True) and alice[1] is True
+    assert exercise["answer"] == EXERCISE["answer"] and exercise["hints"] == ["The power rule."]
+    assert exercise["macros"] == {"R": r"\mathbb{R}"} and exercise["subject"] == "calculus"
+    assert isinstance(exercise["updated_at"], datetime)
+    assert missing is None
+
+
+def test_values_inside_the_statement_are_bound(engine):
+    """A literal the statement compares with is a bound value too, kept beside the names."""
+    statement = select(orm.User.email).where(orm.User.is_operator == bindparam("operator"),
+                                             orm.User.id > 0).order_by(orm.User.id)
+    statements = Statements(engine.dialect)
+    with read_only(engine, statements) as rows:
+        assert rows.all(statement, operator=False) == [("bob@example.org",)]
+        assert rows.scalar(statement, operator=True) == "alice@example.org"
+    assert statements[statement] is statements[statement]  # compiled once
+
+
+def test_expanding_parameters_are_refused(engine):
+    statement = select(orm.User.id).where(orm.User.id.in_(bindparam("ids", expanding=True)))
+    with read_only(engine, Statements(engine.dialect)) as rows, pytest.raises(ValueError):
+        rows.all(statement, ids=[1, 2])
+
+
+def test_a_read_only_transaction_sees_one_snapshot_and_writes_nothing(engine):
+    with read_only(engine, statements_of(engine)) as rows:
+        before = rows.all(views._SUBJECTS)
+        with Session(engine) as session, session.begin():  # another writer commits meanwhile
+            session.add(orm.Subject(slug="statistics", title="Statistics"))
+        assert rows.all(views._SUBJECTS) == before
+    with read_only(engine, statements_of(engine)) as rows:
+        assert [slug for slug, _ in rows.all(views._SUBJECTS)] == ["calculus", "statistics"]
+
+
+def test_in_a_session_it_runs_inside_the_sessions_transaction(engine):
+    """The repository's reads see what its own transaction wrote and has not committed."""
+    uow = UnitOfWork(session_factory(engine))
+    with uow:
+        uow.session.add(orm.Subject(slug="algebra", title="Linear algebra"))
+        uow.session.flush()
+        found = rows_of(uow.session).all(views._SUBJECTS)
+        assert [slug for slug, _ in found] == ["calculus", "algebra"]
+    with read_only(engine, statements_of(engine)) as rows:  # rolled back with the session
+        assert [slug for slug, _ in rows.all(views._SUBJECTS)] == ["calculus"]
