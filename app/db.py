@@ -11,6 +11,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,6 +27,8 @@ from app.rows import Rows, Statements, read_only
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite writer waits for another one before "database is locked"."""
+SQLITE_SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
+"""The `PRAGMA synchronous` levels an operator may choose (`Settings.sqlite_synchronous`)."""
 WRITER_WAIT_S = 30.0
 """How long a writer waits for its turn among the writers of its own process."""
 
@@ -38,13 +41,16 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 """Inside the package, so an installed app (wheel, Docker) can migrate itself on start."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; for SQLite, with the connection settings the app relies on."""
+def make_engine(url: str, *, sqlite_synchronous: str = "normal", **kwargs: Any) -> Engine:
+    """An engine for `url`; for SQLite, with the connection settings the app relies on
+    (`sqlite_synchronous`: see `Settings.sqlite_synchronous`)."""
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
+    if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"sqlite_synchronous: one of {', '.join(SQLITE_SYNCHRONOUS)}")
     _create_sqlite_parent(url)
     engine = create_engine(url, **kwargs)
-    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "connect", partial(_configure_sqlite_connection, sqlite_synchronous))
     writers = _WRITERS[engine] = _Writers()
     event.listen(engine, "begin", writers.begin)
     event.listen(engine, "commit", writers.release)
@@ -70,9 +76,10 @@ def _create_sqlite_parent(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite_connection(synchronous: str, dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers go on while one learner writes; foreign keys are off by default in
-    SQLite; the busy timeout makes a second writer wait instead of failing at once.
+    SQLite; the busy timeout makes a second writer wait instead of failing at once; how
+    often SQLite waits for the disk is `synchronous`.
 
     `isolation_level = None` stops the sqlite3 module from issuing its own (late) BEGIN, so
     that `_begin_immediate` decides when a transaction starts.
@@ -82,6 +89,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS[synchronous]}")
     cursor.close()
 
 

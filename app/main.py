@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         app.state.check_waits = CapacityLimiter(CHECK_WAITS)
         await run_in_threadpool(migrate, settings.database_url)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url,
+                             sqlite_synchronous=settings.sqlite_synchronous)
         app.state.sessions = session_factory(engine)
         app.state.writers = writers_of(engine)  # SQLite's writers' turn; None on PostgreSQL
         ProgressCache(settings.progress_cache).serve(app.state.sessions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,13 @@ class Settings(BaseSettings):
     database_url: str = ""
     """Default: the SQLite file `data_dir/gyrus.db` (created on first start). Or
     `postgresql+psycopg://user:password@host/dbname` for several app processes."""
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
+    """When a SQLite commit waits for the disk. "normal" (SQLite's advice for WAL mode): a
+    commit is in the WAL file before the learner gets an answer, so it survives the app being
+    killed or crashing; only a power cut or an OS crash may lose the last moments' commits
+    (never the file's consistency), and the server does not stop for an fsync at every
+    commit — ~1 ms each on our machines, during which a one-worker server serves nobody.
+    "full": an fsync at every commit, for a machine that may lose power."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     check_timeout: float = Field(default=2.0, gt=0)
