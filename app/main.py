@@ -174,10 +174,12 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
 
 
 def _add_routes(app: FastAPI) -> None:
+    # A request is matched against the routers in this order (their paths do not overlap),
+    # route by route: the loop's pages (each exercise's, then Next and the dashboard) first.
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(pages_auth.router)
-    app.include_router(pages_study.router)
     app.include_router(pages_exercise.router)
+    app.include_router(pages_study.router)
+    app.include_router(pages_auth.router)
     app.include_router(pages_import.router)
     app.include_router(pages_export.router)
     app.include_router(pages_operator.router)
