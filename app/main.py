@@ -11,10 +11,11 @@ import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-        app.state.check_waits = CapacityLimiter(CHECK_WAITS)
+        app.state.check_waits = ThreadPoolExecutor(CHECK_WAITS, thread_name_prefix="check-wait")
         await run_in_threadpool(migrate, settings.database_url)
         engine = make_engine(settings.database_url,
                              sqlite_synchronous=settings.sqlite_synchronous)
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
             yield
         finally:
             gc.unfreeze()  # what start-up made may become garbage now
+            app.state.check_waits.shutdown(wait=False, cancel_futures=True)
             if checker is None:
                 await run_in_threadpool(pool.close)
             engine.dispose()

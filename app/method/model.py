@@ -233,7 +233,8 @@ class Pass:
 
     @property
     def is_finished(self) -> bool:
-        return self.closed_early or not self.unrated()
+        # Asked on every page (which pass is open): stop at the first unrated item.
+        return self.closed_early or all(item.rating is not None for item in self.items)
 
     def close_early(self) -> None:
         """End the pass now; its unrated exercises go to the next pass."""
