@@ -22,8 +22,12 @@ latency a learner sees under 50 concurrent learners). The latency targets are ju
 paced run, the throughput on the closed loop.
 
 The baseline is a tiny FastAPI app rendering one Jinja template (in this file, served by its
-own uvicorn process the same way), hit by the same number of concurrent clients. Both servers
-run one after the other, not at once, so they never share the CPU.
+own uvicorn process the same way), hit by the same number of concurrent clients. The closed
+loop and the baseline alternate in `--rounds` rounds (bare page, then closed loop, each a
+1/rounds share of its time; both servers stay up, only one is under load at a time, so they
+never share the CPU): the CPU a shared machine gives drifts by tens of percent within a minute,
+and a baseline measured once, before or after, counted that drift as the app's (one run here:
+bare page 577 req/s, the next 940). The ratio is of the summed rounds; each round's is printed.
 
 Prints per page type: requests, req/s, p50/p95/p99 in ms; the error count (transport errors and
 unexpected statuses, 4xx/5xx included); the CPU each request cost the server (with its checker
@@ -32,7 +36,7 @@ run whose client uses a whole CPU measures the client); the same for the bare pa
 of throughputs; and the targets: exercise page p95 <= 50 ms, check p95 <= 150 ms, no errors,
 throughput >= 40% of the bare page's.
 
-    python bench/http_load.py [--seconds 60] [--learners 50] [--bare-seconds 20]
+    python bench/http_load.py [--seconds 60] [--learners 50] [--bare-seconds 20] [--rounds 4]
                               [--paced-seconds 30] [--paced-warmup 20] [--think 3]
                               [--check-workers N] [--bank PATH] [--keep]
 """
@@ -192,15 +196,25 @@ class Stats:
     """CPU seconds over the measured time: the server's (with its checker workers), and this
     client's. Both share the machine's CPUs, so a page that costs the client more (a bigger
     page, cookies, a form) also leaves the server less."""
+    _started: tuple[float, float] = (0.0, 0.0)
+    _counted: int = 0
 
     def start_measuring(self, server: int) -> None:
-        """Record times and errors, and the CPU from now on; `server`: its process group."""
+        """Record times and errors, and the CPU from now on (added to what earlier measured
+        stretches recorded); `server`: its process group."""
         self.recording = True
-        self.cpu = (group_cpu(server), time.process_time())
+        self._started = (group_cpu(server), time.process_time())
 
     def stop_measuring(self, server: int) -> None:
         self.recording = False
-        self.cpu = (group_cpu(server) - self.cpu[0], time.process_time() - self.cpu[1])
+        self.cpu = (self.cpu[0] + group_cpu(server) - self._started[0],
+                    self.cpu[1] + time.process_time() - self._started[1])
+
+    def count_since_round(self) -> int:
+        """Requests recorded since the last call (one round's)."""
+        total = sum(len(values) for values in self.times.values())
+        counted, self._counted = total - self._counted, total
+        return counted
 
     def error(self, kind: str, what: str) -> None:
         if self.recording:
@@ -373,13 +387,10 @@ async def subjects_of(base: str, learner: Learner) -> list[str]:
     return sorted(set(re.findall(r'id="subject-([a-z0-9-]+)"', page.text)))
 
 
-async def load_gyrus(
-    server: Served, learners: int, seconds: float, warmup: float, think: float = 0.0,
-    phase: str = "",
-) -> tuple[Stats, float]:
-    base = server.url
-    stats = Stats()
-    known: dict[str, str] = {}
+async def crowd_of(server: Served, learners: int, stats: Stats, think: float, phase: str,
+                   ) -> list[Learner]:
+    """`learners` new learners, signed up (argon2 hashing: a few at a time)."""
+    base, known = server.url, {}
     first = Learner(base, 0, [], stats, known, 0, phase, think)
     await first.sign_up()
     subjects = await subjects_of(base, first)
@@ -389,41 +400,88 @@ async def load_gyrus(
                        for n in range(1, learners)]
     first.subjects = list(subjects)
     print(f"signing up {learners} learners...", flush=True)
-    for start in range(1, learners, 10):  # argon2 hashing: a few at a time
+    for start in range(1, learners, 10):
         await asyncio.gather(*(learner.sign_up() for learner in crowd[start:start + 10]))
-    print(f"warming up for {warmup:.0f} s, then measuring for {seconds:.0f} s...", flush=True)
+    return crowd
+
+
+async def learn(crowd: list[Learner], server: Served, stats: Stats, warmup: float,
+                seconds: float, arrive_within: float = 0.0) -> float:
+    """The crowd works for `warmup` (not measured) then `seconds` (measured, added to
+    `stats`), then finishes what it was doing (not measured); returns the measured time."""
     begin = time.monotonic()
-    arrive_within = warmup / 2 if think else 0.0
     tasks = [asyncio.create_task(learner.run(begin + warmup + seconds, arrive_within))
              for learner in crowd]
-    await asyncio.sleep(warmup)
+    return await measure(tasks, server, stats, begin + warmup, begin + warmup + seconds)
+
+
+async def measure(tasks: list[asyncio.Task], server: Served, stats: Stats, start: float,
+                  end: float) -> float:
+    """Record into `stats` what completes between `start` and `end` (monotonic times) while
+    `tasks` run; then wait for them. Returns the measured time."""
+    await asyncio.sleep(start - time.monotonic())
     stats.start_measuring(server.process.pid)
     measured_from = time.monotonic()
-    await asyncio.gather(*tasks)
-    elapsed = time.monotonic() - measured_from
+    await asyncio.sleep(end - measured_from)
     stats.stop_measuring(server.process.pid)
+    elapsed = time.monotonic() - measured_from
+    await asyncio.gather(*tasks)
+    return elapsed
+
+
+async def load_paced(server: Served, learners: int, seconds: float, warmup: float,
+                     think: float) -> tuple[Stats, float]:
+    """New learners with think time, arriving one by one over the first half of `warmup`."""
+    stats = Stats()
+    crowd = await crowd_of(server, learners, stats, think, "p")
+    print(f"warming up for {warmup:.0f} s, then measuring for {seconds:.0f} s...", flush=True)
+    elapsed = await learn(crowd, server, stats, warmup, seconds, arrive_within=warmup / 2)
     await asyncio.gather(*(learner.close() for learner in crowd))
     return stats, elapsed
 
 
-async def load_bare(server: Served, clients: int, seconds: float, warmup: float,
-                    ) -> tuple[Stats, float]:
-    stats, base = Stats(), server.url
+async def load_closed_and_bare(gyrus: Served, bare: Served, args: argparse.Namespace,
+                               ) -> dict[str, tuple[Stats, float]]:
+    """The closed loop and the bare page, in `args.rounds` alternating rounds (bare, then
+    gyrus, each a 1/rounds share of its time), so that both see the machine as it is at the
+    time: on a shared machine the CPU one gets drifts by tens of percent within a minute,
+    which one bare run before or after the closed loop would count as the app's."""
+    closed, baseline = Stats(), Stats()
+    crowd = await crowd_of(gyrus, args.learners, closed, 0.0, "c")
+    print(f"warming up for {args.warmup:.0f} s each, then {args.rounds} rounds of "
+          f"{args.bare_seconds / args.rounds:.0f} s bare page and "
+          f"{args.seconds / args.rounds:.0f} s gyrus...", flush=True)
+    # Made once: a client's set-up (its TLS context) costs this process ~30 ms of CPU.
+    clients = [httpx.AsyncClient(base_url=bare.url, timeout=30.0) for _ in crowd]
+    times = {CLOSED: 0.0, BARE: 0.0}
+    for round_ in range(args.rounds):
+        warmup = args.warmup if round_ == 0 else 0.0
+        bare_time = await load_bare(bare, clients, args.bare_seconds / args.rounds, warmup,
+                                    baseline)
+        gyrus_time = await learn(crowd, gyrus, closed, warmup, args.seconds / args.rounds)
+        times[BARE] += bare_time
+        times[CLOSED] += gyrus_time
+        bare_rate = baseline.count_since_round() / bare_time
+        gyrus_rate = closed.count_since_round() / gyrus_time
+        print(f"  round {round_ + 1}: bare page {bare_rate:.1f} req/s, gyrus {gyrus_rate:.1f} "
+              f"req/s, ratio {gyrus_rate / bare_rate:.2f}", flush=True)
+    await asyncio.gather(*(learner.close() for learner in crowd),
+                         *(client.aclose() for client in clients))
+    return {CLOSED: (closed, times[CLOSED]), BARE: (baseline, times[BARE])}
 
-    async def one(stop_at: float) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
-            while time.monotonic() < stop_at:
-                await timed(stats, "bare page", client, "GET", "/", (200,))
+
+async def load_bare(server: Served, clients: list[httpx.AsyncClient], seconds: float,
+                    warmup: float, stats: Stats) -> float:
+    """The clients hit the bare page for `warmup` then `seconds` (measured, added to
+    `stats`); returns the measured time."""
+
+    async def one(client: httpx.AsyncClient, stop_at: float) -> None:
+        while time.monotonic() < stop_at:
+            await timed(stats, "bare page", client, "GET", "/", (200,))
 
     begin = time.monotonic()
-    tasks = [asyncio.create_task(one(begin + warmup + seconds)) for _ in range(clients)]
-    await asyncio.sleep(warmup)
-    stats.start_measuring(server.process.pid)
-    measured_from = time.monotonic()
-    await asyncio.gather(*tasks)
-    elapsed = time.monotonic() - measured_from
-    stats.stop_measuring(server.process.pid)
-    return stats, elapsed
+    tasks = [asyncio.create_task(one(client, begin + warmup + seconds)) for client in clients]
+    return await measure(tasks, server, stats, begin + warmup, begin + warmup + seconds)
 
 
 # -- reporting --------------------------------------------------------------------------------
@@ -498,6 +556,8 @@ def main() -> None:
                         help="mean think time between a paced learner's actions, s")
     parser.add_argument("--bare-seconds", type=float, default=20.0, help="measured, bare page")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured start, each")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="alternating rounds of the bare page and the closed loop")
     parser.add_argument("--paced-warmup", type=float, default=20.0,
                         help="unmeasured start of the paced run; its learners arrive during "
                              "the first half of it")
@@ -511,9 +571,9 @@ def main() -> None:
     if args.serve_bare:
         serve_bare(args.port)
         return
-    if not (1 <= args.learners <= 200
+    if not (1 <= args.learners <= 200 and 1 <= args.rounds <= 20
             and all(0 < t <= 600 for t in (args.seconds, args.paced_seconds, args.bare_seconds))):
-        parser.error("keep it bounded: 1..200 learners, at most 600 s per run")
+        parser.error("keep it bounded: 1..200 learners, 1..20 rounds, at most 600 s per run")
 
     folder = Path(tempfile.mkdtemp(prefix="gyrus-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GYRUS_")}
@@ -524,25 +584,20 @@ def main() -> None:
     runs: dict[str, tuple[Stats, float]] = {}
     try:
         gyrus = Served(gyrus_command(), env, folder, "gyrus")
-        try:
-            gyrus.wait("/healthz")
-            print(f"closed loop: {args.learners} learners, no think time", flush=True)
-            runs[CLOSED] = asyncio.run(
-                load_gyrus(gyrus, args.learners, args.seconds, args.warmup, 0.0, "c"))
-            print(f"paced: {args.learners} new learners, {args.think:.1f} s think time",
-                  flush=True)
-            runs[PACED] = asyncio.run(load_gyrus(
-                gyrus, args.learners, args.paced_seconds, args.paced_warmup, args.think, "p"))
-        finally:
-            gyrus.stop()
         bare = Served([sys.executable, str(Path(__file__).resolve()), "--serve-bare"], env,
                       folder, "bare")
         try:
+            gyrus.wait("/healthz")
             bare.wait("/")
-            print(f"bare page: {args.learners} clients for {args.bare_seconds:.0f} s", flush=True)
-            runs[BARE] = asyncio.run(
-                load_bare(bare, args.learners, args.bare_seconds, args.warmup))
+            print(f"closed loop: {args.learners} learners, no think time, alternating with the "
+                  f"bare page ({args.learners} clients)", flush=True)
+            runs.update(asyncio.run(load_closed_and_bare(gyrus, bare, args)))
+            print(f"paced: {args.learners} new learners, {args.think:.1f} s think time",
+                  flush=True)
+            runs[PACED] = asyncio.run(load_paced(
+                gyrus, args.learners, args.paced_seconds, args.paced_warmup, args.think))
         finally:
+            gyrus.stop()
             bare.stop()
         from app.settings import Settings
 
