@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.rows import Rows, Statements, read_only
+from app.rows import Readers, Rows
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite writer waits for another one before "database is locked"."""
@@ -153,14 +153,18 @@ class _Writers:
             self._lock.release()
 
 
-_STATEMENTS: weakref.WeakKeyDictionary[Engine, Statements] = weakref.WeakKeyDictionary()
+_READERS: weakref.WeakKeyDictionary[Engine, Readers] = weakref.WeakKeyDictionary()
+_READERS_LOCK = threading.Lock()
 
 
-def statements_of(engine: Engine) -> Statements:
-    """The prebuilt statements compiled for an engine's dialect (`app.rows`)."""
-    found = _STATEMENTS.get(engine)
+def readers_of(engine: Engine) -> Readers:
+    """Where an engine's read-only transactions run, and its prebuilt statements (`app.rows`)."""
+    found = _READERS.get(engine)
     if found is None:
-        found = _STATEMENTS[engine] = Statements(engine.dialect)
+        with _READERS_LOCK:
+            found = _READERS.get(engine)
+            if found is None:
+                found = _READERS[engine] = Readers(engine)
     return found
 
 
@@ -168,7 +172,8 @@ def rows_of(session: Session) -> Rows:
     """The prebuilt statements on the driver's connection of a session's transaction (which
     this begins, as the session's own first statement would)."""
     connection = session.connection()
-    return Rows(connection.connection.driver_connection, statements_of(connection.engine))
+    statements = readers_of(connection.engine).statements
+    return Rows(connection.connection.driver_connection, statements)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -240,8 +245,7 @@ class UnitOfWork:
         connection, for the prebuilt statements read on nearly every request (the account, an
         exercise, a learner's progress): SQLAlchemy's session and connection around them cost
         many times the reads themselves (`app.rows`)."""
-        engine = self._sessions.kw["bind"]
-        with read_only(engine, statements_of(engine)) as rows:
+        with readers_of(self._sessions.kw["bind"]).read_only() as rows:
             yield rows
 
     def rollback(self) -> None:

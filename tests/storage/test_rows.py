@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -10,9 +12,8 @@ from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
 from app import models as orm
-from app.db import UnitOfWork, make_engine, migrate, rows_of, session_factory, statements_of
+from app.db import UnitOfWork, make_engine, migrate, readers_of, rows_of, session_factory
 from app.method import repository
-from app.rows import Statements, read_only
 from app.web import accounts, views
 
 EXERCISE = dict(global_id="calculus/derivatives/power", position=0, prompt="Differentiate $x^2$.",
@@ -60,13 +61,13 @@ HOT = [
 def test_a_prebuilt_read_gives_what_sqlalchemy_gives(engine, number):
     """Same rows and the same Python values: booleans, JSON, datetimes and NULLs included."""
     statement, params = HOT[number]
-    with read_only(engine, statements_of(engine)) as rows:
+    with readers_of(engine).read_only() as rows:
         found = rows.all(statement, **params)
     assert found == through_sqlalchemy(engine, statement, **params) and found
 
 
 def test_values_come_back_as_their_types_say(engine):
-    with read_only(engine, statements_of(engine)) as rows:
+    with readers_of(engine).read_only() as rows:
         alice = rows.first(accounts._ACCOUNT, id=1)
         exercise = rows.first_as_dict(views._EXERCISE, pk=1, user_id=1)
         missing = rows.first(accounts._ACCOUNT, id=99)
@@ -81,26 +82,26 @@ def test_values_inside_the_statement_are_bound(engine):
     """A literal the statement compares with is a bound value too, kept beside the names."""
     statement = select(orm.User.email).where(orm.User.is_operator == bindparam("operator"),
                                              orm.User.id > 0).order_by(orm.User.id)
-    statements = Statements(engine.dialect)
-    with read_only(engine, statements) as rows:
+    readers = readers_of(engine)
+    with readers.read_only() as rows:
         assert rows.all(statement, operator=False) == [("bob@example.org",)]
         assert rows.scalar(statement, operator=True) == "alice@example.org"
-    assert statements[statement] is statements[statement]  # compiled once
+    assert readers.statements[statement] is readers.statements[statement]  # compiled once
 
 
 def test_expanding_parameters_are_refused(engine):
     statement = select(orm.User.id).where(orm.User.id.in_(bindparam("ids", expanding=True)))
-    with read_only(engine, Statements(engine.dialect)) as rows, pytest.raises(ValueError):
+    with readers_of(engine).read_only() as rows, pytest.raises(ValueError):
         rows.all(statement, ids=[1, 2])
 
 
 def test_a_read_only_transaction_sees_one_snapshot_and_writes_nothing(engine):
-    with read_only(engine, statements_of(engine)) as rows:
+    with readers_of(engine).read_only() as rows:
         before = rows.all(views._SUBJECTS)
         with Session(engine) as session, session.begin():  # another writer commits meanwhile
             session.add(orm.Subject(slug="statistics", title="Statistics"))
         assert rows.all(views._SUBJECTS) == before
-    with read_only(engine, statements_of(engine)) as rows:
+    with readers_of(engine).read_only() as rows:
         assert [slug for slug, _ in rows.all(views._SUBJECTS)] == ["calculus", "statistics"]
 
 
@@ -112,5 +113,35 @@ def test_in_a_session_it_runs_inside_the_sessions_transaction(engine):
         uow.session.flush()
         found = rows_of(uow.session).all(views._SUBJECTS)
         assert [slug for slug, _ in found] == ["calculus", "algebra"]
-    with read_only(engine, statements_of(engine)) as rows:  # rolled back with the session
+    with readers_of(engine).read_only() as rows:  # rolled back with the session
         assert [slug for slug, _ in rows.all(views._SUBJECTS)] == ["calculus"]
+
+
+def test_on_sqlite_a_thread_keeps_its_read_connection_until_it_ends(tmp_path):
+    """One connection per reading thread, outside the pool; an ended thread's is closed when
+    another thread first reads (or taken over by a thread that gets its id), the rest when
+    the engine is disposed."""
+    url = f"sqlite:///{tmp_path / 'gyrus.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    readers = readers_of(engine)
+
+    def connection() -> object:
+        with readers.read_only() as rows:
+            rows.all(views._SUBJECTS)
+            return rows._connection
+
+    mine = connection()
+    assert connection() is mine and engine.pool.checkedout() == 0
+    seen: list[object] = []
+    for _ in range(5):  # one after the other: each ended thread's goes, or its successor
+        reader = threading.Thread(target=lambda: seen.append(connection()))  # takes it over
+        reader.start()
+        reader.join()
+    assert mine not in seen and len(readers) <= 2
+    engine.dispose()
+    assert len(readers) == 0
+    with pytest.raises(sqlite3.ProgrammingError):  # closed
+        mine.execute("SELECT 1")
+    with pytest.raises(sqlite3.ProgrammingError):
+        seen[-1].execute("SELECT 1")
