@@ -149,8 +149,9 @@ class Readers:
     taking a connection from SQLAlchemy's pool and giving it back cost more than most pages'
     reads (~6 % of the server's time under load), and a SQLite connection is only an open
     file. A thread's connection is closed once the thread has ended (looked for when another
-    thread first reads) or when the engine is disposed. On PostgreSQL connections are the
-    server's to ration: each transaction takes one from the pool."""
+    thread first reads) or when the engine is disposed; a read begun inside another on the
+    same thread takes one from the pool, so neither ends the other. On PostgreSQL connections
+    are the server's to ration: each transaction takes one from the pool."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -165,15 +166,16 @@ class Readers:
     @contextmanager
     def read_only(self) -> Iterator[Rows]:
         """`with readers.read_only() as rows:` one read-only transaction. Always rolled back."""
-        if self._kept is None:
-            pooled = self.engine.raw_connection()
-            try:
-                yield from self._transaction(pooled.driver_connection)
-            finally:
-                pooled.close()
-            return
-        kept = self._kept.get(threading.get_ident()) or self._keep()
-        yield from self._transaction(kept)
+        if self._kept is not None:
+            kept = self._kept.get(threading.get_ident()) or self._keep()
+            if not kept.in_transaction:  # else a read inside a read: one of its own, below
+                yield from self._transaction(kept)
+                return
+        pooled = self.engine.raw_connection()
+        try:
+            yield from self._transaction(pooled.driver_connection)
+        finally:
+            pooled.close()
 
     def __len__(self) -> int:
         """How many connections are kept for threads (SQLite; 0 on PostgreSQL)."""

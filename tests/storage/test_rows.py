@@ -145,3 +145,15 @@ def test_on_sqlite_a_thread_keeps_its_read_connection_until_it_ends(tmp_path):
         mine.execute("SELECT 1")
     with pytest.raises(sqlite3.ProgrammingError):
         seen[-1].execute("SELECT 1")
+
+
+def test_a_read_inside_a_read_gets_a_connection_of_its_own(engine):
+    """The outer transaction keeps its snapshot and is not ended by the inner one."""
+    readers = readers_of(engine)
+    with readers.read_only() as outer:
+        before = outer.all(views._SUBJECTS)
+        with Session(engine) as session, session.begin():
+            session.add(orm.Subject(slug="statistics", title="Statistics"))
+        with readers.read_only() as inner:
+            assert len(inner.all(views._SUBJECTS)) == len(before) + 1
+        assert outer.all(views._SUBJECTS) == before
