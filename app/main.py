@@ -10,9 +10,9 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from urllib.parse import quote
 
 from anyio import to_thread
@@ -101,14 +101,10 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
         use_default_pool(pool)  # app.checking.check in this process uses the same workers
         if checker is None:
             await run_in_threadpool(pool.warm_up)
-        _freeze_start_up()
-        thresholds = gc.get_threshold()
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *thresholds[1:])
         try:
-            yield
+            with _collector_for_serving():
+                yield
         finally:
-            gc.set_threshold(*thresholds)
-            gc.unfreeze()  # what start-up made may become garbage now
             app.state.check_waits.shutdown(wait=False, cancel_futures=True)
             if checker is None:
                 await run_in_threadpool(pool.close)
@@ -129,15 +125,26 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
     return app
 
 
-def _freeze_start_up() -> None:
-    """Leave what start-up made (modules, the app, the bank's rows, SQLAlchemy's caches:
-    ~175,000 objects) out of the garbage collector's full collections, which otherwise walk
-    them all again every few seconds under load and stop every request meanwhile: the
-    longest pause under `bench/http_load.py` went from 252 ms to 59 ms, and the time in full
-    collections from 1.8 s to 0.3 s in a 70 s run. Python's own advice for long-lived
-    servers (`gc.freeze`); garbage is collected first so none of it is kept."""
+@contextmanager
+def _collector_for_serving() -> Iterator[None]:
+    """The garbage collector set for serving, and set back after.
+
+    What start-up made (modules, the app, the bank's rows, SQLAlchemy's caches: ~175,000
+    objects) is left out of full collections, which otherwise walk them all again every few
+    seconds under load and stop every request meanwhile: the longest pause under
+    `bench/http_load.py` went from 252 ms to 59 ms, and the time in full collections from
+    1.8 s to 0.3 s in a 70 s run. Python's own advice for long-lived servers (`gc.freeze`);
+    garbage is collected first so none of it is kept. Young collections wait for
+    `GC_YOUNG_THRESHOLD` new objects."""
     gc.collect()
     gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # what start-up made may become garbage now
 
 
 def _start_pool(settings: Settings) -> CheckerPool:
