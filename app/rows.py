@@ -36,8 +36,9 @@ class _Compiled:
     """Values bound inside the statement itself (a literal compared with), by name."""
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     """The parameters whose type converts a value before the driver sees it."""
-    results: tuple[Callable[[Any], Any] | None, ...]
-    """Per column, how its type converts what the driver returns (None: as it comes)."""
+    results: tuple[Callable[[Any], Any] | None, ...] | None
+    """Per column, how its type converts what the driver returns (None: as it comes); None
+    when no column converts."""
     columns: tuple[str, ...]
 
 
@@ -52,13 +53,14 @@ def _compile(statement: Select, dialect: Dialect) -> _Compiled:
         if convert is not None:
             converters.append((name, convert))
     columns = statement.selected_columns
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for column in columns)
     return _Compiled(
         sql=compiled.string,
         positions=tuple(compiled.positiontup) if compiled.positional else None,
         fixed={name: bind.value for name, bind in binds.items() if not bind.required},
         binds=tuple(converters),
-        results=tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                      for column in columns),
+        results=results if any(results) else None,
         columns=tuple(columns.keys()),
     )
 
@@ -97,7 +99,7 @@ class Rows:
         finally:
             cursor.close()
         converters = compiled.results
-        if not any(converters):
+        if converters is None:
             return [tuple(row) for row in rows]
         return [_converted(row, converters) for row in rows]
 
