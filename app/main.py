@@ -48,8 +48,9 @@ from app.web.templating import STATIC, make_templates
 
 log = logging.getLogger(__name__)
 
-CHECK_WAITS = 64
-"""Requests that may wait for the checker pool at once (its workers take them in turn)."""
+CHECK_WAITS = 8
+"""Imports whose verification may wait for the checker pool at once, each in a thread
+(`deps.checking`); pages await the pool without a thread."""
 
 SECURITY_HEADERS = {
     # Everything is served by the app itself (DESIGN §6). KaTeX sets inline styles.

@@ -18,10 +18,16 @@ As with `spawn`, a script that creates a pool must guard its entry with `if __na
 Layout: the parent holds the cache and measures time; workers run `_guarded(fn, args)`, which
 arms a CPU backstop, calls `fn` and turns exceptions into a picklable `_Failure`. Specs cross
 the process boundary as plain dicts.
+
+Two ways to wait: `check`, `validate`, `run` block the calling thread (the CLI, the bank's
+lint, an import's thread); `check_async`, `validate_async`, `run_async` are awaited on an event
+loop (the web app), which then waits for pebble's future itself: no thread is held, and a
+cached answer costs no thread hand-over at all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import logging
 import math
@@ -192,6 +198,17 @@ class _Job:
     def _done(self, _future: Future) -> None:
         self.ended = time.perf_counter()
 
+    async def settled(self) -> None:
+        """Wait on the running event loop until the task has ended or its pool has stopped.
+
+        The caller's cancellation (a learner who left) does not cancel the task: `asyncio.wait`
+        leaves the awaited future alone, and cancelling pebble's future would kill the worker."""
+        if self.future is None:
+            return
+        ended = asyncio.wrap_future(self.future)
+        while not self.future.done() and self.pool.active:
+            await asyncio.wait({ended}, timeout=_HEALTH_POLL)
+
     @property
     def elapsed_ms(self) -> float:
         end = self.ended if self.ended is not None else time.perf_counter()
@@ -341,13 +358,13 @@ class CheckerPool:
         """The task's value; raises what the task raised. Never waits on a dead pool forever."""
         assert job.future is not None
         while True:
+            if not job.future.done() and not job.pool.active:
+                raise BrokenProcessPool("the checker pool stopped")
             try:
                 return job.future.result(timeout=_HEALTH_POLL)
             except FutureTimeout:
                 if job.future.done():  # the task's own timeout, or it finished just now
                     return job.future.result()
-                if not job.pool.active:
-                    raise BrokenProcessPool("the checker pool stopped") from None
 
     def _collect(self, job: _Job) -> Any:
         """The task's value, or a `_Failure` saying why there is none."""
@@ -378,6 +395,12 @@ class CheckerPool:
         """
         job = self._submit(fn, args)
         return self._finish(job, self._collect(job))
+
+    async def run_async(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`run`, awaited on an event loop instead of blocking a thread."""
+        job = self._submit(fn, args)
+        await job.settled()
+        return self._finish(job, self._collect(job))  # the future has ended: no wait here
 
     @staticmethod
     def _finish(job: _Job, value: Any) -> Any:
@@ -413,15 +436,38 @@ class CheckerPool:
         result = self.run(self.check_task, spec.model_dump(mode="json"), response)
         return self._remember(key, _as_result(result))
 
+    async def check_async(self, spec: AnswerSpec, response: str) -> CheckResult:
+        """`check`, awaited on an event loop; a cached result is returned without waiting."""
+        key = self._cache_key(spec, response)
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
+        result = await self.run_async(self.check_task, spec.model_dump(mode="json"), response)
+        return self._remember(key, _as_result(result))
+
     def validate(self, spec: AnswerSpec, response: str) -> Validation:
         """Read `response` for the live preview, in the sandbox; no comparison. Cached like a
         check: learners type the same beginnings of the same answers."""
-        hit = self.cached_validation(spec, response)
+        key = self._cache_key(spec, response)
+        hit = self._readings.get(key)
         if hit is not None:
             return hit
         value = self.run(self.validate_task, spec.model_dump(mode="json"), response)
+        return self._read(key, value)
+
+    async def validate_async(self, spec: AnswerSpec, response: str) -> Validation:
+        """`validate`, awaited on an event loop; a cached reading is returned without waiting."""
+        key = self._cache_key(spec, response)
+        hit = self._readings.get(key)
+        if hit is not None:
+            return hit
+        value = await self.run_async(self.validate_task, spec.model_dump(mode="json"), response)
+        return self._read(key, value)
+
+    def _read(self, key: tuple[str, str], value: Any) -> Validation:
+        """A validate task's value as a Validation (kept in the cache when the task gave one)."""
         if isinstance(value, Validation):
-            self._readings.put(self._cache_key(spec, response), value)
+            self._readings.put(key, value)
             return value
         message = value.message if isinstance(value, CheckResult) else MESSAGES["error"]
         return Validation(valid=False, message=message)

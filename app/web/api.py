@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from app.checking.spec import AnswerSpec
-from app.web.deps import Pool, User, checking
+from app.web.deps import Pool, User
 
 router = APIRouter(prefix="/api/v1")
 
@@ -49,7 +49,7 @@ def _spec(body: CheckRequest) -> AnswerSpec:
 async def check(request: Request, body: CheckRequest, user: User, pool: Pool) -> JSONResponse:
     """The result JSON: status, message, latex, notes, elapsed_ms."""
     _limited(request, user)
-    result = await checking(request, pool.check, _spec(body), body.response)
+    result = await pool.check_async(_spec(body), body.response)
     return JSONResponse(result.to_json())
 
 
@@ -58,5 +58,5 @@ async def validate(request: Request, body: CheckRequest, user: User, pool: Pool,
                    ) -> JSONResponse:
     """How the response is read (the live preview): valid, message, latex, variables."""
     _limited(request, user)
-    validation = await checking(request, pool.validate, _spec(body), body.response)
+    validation = await pool.validate_async(_spec(body), body.response)
     return JSONResponse(validation.to_json())

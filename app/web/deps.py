@@ -95,13 +95,13 @@ Operator = Annotated[int, Depends(require_operator)]
 
 
 async def checking(request: Request, fn: Callable[..., T], *args: Any) -> T:
-    """Run `fn(*args)`, which hands work to the checker pool and waits for it, in a thread of
-    its own lane: the wait (up to the check timeout) must not hold one of the few threads
-    that do the database work (`GYRUS_THREADS`), or every page would queue behind checks.
+    """Run `fn(*args)`, blocking code that hands many tasks to the checker pool and waits for
+    each (an import's verification), in a thread of its own lane: the wait must not hold one
+    of the few threads that do the database work (`GYRUS_THREADS`). A page that waits for one
+    check awaits the pool's `*_async` methods instead, which hold no thread.
 
-    The lane is a plain executor, not anyio's `to_thread`: that first yields to the event
-    loop, so under load a check waited one whole turn of the loop (every other request's
-    next step: ~60 ms p50 at 250 requests a second) before it even reached the pool."""
+    The lane is a plain executor, not anyio's `to_thread`, which first yields a whole turn of
+    the event loop (under load, every other request's next step) before the work starts."""
     work = partial(copy_context().run, fn, *args)  # as anyio would: the request's context
     return await asyncio.get_running_loop().run_in_executor(request.app.state.check_waits, work)
 

@@ -124,7 +124,7 @@ def exercise_dict(row: ExerciseInfo) -> dict[str, Any]:
 _variants: LRU[tuple, Shown] = LRU(VARIANT_CACHE_SIZE)
 
 
-def shown(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
+async def shown(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
     """The exercise as the pass item with `seed` shows it.
 
     Every exercise goes through `make_variant`, parameterised or not: an author-mode reference
@@ -133,7 +133,7 @@ def shown(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
     """
     cached = cached_variant(row, seed)
     if cached is None:
-        cached = _make_variant(pool, row, seed)
+        cached = await _make_variant(pool, row, seed)
         _variants.put(_variant_key(row, seed), cached)
     return cached
 
@@ -147,10 +147,10 @@ def _variant_key(row: ExerciseInfo, seed: int) -> tuple:
     return row.id, str(row.updated_at), seed if row.params else 0
 
 
-def _make_variant(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
+async def _make_variant(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
     from app.bank.variants import make_variant
 
-    variant = pool.run(make_variant, exercise_dict(row), seed)
+    variant = await pool.run_async(make_variant, exercise_dict(row), seed)
     if isinstance(variant, CheckResult):  # the pool's way of saying the task failed
         raise VariantUnavailable(variant.message)
     return Shown(
@@ -170,7 +170,7 @@ def _as_dict(item: Any) -> dict[str, Any]:
     return {"value": getattr(item, "value", ""), "feedback": getattr(item, "feedback", "")}
 
 
-def wrong_feedback(pool: CheckerPool, exercise: Shown, response: str) -> str | None:
+async def wrong_feedback(pool: CheckerPool, exercise: Shown, response: str) -> str | None:
     """The feedback of the exercise's typical mistake that `response` is equivalent to.
 
     Each `wrong` value becomes the reference of a copy of the answer spec, and the response is
@@ -184,6 +184,6 @@ def wrong_feedback(pool: CheckerPool, exercise: Shown, response: str) -> str | N
             spec = AnswerSpec.model_validate({**exercise.answer, "value": value})
         except ValidationError:
             continue
-        if pool.check(spec, response).status == "correct":
+        if (await pool.check_async(spec, response)).status == "correct":
             return str(feedback)
     return None

@@ -23,14 +23,13 @@ from app.web.deps import (
     Pool,
     Uow,
     User,
-    checking,
     notify,
     reading,
     redirect,
     render,
     writing,
 )
-from app.web.exercises import Shown, VariantUnavailable, cached_variant, shown, wrong_feedback
+from app.web.exercises import Shown, VariantUnavailable, shown, wrong_feedback
 
 router = APIRouter()
 
@@ -101,15 +100,11 @@ def _here(uow: Uow, user: int, pk: int) -> Here:
     return Here(info, aggregate, current, current.item(info.global_id), row, earlier)
 
 
-async def _variant(request: Request, pool: Pool, info: views.ExerciseInfo, seed: int) -> Shown:
-    """The variant the pass item shows: made already (most of the time), or made now in the
-    checker lane."""
-    return cached_variant(info, seed) or await checking(request, _make, pool, info, seed)
-
-
-def _make(pool: Pool, info: views.ExerciseInfo, seed: int) -> Shown:
+async def _variant(pool: Pool, info: views.ExerciseInfo, seed: int) -> Shown:
+    """The variant the pass item shows: made already (most of the time), or made now by the
+    checker pool."""
     try:
-        return shown(pool, info, seed)
+        return await shown(pool, info, seed)
     except VariantUnavailable as error:
         raise HTTPException(503, f"This exercise could not be generated: {error}") from None
 
@@ -180,7 +175,7 @@ async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: 
     here = await reading(request, _here, uow, user, pk)
     if _needs_review(request, here):
         return redirect(f"/exercises/{pk}/theory")
-    return _page(request, here, await _variant(request, pool, here.info, here.item.seed))
+    return _page(request, here, await _variant(pool, here.info, here.item.seed))
 
 
 # -- theory first (rule 5) -----------------------------------------------------------------------
@@ -234,7 +229,7 @@ async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: int,
                     ) -> Response:
     """Show hint: one more hint; opening the last one before the check caps the rating."""
     here = await reading(request, _here, uow, user, pk)
-    exercise = await _variant(request, pool, here.info, here.item.seed)
+    exercise = await _variant(pool, here.info, here.item.seed)
     return await run_in_threadpool(_hint_shown, request, uow, user, here, exercise, draft)
 
 
@@ -253,7 +248,7 @@ async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: 
                         draft: Typed) -> Response:
     """Show solution: before the check it caps the rating at Yellow (the page said so)."""
     here = await reading(request, _here, uow, user, pk)
-    exercise = await _variant(request, pool, here.info, here.item.seed)
+    exercise = await _variant(pool, here.info, here.item.seed)
     return await run_in_threadpool(_solution_shown, request, uow, user, here, exercise, draft)
 
 
@@ -268,7 +263,7 @@ def _solution_shown(request: Request, uow: Uow, user: int, here: Here, exercise:
 # -- Check ---------------------------------------------------------------------------------------
 
 
-def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResult, str | None]:
+async def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResult, str | None]:
     """The checker's result (in the pool) and the feedback of a matching typical mistake."""
     if exercise.self_graded:
         message = "Self-graded: compare your answer with the solution and rate it yourself."
@@ -277,10 +272,10 @@ def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResult, str
         spec = exercise.spec()
     except ValidationError:
         return CheckResult("undecided", "This exercise's answer is broken; rate it yourself."), None
-    result = pool.check(spec, response)
+    result = await pool.check_async(spec, response)
     feedback = None
     if result.status == "incorrect":
-        feedback = wrong_feedback(pool, exercise, response)
+        feedback = await wrong_feedback(pool, exercise, response)
     return result, feedback
 
 
@@ -291,15 +286,16 @@ async def check(
 ) -> Response:
     """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3).
 
-    The grading waits for the checker pool in its lane (`checking`); the read before it and
-    the write after it go where `reading` and `writing` put database work."""
+    The grading is awaited on the event loop (the checker pool's `check_async`: no thread
+    waits for it); the read before it and the write after it go where `reading` and `writing`
+    put database work."""
     response, shape, motion = draft.response, draft.shape, draft.motion
     response = ",".join(choice) if choice else response
     here = await reading(request, _here, uow, user, pk)
     if here.item.checked:
         return redirect(f"/exercises/{pk}#verdict")
-    exercise = await _variant(request, pool, here.info, here.item.seed)
-    result, feedback = await checking(request, _grade, pool, exercise, response)
+    exercise = await _variant(pool, here.info, here.item.seed)
+    result, feedback = await _grade(pool, exercise, response)
     status = "self" if exercise.self_graded else result.status
     recorded = await writing(
         request, service.record_check, uow, user, here.info.subject, here.info.global_id,
@@ -325,16 +321,14 @@ async def preview(
         info, seed = await reading(request, views.exercise_to_preview, uow, user, pk)
     except views.NotFound:
         raise HTTPException(404, "There is no such exercise in your current pass.") from None
-    exercise = await _variant(request, pool, info, seed)
+    exercise = await _variant(pool, info, seed)
     validation = None
     if response.strip() and exercise.kind not in ("self", "choice", "text"):
         try:
             spec = exercise.spec()
         except ValidationError:
             return render(request, "_preview.html", validation=None)
-        validation = pool.cached_validation(spec, response)
-        if validation is None:
-            validation = await checking(request, pool.validate, spec, response)
+        validation = await pool.validate_async(spec, response)
     return render(request, "_preview.html", validation=validation)
 
 

@@ -10,21 +10,16 @@ from sqlalchemy import select
 
 from app import models as orm
 from app.web import views
-from app.web.deps import Operator, Pool, Uow, checking, notify, reading, redirect, render
+from app.web.deps import Operator, Pool, Uow, notify, reading, redirect, render
 from app.web.exercises import Shown, VariantUnavailable, shown
 
 router = APIRouter()
 
 
-def _shown(pool: Pool, disputes: list[views.Dispute]) -> list[Shown | None]:
-    """The variants the learners answered (same seeds), for their prompts and reference
-    answers; all in one trip to the checker lane."""
-    return [_variant(pool, dispute) for dispute in disputes]
-
-
-def _variant(pool: Pool, dispute: views.Dispute) -> Shown | None:
+async def _variant(pool: Pool, dispute: views.Dispute) -> Shown | None:
+    """The variant the learner answered (same seed), for its prompt and reference answer."""
     try:
-        return shown(pool, dispute.exercise, dispute.seed)
+        return await shown(pool, dispute.exercise, dispute.seed)
     except VariantUnavailable:
         return None
 
@@ -37,7 +32,7 @@ async def disputes_page(
     """Every disputed rating, newest first, 50 a page."""
     rows, total = await reading(request, views.disputes, uow, page)
     pages = max(1, -(-total // views.DISPUTES_PER_PAGE))
-    variants = await checking(request, _shown, pool, rows)
+    variants = [await _variant(pool, dispute) for dispute in rows]
     return render(
         request,
         "operator_disputes.html",

@@ -6,6 +6,7 @@ The tasks below are module-level so the workers can import them by name. Limits 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import threading
@@ -256,3 +257,66 @@ def test_at_least_two_workers_and_a_closed_pool_refuses_work():
     checker.close()
     with pytest.raises(RuntimeError):
         checker.run(simple)
+
+
+# -- awaited on an event loop (the web app) --------------------------------------------------
+
+
+def test_awaited_tasks_keep_the_limits_and_give_the_same_results(pool):
+    async def main() -> list:
+        return await asyncio.gather(pool.run_async(simple), pool.run_async(hang),
+                                    pool.run_async(die), pool.run_async(fail))
+
+    threads = threading.active_count()
+    ok, runaway, died, failed = asyncio.run(main())
+    assert ok.status == "correct" and ok.elapsed_ms > 0
+    assert (runaway.status, runaway.notes) == ("undecided", ["timeout"])
+    assert died.notes == ["worker-crashed"] and failed.notes == ["error"]
+    assert threading.active_count() <= threads  # nothing waited in a thread of its own
+
+
+def test_an_awaited_check_is_cached_like_a_blocking_one(pool, monkeypatch):
+    monkeypatch.setattr(pool, "check_task", stamped_check)
+    first = asyncio.run(pool.check_async(SPEC, "5 x"))
+    assert pool.check(SPEC, " 5  x").message == first.message  # one cache for both
+    monkeypatch.setattr(pool, "_submit", None)  # a hit must not reach the workers
+    assert asyncio.run(pool.check_async(SPEC, "5 x")).message == first.message
+
+
+def test_an_awaited_reading_is_cached_and_a_failed_one_is_not(pool, monkeypatch):
+    monkeypatch.setattr(pool, "validate_task", stamped_validate)
+    first = asyncio.run(pool.validate_async(SPEC, "7 x"))
+    assert first.valid and pool.cached_validation(SPEC, "7 x") == first
+    monkeypatch.setattr(pool, "validate_task", failing_validate)
+    assert not asyncio.run(pool.validate_async(SPEC, "8 x")).valid
+    assert pool.cached_validation(SPEC, "8 x") is None
+
+
+def test_a_caller_that_gives_up_waiting_does_not_cancel_the_task(pool):
+    """A learner who leaves mid-check: cancelling pebble's future would kill a worker."""
+    before = set(wait_for_workers(pool, 2))
+
+    async def main() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(pool.run_async(slow, 0.2, "left"), timeout=0.05)
+
+    asyncio.run(main())
+    time.sleep(0.3)
+    assert set(wait_for_workers(pool, 2)) == before
+
+
+def test_an_awaited_task_on_a_stopped_pool_gives_undecided():
+    checker = CheckerPool(workers=2, timeout=5.0, preload=())
+    checker.warm_up()
+
+    async def main() -> CheckResult:
+        waiting = asyncio.ensure_future(checker.run_async(slow, 3.0, "never"))
+        await asyncio.sleep(0.1)
+        checker._pool.stop()  # pebble's manager is gone: the future may never end
+        return await waiting
+
+    start = time.perf_counter()
+    result = asyncio.run(main())
+    assert result.status == "undecided" and result.notes == ["worker-crashed"]
+    assert time.perf_counter() - start < 2.5
+    checker.close()

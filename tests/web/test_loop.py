@@ -125,8 +125,12 @@ def test_an_undecided_check_allows_self_rating(browser: Browser, app, monkeypatc
     from app.checking.result import CheckResult
 
     pool = app.state.checker
-    monkeypatch.setattr(pool, "check", lambda spec, response: CheckResult(
-        "undecided", "The checker ran out of time on this answer; rate it yourself."))
+
+    async def undecided(spec, response):
+        return CheckResult("undecided",
+                           "The checker ran out of time on this answer; rate it yourself.")
+
+    monkeypatch.setattr(pool, "check_async", undecided)
     browser.start_pass()
     page = browser.check(POWER, "2x")
     assert "Undecided" in page.text and "rate yourself" in page.text
