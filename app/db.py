@@ -18,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Select, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -247,6 +247,10 @@ class UnitOfWork:
         many times the reads themselves (`app.rows`)."""
         with readers_of(self._sessions.kw["bind"]).read_only() as rows:
             yield rows
+
+    def read_first(self, statement: Select, **params: Any) -> tuple | None:
+        """The first row of one prebuilt statement, read on its own (`Readers.first`)."""
+        return readers_of(self._sessions.kw["bind"]).first(statement, **params)
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -179,6 +179,18 @@ class Readers:
         finally:
             pooled.close()
 
+    def first(self, statement: Select, **params: Any) -> tuple | None:
+        """The first row of one statement read on its own (the signed-in account, read on
+        every request). On SQLite it runs without BEGIN and ROLLBACK: one SELECT outside a
+        transaction reads one snapshot by itself, and the two calls around it cost as much as
+        the read. Elsewhere, and inside another read, in a read-only transaction."""
+        if self._kept is not None:
+            kept = self._kept.get(threading.get_ident()) or self._keep()
+            if not kept.in_transaction:
+                return Rows(kept, self.statements).first(statement, **params)
+        with self.read_only() as rows:
+            return rows.first(statement, **params)
+
     def __len__(self) -> int:
         """How many connections are kept for threads (SQLite; 0 on PostgreSQL)."""
         return len(self._kept or {})

@@ -92,8 +92,7 @@ _ACCOUNT = select(orm.User.email, orm.User.is_operator).where(orm.User.id == bin
 
 def user_account(uow: UnitOfWork, user_id: int) -> tuple[str, bool] | None:
     """(email, is operator) of a signed-in user, or None when the account no longer exists."""
-    with uow.reading_rows() as rows:
-        found = rows.first(_ACCOUNT, id=user_id)
+    found = uow.read_first(_ACCOUNT, id=user_id)
     return (found[0], found[1]) if found else None
 
 

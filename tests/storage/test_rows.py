@@ -157,3 +157,23 @@ def test_a_read_inside_a_read_gets_a_connection_of_its_own(engine):
         with readers.read_only() as inner:
             assert len(inner.all(views._SUBJECTS)) == len(before) + 1
         assert outer.all(views._SUBJECTS) == before
+
+
+def test_one_statement_read_on_its_own_leaves_no_transaction_open(engine):
+    """`Readers.first`: the account read on every request. Outside a transaction it runs
+    alone (on SQLite without BEGIN/ROLLBACK); inside a read it reads that read's snapshot
+    from a connection of its own, and ends neither."""
+    readers = readers_of(engine)
+    assert readers.first(accounts._ACCOUNT, id=1) == ("alice@example.org", True)
+    assert readers.first(accounts._ACCOUNT, id=99) is None
+    assert UnitOfWork(session_factory(engine)).read_first(accounts._ACCOUNT, id=2) == (
+        "bob@example.org", False)
+    if readers._kept is not None:
+        (kept,) = readers._kept.values()
+        assert not kept.in_transaction and engine.pool.checkedout() == 0
+    with readers.read_only() as outer:
+        before = outer.all(views._SUBJECTS)
+        with Session(engine) as session, session.begin():
+            session.add(orm.User(email="carol@example.org", password_hash="x"))
+        assert readers.first(accounts._ACCOUNT, id=3) == ("carol@example.org", False)
+        assert outer.all(views._SUBJECTS) == before and outer.first(accounts._ACCOUNT, id=3) is None
