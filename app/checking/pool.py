@@ -65,6 +65,7 @@ closed loop (~530 tasks a second) were replaced every 2 s and used 59 % of a CPU
 (the bounded caches filling: 75 -> 80 MB over 30,000), far under `memory_mb`."""
 DEFAULT_CACHE_SIZE = 10_000
 DEFAULT_PRELOAD = ("sympy", "app.checking.engine")
+WORKER_NICENESS = 5
 
 MESSAGES = {
     "timeout": "The checker ran out of time on this answer; rate it yourself.",
@@ -99,6 +100,7 @@ def _init_worker(memory_mb: int, preload: Sequence[str], extra: Callable[[], Non
     # pebble's SIGTERM handler only runs between bytecodes; a task stuck in C (a huge integer
     # power) would then keep its worker for pebble's 3 s grace. The default action kills at once.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _yield_to_the_server()
     _limit_memory(memory_mb)
     for name in preload:
         try:
@@ -110,6 +112,18 @@ def _init_worker(memory_mb: int, preload: Sequence[str], extra: Callable[[], Non
             extra()
         except Exception:
             log.warning("checker worker initializer failed", exc_info=True)
+
+
+def _yield_to_the_server() -> None:
+    """Run at a lower priority (`WORKER_NICENESS`) than the process that owns the pool.
+
+    One event loop serves every page of a web server; when the CPUs are all busy, a check
+    should wait for one rather than every learner's next page. With CPU to spare it changes
+    nothing. (Raising one's own niceness needs no privilege.)"""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        log.warning("checker worker could not lower its priority", exc_info=True)
 
 
 def _limit_memory(memory_mb: int) -> None:

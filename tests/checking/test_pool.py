@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from app.checking.pool import MIN_WORKERS, CheckerPool
+from app.checking.pool import MIN_WORKERS, WORKER_NICENESS, CheckerPool
 from app.checking.result import CheckResult, Validation
 from app.checking.spec import AnswerSpec
 
@@ -54,6 +54,10 @@ def die() -> CheckResult:
 
 def worker_pid() -> int:
     return os.getpid()
+
+
+def niceness() -> int:
+    return os.nice(0)
 
 
 def stamped_check(spec: dict, response: str) -> CheckResult:
@@ -169,6 +173,11 @@ def test_a_worker_killed_while_idle_does_not_break_the_pool(pool):
     time.sleep(0.3)
     assert pool.run(simple).status == "correct"
     assert victim not in wait_for_workers(pool, 2)
+
+
+def test_workers_run_at_a_lower_priority_than_the_server(pool):
+    """Under full CPUs a check waits rather than every learner's next page."""
+    assert pool.run(niceness) == min(19, os.nice(0) + WORKER_NICENESS)
 
 
 # -- cache -----------------------------------------------------------------------------------
