@@ -252,6 +252,12 @@ _OPEN_SEED = (
 )
 
 
+_EXERCISE_AND_OPEN_SEED = _EXERCISE.add_columns(
+    _OPEN_SEED.limit(1).scalar_subquery().label("open_seed"))
+"""The preview's one read: the exercise, and its seed in the learner's open pass (NULL when it
+is in none)."""
+
+
 def _exercise(rows: Rows, user_id: int, pk: int) -> ExerciseInfo:
     found = rows.first_as_dict(_EXERCISE, pk=pk, user_id=user_id)
     if found is None:
@@ -292,15 +298,17 @@ def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, li
 
 def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseInfo, int]:
     """An exercise in the learner's open pass and the seed of its variant there, for the live
-    preview (requested at every pause in typing). Only that, so it reads two rows, not the whole
+    preview (requested at every pause in typing). Only that, so it reads one row, not the whole
     aggregate: the open pass is the one not ended (`pass.ended_at` is set when a pass ends).
     Raises NotFound."""
     with uow.reading_rows() as rows:
-        info = _exercise(rows, user_id, pk)
-        found = rows.scalar(_OPEN_SEED, user_id=user_id, pk=pk)
+        found = rows.first_as_dict(_EXERCISE_AND_OPEN_SEED, pk=pk, user_id=user_id)
     if found is None:
-        raise NotFound(f"{info.global_id} is not in an open pass")
-    return info, found
+        raise NotFound(str(pk))
+    seed = found.pop("open_seed")
+    if seed is None:
+        raise NotFound(f"{found['global_id']} is not in an open pass")
+    return ExerciseInfo.from_columns(**found), seed
 
 
 def _item_row(rows: Rows, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
