@@ -174,8 +174,9 @@ async def wrong_feedback(pool: CheckerPool, exercise: Shown, response: str) -> s
     """The feedback of the exercise's typical mistake that `response` is equivalent to.
 
     Each `wrong` value becomes the reference of a copy of the answer spec, and the response is
-    checked against it in the pool, so "equivalent" means what it means for the real answer.
+    checked against them in the pool, so "equivalent" means what it means for the real answer.
     """
+    mistakes: list[tuple[AnswerSpec, str]] = []
     for item in exercise.wrong:
         value, feedback = item.get("value"), item.get("feedback")
         if not value or not feedback:
@@ -184,6 +185,8 @@ async def wrong_feedback(pool: CheckerPool, exercise: Shown, response: str) -> s
             spec = AnswerSpec.model_validate({**exercise.answer, "value": value})
         except ValidationError:
             continue
-        if (await pool.check_async(spec, response)).status == "correct":
-            return str(feedback)
-    return None
+        mistakes.append((spec, str(feedback)))
+    if not mistakes:
+        return None
+    found = await pool.first_correct_async([spec for spec, _ in mistakes], response)
+    return None if found is None else mistakes[found][1]

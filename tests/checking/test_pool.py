@@ -329,3 +329,32 @@ def test_an_awaited_task_on_a_stopped_pool_gives_undecided():
     assert result.status == "undecided" and result.notes == ["worker-crashed"]
     assert time.perf_counter() - start < 2.5
     checker.close()
+
+
+def test_typical_mistakes_are_matched_in_one_task_and_then_from_the_cache(pool, monkeypatch):
+    mistakes = [AnswerSpec(type="expression", value=v) for v in ("x^2", "2*x + 1", "x/2")]
+    submitted = []
+    submit = pool._submit
+    monkeypatch.setattr(pool, "_submit", lambda fn, args, timeout=None: (
+        submitted.append(timeout), submit(fn, args, timeout))[1])
+    assert asyncio.run(pool.first_correct_async(mistakes, "1 + 2x")) == 1
+    assert submitted == [LIMIT * 3]  # one task for the three, each within the limit
+    assert pool.check(mistakes[1], "1 + 2x").status == "correct"  # cached, as a check would be
+    assert asyncio.run(pool.first_correct_async(mistakes, "  1 + 2x")) == 1
+    assert len(submitted) == 1
+    assert asyncio.run(pool.first_correct_async(mistakes, "5x")) is None
+    assert asyncio.run(pool.first_correct_async(mistakes, "5x")) is None  # all three cached
+    assert asyncio.run(pool.first_correct_async([], "5x")) is None
+    assert len(submitted) == 2
+
+
+def slow_check_task(spec: dict, response: str) -> CheckResult:
+    time.sleep(1.0)
+    return CheckResult(status="correct", message="late")
+
+
+def test_a_failed_match_of_typical_mistakes_is_no_match(pool, monkeypatch):
+    monkeypatch.setattr(pool, "timeout", 0.05)
+    monkeypatch.setattr(pool, "check_task", slow_check_task)
+    assert asyncio.run(pool.first_correct_async([SPEC], "x + x + 0")) is None
+    assert pool._cached(pool._cache_key(SPEC, "x + x + 0")) is None  # nothing was decided
