@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.rows import Readers, Rows
+from app.rows import SNAPSHOT_POSTGRESQL, Readers, Rows
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite writer waits for another one before "database is locked"."""
@@ -229,11 +229,13 @@ class UnitOfWork:
 
     @contextmanager
     def reading(self) -> Iterator[UnitOfWork]:
-        """`with uow.reading():` one read-only transaction (never committed): a consistent
-        snapshot that, on SQLite, does not take the write lock."""
+        """`with uow.reading():` one read-only transaction (never committed): one snapshot
+        for all its statements, which on SQLite does not take the write lock."""
         self.session = self._sessions()
         try:
-            self.session.connection(execution_options={READ_ONLY: True})
+            connection = self.session.connection(execution_options={READ_ONLY: True})
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(SNAPSHOT_POSTGRESQL)
             yield self
         finally:
             self.session.rollback()

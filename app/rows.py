@@ -134,12 +134,15 @@ def _converted(row: Sequence[Any], converters: tuple[Callable[[Any], Any] | None
                  for value, convert in zip(row, converters, strict=True))
 
 
+SNAPSHOT_POSTGRESQL = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+"""The first statement of a read on PostgreSQL (the driver begins the transaction with it):
+the whole transaction reads one snapshot; the default, READ COMMITTED, takes a new one at
+each statement, so a page could show half of another transaction's commit."""
+
 _BEGIN = {
     # Deferred: in WAL mode a reader never waits for a writer, and sees one snapshot.
     "sqlite": "BEGIN",
-    # The driver begins at the first statement; this one makes the whole transaction read one
-    # snapshot (PostgreSQL's default, READ COMMITTED, takes a new one at each statement).
-    "postgresql": "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+    "postgresql": SNAPSHOT_POSTGRESQL,
 }
 
 

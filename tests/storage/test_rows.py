@@ -178,3 +178,16 @@ def test_one_statement_read_on_its_own_leaves_no_transaction_open(engine):
             session.add(orm.User(email="carol@example.org", password_hash="x"))
         assert readers.first(accounts._ACCOUNT, id=3) == ("carol@example.org", False)
         assert outer.all(views._SUBJECTS) == before and outer.first(accounts._ACCOUNT, id=3) is None
+
+
+def test_a_session_read_sees_one_snapshot_too(engine):
+    """The pages that read through the ORM (`UnitOfWork.reading`): a commit that lands while
+    they read is not half seen (on PostgreSQL: REPEATABLE READ, READ ONLY)."""
+    sessions = session_factory(engine)
+    with UnitOfWork(sessions).reading() as reader:
+        before = reader.session.scalars(select(orm.Subject.slug)).all()
+        with Session(engine) as session, session.begin():
+            session.add(orm.Subject(slug="statistics", title="Statistics"))
+        assert reader.session.scalars(select(orm.Subject.slug)).all() == before
+    with UnitOfWork(sessions).reading() as reader:
+        assert "statistics" in reader.session.scalars(select(orm.Subject.slug)).all()
