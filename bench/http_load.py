@@ -257,8 +257,12 @@ def quantile(values: list[float], q: float) -> float:
 
 class Learner:
     def __init__(self, base: str, number: int, subjects: list[str], stats: Stats,
-                 known: dict[str, str], seed: int, phase: str = "", think: float = 0.0) -> None:
-        self.client = httpx.AsyncClient(base_url=base, timeout=30.0, follow_redirects=False)
+                 known: dict[str, str], seed: int, phase: str = "", think: float = 0.0, *,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        """`transport`: how requests reach the server (default: the network; an ASGI app in
+        this process for `request_cost.py`)."""
+        self.client = httpx.AsyncClient(base_url=base, timeout=30.0, follow_redirects=False,
+                                        transport=transport)
         self.email = f"bench-{phase}{number}-{os.getpid()}@example.org"
         self.think = think
         turn = number % len(subjects) if subjects else 0
