@@ -182,9 +182,10 @@ async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: 
 
 
 @router.get("/exercises/{pk}/theory")
-def theory_page(request: Request, uow: Uow, user: User, pk: int) -> Response:
-    here = _here(uow, user, pk)
-    title, theory, examples = views.topic_notes(uow, here.info.subject, here.info.topic)
+async def theory_page(request: Request, uow: Uow, user: User, pk: int) -> Response:
+    here = await reading(request, _here, uow, user, pk)
+    title, theory, examples = await reading(request, views.topic_notes, uow, here.info.subject,
+                                            here.info.topic)
     earlier = here.earlier
     return render(
         request,
@@ -199,9 +200,9 @@ def theory_page(request: Request, uow: Uow, user: User, pk: int) -> Response:
 
 
 @router.post("/exercises/{pk}/theory")
-def theory_read(request: Request, uow: Uow, user: User, pk: int) -> Response:
+async def theory_read(request: Request, uow: Uow, user: User, pk: int) -> Response:
     """Continue: the review is read; the exercise page opens."""
-    here = _here(uow, user, pk)
+    here = await reading(request, _here, uow, user, pk)
     reviewed = [i for i in request.session.get(REVIEWED_KEY) or [] if i != here.row.id]
     request.session[REVIEWED_KEY] = (reviewed + [here.row.id])[-REVIEWED_KEEP:]
     return redirect(f"/exercises/{pk}")

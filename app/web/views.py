@@ -285,15 +285,22 @@ def exercise_in_pass(
         return info, aggregate, row, earlier
 
 
+_TOPIC_NOTES = (
+    select(orm.Topic.title, orm.Topic.theory, orm.Topic.examples)
+    .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
+    .where(orm.Subject.slug == bindparam("subject"), orm.Topic.slug == bindparam("topic"))
+)
+
+
 def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, list[dict]]:
-    """A topic's title, theory note and worked examples (rule 5)."""
-    with uow.reading():
-        row = uow.session.scalars(
-            select(orm.Topic)
-            .join(orm.Topic.subject)
-            .where(orm.Subject.slug == subject, orm.Topic.slug == topic)
-        ).one()
-        return row.title, row.theory or "", [e for e in row.examples or [] if isinstance(e, dict)]
+    """A topic's title, theory note and worked examples (rule 5): the theory review before
+    every Yellow or Red retry, so read like the loop's other pages. Raises NotFound."""
+    with uow.reading_rows() as rows:
+        found = rows.first(_TOPIC_NOTES, subject=subject, topic=topic)
+    if found is None:
+        raise NotFound(f"{subject}/{topic}")
+    title, theory, examples = found
+    return title, theory or "", [e for e in examples or [] if isinstance(e, dict)]
 
 
 def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseInfo, int]:

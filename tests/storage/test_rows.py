@@ -51,6 +51,7 @@ HOT = [
     (accounts._ACCOUNT, {"id": 2}),
     (views._EXERCISE, {"pk": 1, "user_id": 2}),
     (views._EXERCISE_AND_OPEN_SEED, {"pk": 1, "user_id": 2}),
+    (views._TOPIC_NOTES, {"subject": "calculus", "topic": "derivatives"}),
     (views._SUBJECTS, {}),
     (views._PK, {"global_id": EXERCISE["global_id"]}),
     (repository._KEY, {"user_id": 1, "slug": "calculus"}),
