@@ -247,12 +247,16 @@ class UnitOfWork:
         connection, for the prebuilt statements read on nearly every request (the account, an
         exercise, a learner's progress): SQLAlchemy's session and connection around them cost
         many times the reads themselves (`app.rows`)."""
-        with readers_of(self._sessions.kw["bind"]).read_only() as rows:
+        with self._readers.read_only() as rows:
             yield rows
 
     def read_first(self, statement: Select, **params: Any) -> tuple | None:
         """The first row of one prebuilt statement, read on its own (`Readers.first`)."""
-        return readers_of(self._sessions.kw["bind"]).first(statement, **params)
+        return self._readers.first(statement, **params)
+
+    @property
+    def _readers(self) -> Readers:
+        return readers_of(self._sessions.kw["bind"])
 
     def rollback(self) -> None:
         self.session.rollback()

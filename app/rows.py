@@ -171,11 +171,10 @@ class Readers:
     @contextmanager
     def read_only(self) -> Iterator[Rows]:
         """`with readers.read_only() as rows:` one read-only transaction. Always rolled back."""
-        if self._kept is not None:
-            kept = self._kept.get(threading.get_ident()) or self._keep()
-            if not kept.in_transaction:  # else a read inside a read: one of its own, below
-                yield from self._transaction(kept)
-                return
+        kept = self._idle_kept()
+        if kept is not None:
+            yield from self._transaction(kept)
+            return
         pooled = self.engine.raw_connection()
         try:
             yield from self._transaction(pooled.driver_connection)
@@ -187,12 +186,19 @@ class Readers:
         every request). On SQLite it runs without BEGIN and ROLLBACK: one SELECT outside a
         transaction reads one snapshot by itself, and the two calls around it cost as much as
         the read. Elsewhere, and inside another read, in a read-only transaction."""
-        if self._kept is not None:
-            kept = self._kept.get(threading.get_ident()) or self._keep()
-            if not kept.in_transaction:
-                return Rows(kept, self.statements).first(statement, **params)
+        kept = self._idle_kept()
+        if kept is not None:
+            return Rows(kept, self.statements).first(statement, **params)
         with self.read_only() as rows:
             return rows.first(statement, **params)
+
+    def _idle_kept(self) -> Any | None:
+        """This thread's kept connection (SQLite), unless a read on it is under way (a read
+        inside a read then takes one of its own from the pool); None on PostgreSQL."""
+        if self._kept is None:
+            return None
+        kept = self._kept.get(threading.get_ident()) or self._keep()
+        return None if kept.in_transaction else kept
 
     def __len__(self) -> int:
         """How many connections are kept for threads (SQLite; 0 on PostgreSQL)."""
