@@ -237,8 +237,10 @@ class _Job:
         if self.future is None:
             return
         ended = asyncio.wrap_future(self.future)
-        while not self.future.done() and self.pool.active:
+        while not self.future.done():
             await asyncio.wait({ended}, timeout=_HEALTH_POLL)
+            if not self.future.done() and not self.pool.active:  # after a poll: pebble's
+                return  # status check takes its locks and asks its threads if they live
 
     @property
     def elapsed_ms(self) -> float:
@@ -488,17 +490,15 @@ class CheckerPool:
         not much more. A task that fails answers None: no match, and the answer's own result
         was decided before."""
         keys = [self._cache_key(spec, response) for spec in specs]
-        first_unknown = len(specs)
-        for index, key in enumerate(keys):
+        for first_unknown, key in enumerate(keys):
             hit = self._cached(key)
             if hit is None:
-                first_unknown = index
                 break
             if hit.status == "correct":
-                return index
-        rest = range(first_unknown, len(specs))
-        if not rest:
+                return first_unknown
+        else:  # every one cached (or none given), and none matched
             return None
+        rest = range(first_unknown, len(specs))
         payload = [specs[index].model_dump(mode="json") for index in rest]
         job = self._submit(_checks_until_correct, (self.check_task, payload, response),
                            timeout=self.timeout * len(payload))

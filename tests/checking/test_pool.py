@@ -338,7 +338,7 @@ def test_typical_mistakes_are_matched_in_one_task_and_then_from_the_cache(pool, 
     monkeypatch.setattr(pool, "_submit", lambda fn, args, timeout=None: (
         submitted.append(timeout), submit(fn, args, timeout))[1])
     assert asyncio.run(pool.first_correct_async(mistakes, "1 + 2x")) == 1
-    assert submitted == [LIMIT * 3]  # one task for the three, each within the limit
+    assert submitted == [LIMIT * 3]  # one task for the three; its limit is theirs summed
     assert pool.check(mistakes[1], "1 + 2x").status == "correct"  # cached, as a check would be
     assert asyncio.run(pool.first_correct_async(mistakes, "  1 + 2x")) == 1
     assert len(submitted) == 1
