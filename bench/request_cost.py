@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from http_load import Learner, Stats, bare_app  # noqa: E402
+from http_load import Learner, Stats, bare_app, subjects_of  # noqa: E402
 
 BASE = "http://gyrus.test"
 KINDS = [  # the page types of http_load.py, by method and path
@@ -92,14 +92,9 @@ async def learn(app: Any, warmup: float, seconds: float) -> Metered:
     """One learner doing the loop against `app`, measured after `warmup` for `seconds`."""
     metered = Metered(app)
     transport = httpx.ASGITransport(app=metered)
-    stats = Stats()
-    probe = Learner(BASE, 0, [], stats, {}, 0, "cost", transport=transport)
-    await probe.sign_up()
-    subjects = sorted(set(re.findall(r'id="subject-([a-z0-9-]+)"',
-                                     (await probe.client.get("/")).text)))
-    await probe.close()
-    learner = Learner(BASE, 1, subjects, stats, {}, 1, "cost", transport=transport)
+    learner = Learner(BASE, 0, [], Stats(), {}, 0, "cost", transport=transport)
     await learner.sign_up()
+    learner.subjects = await subjects_of(BASE, learner)
     begin = time.monotonic()
     task = asyncio.create_task(learner.run(begin + warmup + seconds))
     await asyncio.sleep(warmup)
