@@ -19,10 +19,12 @@ Layout: the parent holds the cache and measures time; workers run `_guarded(fn, 
 arms a CPU backstop, calls `fn` and turns exceptions into a picklable `_Failure`. Specs cross
 the process boundary as plain dicts.
 
-Two ways to wait: `check`, `validate`, `run` block the calling thread (the CLI, the bank's
-lint, an import's thread); `check_async`, `validate_async`, `run_async` are awaited on an event
-loop (the web app), which then waits for pebble's future itself: no thread is held, and a
-cached answer costs no thread hand-over at all.
+Two ways to wait, each with workers of its own, started on first use: `check`, `validate`,
+`run` block the calling thread (the CLI, the bank's lint, an import's thread) and use pebble;
+`check_async`, `validate_async`, `run_async` are awaited on an event loop (the web app), whose
+own workers that loop drives without a thread (`app.checking.awaited`). Both keep the same
+limits and share one cache; a cached answer costs no hand-over at all. A web server that never
+imports starts no pebble pool.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from app.checking.awaited import LoopWorkers
 from app.checking.lru import LRU
 from app.checking.result import CheckResult, Validation
 from app.checking.spec import AnswerSpec
@@ -229,19 +232,6 @@ class _Job:
     def _done(self, _future: Future) -> None:
         self.ended = time.perf_counter()
 
-    async def settled(self) -> None:
-        """Wait on the running event loop until the task has ended or its pool has stopped.
-
-        The caller's cancellation (a learner who left) does not cancel the task: `asyncio.wait`
-        leaves the awaited future alone, and cancelling pebble's future would kill the worker."""
-        if self.future is None:
-            return
-        ended = asyncio.wrap_future(self.future)
-        while not self.future.done():
-            await asyncio.wait({ended}, timeout=_HEALTH_POLL)
-            if not self.future.done() and not self.pool.active:  # after a poll: pebble's
-                return  # status check takes its locks and asks its threads if they live
-
     @property
     def elapsed_ms(self) -> float:
         end = self.ended if self.ended is not None else time.perf_counter()
@@ -287,7 +277,9 @@ class CheckerPool:
         self._readings: LRU[tuple[str, str], Validation] = LRU(cache_size)
         self._lock = threading.Lock()
         self._closed = False
+        self._initargs = (self.memory_mb, self.preload, self.initializer)
         self._pool = self._new_pool()
+        self._by_loop: dict[asyncio.AbstractEventLoop, LoopWorkers] = {}
 
     @classmethod
     def from_env(cls, **overrides: Any) -> CheckerPool:
@@ -310,15 +302,42 @@ class CheckerPool:
             max_workers=self.workers,
             max_tasks=self.max_tasks,
             initializer=_init_worker,
-            initargs=(self.memory_mb, self.preload, self.initializer),
+            initargs=self._initargs,
             context=self._context,
         )
 
+    def _loop_workers(self) -> LoopWorkers:
+        """The workers of the running event loop, started on its first task. The workers of
+        loops that have closed (a test's `asyncio.run`) are stopped then."""
+        loop = asyncio.get_running_loop()
+        workers = self._by_loop.get(loop)
+        if workers is None:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("the checker pool is closed")
+                self._forget_closed_loops()
+                workers = LoopWorkers(self.workers, self._context, _init_worker, self._initargs,
+                                      _guarded, self.max_tasks, _Failure)
+                self._by_loop[loop] = workers
+        return workers
+
+    def _forget_closed_loops(self) -> None:
+        for loop, workers in list(self._by_loop.items()):
+            if loop.is_closed():
+                workers.close()
+                del self._by_loop[loop]
+
     def warm_up(self) -> None:
-        """Start the workers and wait until they answer, so the first real check is fast."""
+        """Start the blocking API's workers and wait until they answer (the CLI, the lint)."""
         jobs = [self._submit(_ping, (), self.timeout + 30.0) for _ in range(self.workers)]
         for job in jobs:
             self._collect(job)
+
+    async def warm_up_async(self) -> None:
+        """Start the running loop's workers and wait until they answer (the web app's start),
+        so the first learner's check is fast."""
+        await asyncio.gather(*(self._awaited(_ping, (), self.timeout + 30.0)
+                               for _ in range(self.workers)))
 
     def close(self, grace: float | None = None) -> None:
         """Stop accepting work, give running tasks `grace` seconds, then stop the workers."""
@@ -328,12 +347,25 @@ class CheckerPool:
             self._closed = True
             pool = self._pool
         grace = self.timeout + 0.5 if grace is None else grace
+        self._close_loop_workers(grace)
         pool.close()
         try:
             pool.join(timeout=grace)
         except (FutureTimeout, TimeoutError):
             pool.stop()
             pool.join()
+
+    def _close_loop_workers(self, grace: float) -> None:
+        """Stop every loop's workers, each on its loop's thread while that loop runs."""
+        for loop, workers in list(self._by_loop.items()):
+            if loop.is_closed() or not loop.is_running() or _running_loop() is loop:
+                workers.close()
+                continue
+            stopped = threading.Event()
+            loop.call_soon_threadsafe(lambda w=workers, s=stopped: (w.close(), s.set()))
+            if not stopped.wait(grace):
+                log.warning("an event loop did not stop its checker workers in %.1f s", grace)
+        self._by_loop.clear()
 
     def __enter__(self) -> CheckerPool:
         return self
@@ -346,15 +378,19 @@ class CheckerPool:
         return self._closed
 
     def worker_pids(self) -> list[int]:
-        """The process ids of the live workers (for memory measurements).
+        """The process ids of the live workers, the blocking API's and every running loop's
+        (for memory measurements).
 
         pebble has no public accessor: this reads its worker manager and falls back to a /proc
         scan of this process's descendants (which then includes the forkserver).
         """
+        with self._lock:
+            self._forget_closed_loops()
+            awaited = [pid for workers in self._by_loop.values() for pid in workers.pids()]
         manager = getattr(getattr(self._pool, "_pool_manager", None), "worker_manager", None)
         workers = getattr(manager, "workers", None)
         if isinstance(workers, dict):
-            return [pid for pid, proc in list(workers.items()) if proc.is_alive()]
+            return [pid for pid, proc in list(workers.items()) if proc.is_alive()] + awaited
         return _descendants(os.getpid())
 
     # -- running tasks -----------------------------------------------------------------------
@@ -427,22 +463,26 @@ class CheckerPool:
         undecided CheckResult with note "timeout", "memory", "worker-crashed" or "error".
         """
         job = self._submit(fn, args)
-        return self._finish(job, self._collect(job))
+        return self._finish(self._collect(job), job.elapsed_ms)
 
     async def run_async(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """`run`, awaited on an event loop instead of blocking a thread."""
-        return await self._awaited(self._submit(fn, args))
+        """`run`, awaited on the running event loop instead of blocking a thread: the loop
+        drives workers of its own (`awaited.LoopWorkers`), under the same limits."""
+        return await self._awaited(fn, args, self.timeout)
 
-    async def _awaited(self, job: _Job) -> Any:
-        await job.settled()
-        return self._finish(job, self._collect(job))  # the future has ended: no wait here
+    async def _awaited(self, fn: Callable[..., Any], args: tuple, timeout: float) -> Any:
+        started = time.perf_counter()
+        value = await self._loop_workers().run((fn, args, self.cpu_backstop), timeout)
+        if isinstance(value, _Failure) and value.detail:
+            log.warning("checker task failed (%s): %s", value.note, value.detail)
+        return self._finish(value, round((time.perf_counter() - started) * 1000.0, 3))
 
     @staticmethod
-    def _finish(job: _Job, value: Any) -> Any:
+    def _finish(value: Any, elapsed_ms: float) -> Any:
         if isinstance(value, _Failure):
             value = undecided(value.note)
         if isinstance(value, CheckResult):
-            return value.timed(job.elapsed_ms)
+            return value.timed(elapsed_ms)
         return value
 
     # -- the checking API --------------------------------------------------------------------
@@ -500,9 +540,8 @@ class CheckerPool:
             return None
         rest = range(first_unknown, len(specs))
         payload = [specs[index].model_dump(mode="json") for index in rest]
-        job = self._submit(_checks_until_correct, (self.check_task, payload, response),
-                           timeout=self.timeout * len(payload))
-        value = await self._awaited(job)
+        value = await self._awaited(_checks_until_correct, (self.check_task, payload, response),
+                                    self.timeout * len(payload))
         for index, result in zip(rest, value if isinstance(value, list) else [], strict=False):
             if self._remember(keys[index], _as_result(result)).status == "correct":
                 return index
@@ -560,7 +599,7 @@ class CheckerPool:
             gate.leave_when_done(job.future)
             pending.append((index, key, job))
         for index, key, job in pending:
-            result = _as_result(self._finish(job, self._collect(job)))
+            result = _as_result(self._finish(self._collect(job), job.elapsed_ms))
             results[index] = self._remember(key, result)
         return [r if r is not None else undecided("error") for r in results]
 
@@ -599,6 +638,13 @@ def _as_result(value: Any) -> CheckResult:
         return value
     log.warning("a check task returned %s, not a CheckResult", type(value).__name__)
     return undecided("error")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _descendants(pid: int) -> list[int]:

@@ -52,6 +52,10 @@ def die() -> CheckResult:
     os._exit(3)
 
 
+def unsendable() -> object:
+    return lambda: None  # a value that cannot be pickled back
+
+
 def worker_pid() -> int:
     return os.getpid()
 
@@ -94,6 +98,12 @@ def wait_for_workers(checker: CheckerPool, count: int, deadline: float = 3.0) ->
             return pids
         time.sleep(0.02)
     return checker.worker_pids()
+
+
+def pebble_pids(checker: CheckerPool) -> list[int]:
+    """The blocking API's workers (pebble's), started by the module's blocking tests."""
+    manager = checker._pool._pool_manager.worker_manager
+    return list(manager.workers)
 
 
 def in_thread(fn, *args) -> tuple[threading.Thread, list]:
@@ -274,21 +284,77 @@ def test_at_least_two_workers_and_a_closed_pool_refuses_work():
 def test_awaited_tasks_keep_the_limits_and_give_the_same_results(pool):
     async def main() -> list:
         return await asyncio.gather(pool.run_async(simple), pool.run_async(hang),
-                                    pool.run_async(die), pool.run_async(fail))
+                                    pool.run_async(die), pool.run_async(fail),
+                                    pool.run_async(eat_memory), pool.run_async(unsendable))
 
     threads = threading.active_count()
-    ok, runaway, died, failed = asyncio.run(main())
+    ok, runaway, died, failed, bomb, lost = asyncio.run(main())
     assert ok.status == "correct" and ok.elapsed_ms > 0
     assert (runaway.status, runaway.notes) == ("undecided", ["timeout"])
+    assert runaway.elapsed_ms == pytest.approx(LIMIT * 1000, abs=300)
     assert died.notes == ["worker-crashed"] and failed.notes == ["error"]
+    assert bomb.notes == ["memory"] and lost.notes == ["error"]
     assert threading.active_count() <= threads  # nothing waited in a thread of its own
+
+
+def test_an_awaited_pool_starts_no_pebble_thread_or_worker():
+    """The web app only awaits: its loop drives its own workers, pebble never starts."""
+    threads = threading.active_count()
+
+    async def main() -> tuple[list[int], int]:
+        await checker.warm_up_async()
+        pids = checker.worker_pids()
+        assert {await checker.run_async(worker_pid) for _ in range(6)} <= set(pids)
+        return pids, threading.active_count()
+
+    with CheckerPool(workers=2, timeout=LIMIT, preload=()) as checker:
+        pids, threads_while_running = asyncio.run(main())
+    assert len(pids) == 2 and threads_while_running == threads
+
+
+def test_a_bomb_does_not_block_an_awaited_check_and_its_worker_is_replaced(pool):
+    async def main() -> None:
+        await pool.warm_up_async()
+        before = set(pool.worker_pids()) - set(pebble_pids(pool))
+        bomb = asyncio.ensure_future(pool.run_async(hang))
+        await asyncio.sleep(0.05)
+        start = time.perf_counter()
+        assert (await pool.check_async(SPEC, "2 x")).status == "correct"
+        assert time.perf_counter() - start < 0.3
+        assert (await bomb).notes == ["timeout"]
+        both = await asyncio.gather(*(pool.run_async(slow, 0.05, n) for n in "ab"))
+        assert [result.status for result in both] == ["correct", "correct"]
+        after = set(pool.worker_pids()) - set(pebble_pids(pool))  # replaced when needed
+        assert len(before) == 2 and len(after) == 2 and before - after
+
+    asyncio.run(main())
+
+
+def test_more_awaited_tasks_than_workers_wait_their_turn(pool):
+    async def main() -> list:
+        return await asyncio.gather(*(pool.run_async(slow, 0.05, str(n)) for n in range(7)))
+
+    assert [result.message for result in asyncio.run(main())] == [str(n) for n in range(7)]
+
+
+def test_an_awaited_worker_killed_while_idle_is_replaced_before_its_next_task(pool):
+    async def main() -> None:
+        await pool.warm_up_async()
+        victims = set(pool.worker_pids()) - set(pebble_pids(pool))
+        for victim in victims:
+            os.kill(victim, signal.SIGKILL)
+        await asyncio.sleep(0.3)  # each pipe reads end of file: the loop retires the worker
+        results = await asyncio.gather(*(pool.run_async(worker_pid) for _ in range(4)))
+        assert not victims & set(results)
+
+    asyncio.run(main())
 
 
 def test_an_awaited_check_is_cached_like_a_blocking_one(pool, monkeypatch):
     monkeypatch.setattr(pool, "check_task", stamped_check)
     first = asyncio.run(pool.check_async(SPEC, "5 x"))
     assert pool.check(SPEC, " 5  x").message == first.message  # one cache for both
-    monkeypatch.setattr(pool, "_submit", None)  # a hit must not reach the workers
+    monkeypatch.setattr(pool, "_awaited", None)  # a hit must not reach the workers
     assert asyncio.run(pool.check_async(SPEC, "5 x")).message == first.message
 
 
@@ -302,41 +368,81 @@ def test_an_awaited_reading_is_cached_and_a_failed_one_is_not(pool, monkeypatch)
 
 
 def test_a_caller_that_gives_up_waiting_does_not_cancel_the_task(pool):
-    """A learner who leaves mid-check: cancelling pebble's future would kill a worker."""
-    before = set(wait_for_workers(pool, 2))
+    """A learner who leaves mid-check: the worker finishes its task and serves the next."""
 
     async def main() -> None:
+        await pool.warm_up_async()
+        before = set(pool.worker_pids())
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(pool.run_async(slow, 0.2, "left"), timeout=0.05)
+        await asyncio.sleep(0.3)
+        assert set(pool.worker_pids()) == before
+        assert {await pool.run_async(worker_pid) for _ in range(4)} <= before
 
     asyncio.run(main())
-    time.sleep(0.3)
-    assert set(wait_for_workers(pool, 2)) == before
 
 
-def test_an_awaited_task_on_a_stopped_pool_gives_undecided():
+def test_a_caller_cancelled_while_waiting_for_a_worker_takes_none_away(pool):
+    async def main() -> list:
+        busy = [asyncio.ensure_future(pool.run_async(slow, 0.1, "busy")) for _ in range(2)]
+        queued = [asyncio.ensure_future(pool.run_async(simple)) for _ in range(3)]
+        await asyncio.sleep(0.02)
+        for waiting in queued:
+            waiting.cancel()
+        await asyncio.gather(*busy)
+        return await asyncio.wait_for(
+            asyncio.gather(*(pool.run_async(slow, 0.01, str(n)) for n in range(4))), 2.0)
+
+    assert [result.message for result in asyncio.run(main())] == ["0", "1", "2", "3"]
+
+
+def test_awaited_workers_are_recycled_after_max_tasks_and_run_at_a_lower_priority():
+    async def main() -> tuple[set, int]:
+        pids = {await checker.run_async(worker_pid) for _ in range(8)}
+        return pids, await checker.run_async(niceness)
+
+    with CheckerPool(workers=2, timeout=LIMIT, max_tasks=2, preload=()) as checker:
+        pids, nice = asyncio.run(main())
+    assert len(pids) >= 4
+    assert nice == min(19, os.nice(0) + WORKER_NICENESS)
+
+
+def test_the_workers_of_a_closed_loop_are_stopped(pool):
+    async def main() -> set[int]:
+        await pool.warm_up_async()
+        return set(pool.worker_pids()) - set(pebble_pids(pool))
+
+    first = asyncio.run(main())
+    assert not first & set(pool.worker_pids())  # that loop has closed: its workers went
+    for pid in first:
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read()
+
+
+def test_closing_the_pool_answers_an_awaited_task_at_once_and_refuses_more():
+    """As the web app's shutdown does: `close` from another thread while the loop runs."""
     checker = CheckerPool(workers=2, timeout=5.0, preload=())
-    checker.warm_up()
 
     async def main() -> CheckResult:
         waiting = asyncio.ensure_future(checker.run_async(slow, 3.0, "never"))
-        await asyncio.sleep(0.1)
-        checker._pool.stop()  # pebble's manager is gone: the future may never end
-        return await waiting
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(checker.close)
+        result = await waiting
+        with pytest.raises(RuntimeError):
+            await checker.run_async(simple)
+        return result
 
     start = time.perf_counter()
     result = asyncio.run(main())
     assert result.status == "undecided" and result.notes == ["worker-crashed"]
     assert time.perf_counter() - start < 2.5
-    checker.close()
 
 
 def test_typical_mistakes_are_matched_in_one_task_and_then_from_the_cache(pool, monkeypatch):
     mistakes = [AnswerSpec(type="expression", value=v) for v in ("x^2", "2*x + 1", "x/2")]
     submitted = []
-    submit = pool._submit
-    monkeypatch.setattr(pool, "_submit", lambda fn, args, timeout=None: (
-        submitted.append(timeout), submit(fn, args, timeout))[1])
+    awaited = pool._awaited
+    monkeypatch.setattr(pool, "_awaited", lambda fn, args, timeout: (
+        submitted.append(timeout), awaited(fn, args, timeout))[1])
     assert asyncio.run(pool.first_correct_async(mistakes, "1 + 2x")) == 1
     assert submitted == [LIMIT * 3]  # one task for the three; its limit is theirs summed
     assert pool.check(mistakes[1], "1 + 2x").status == "correct"  # cached, as a check would be
