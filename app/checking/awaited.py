@@ -161,11 +161,13 @@ class LoopWorkers:
         """The worker answered, or (idle or busy) it died: its pipe reads end of file."""
         try:
             kind, value = worker.conn.recv()
-        except Exception as error:  # EOF, a reset pipe, or an answer that cannot be read
-            crashed = isinstance(error, (EOFError, OSError))
+        except (EOFError, OSError):  # it died (killed, out of CPU, or a crash in C)
             self._retire(worker)
-            self._settle(worker, self._failure("worker-crashed" if crashed else "error",
-                                               f"{type(error).__name__}: {error}"))
+            self._settle(worker, self._failure("worker-crashed", "the worker stopped"))
+            return
+        except Exception as error:  # an answer that cannot be read here
+            self._retire(worker, kill=True)
+            self._settle(worker, self._failure("error", f"{type(error).__name__}: {error}"))
             return
         if worker.answer is None:  # it spoke unasked: it cannot be trusted with a task
             self._retire(worker, kill=True)

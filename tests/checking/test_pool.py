@@ -297,6 +297,18 @@ def test_awaited_tasks_keep_the_limits_and_give_the_same_results(pool):
     assert threading.active_count() <= threads  # nothing waited in a thread of its own
 
 
+def test_an_awaited_task_that_cannot_be_sent_is_an_error_and_costs_no_worker(pool):
+    async def main() -> tuple[CheckResult, set[int], set[int]]:
+        await pool.warm_up_async()
+        before = set(pool.worker_pids())
+        result = await pool.run_async(slow, lambda: 0, "a lambda cannot be pickled")
+        return result, before, set(pool.worker_pids())
+
+    result, before, after = asyncio.run(main())
+    assert (result.status, result.notes) == ("undecided", ["error"])
+    assert after == before
+
+
 def test_an_awaited_pool_starts_no_pebble_thread_or_worker():
     """The web app only awaits: its loop drives its own workers, pebble never starts."""
     threads = threading.active_count()
