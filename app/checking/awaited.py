@@ -102,10 +102,6 @@ class LoopWorkers:
         self._waiting: deque[asyncio.Future] = deque()
         self._closed = False
 
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        return self._loop
-
     def pids(self) -> list[int]:
         return [worker.process.pid for worker in list(self._workers)]
 
@@ -197,12 +193,19 @@ class LoopWorkers:
         if self._closed:
             self._retire(worker)
             return
+        waiter = self._next_waiter()
+        if waiter is None:
+            self._idle.append(worker)
+        else:
+            waiter.set_result(worker)
+
+    def _next_waiter(self) -> asyncio.Future | None:
+        """The longest-waiting caller still waiting for a worker (cancelled ones are dropped)."""
         while self._waiting:
             waiter = self._waiting.popleft()
             if not waiter.done():
-                waiter.set_result(worker)
-                return
-        self._idle.append(worker)
+                return waiter
+        return None
 
     def _retire(self, worker: _Worker, kill: bool = False) -> None:
         """Stop using `worker`: close its pipe (an idle worker exits on the end of file) and
@@ -217,14 +220,12 @@ class LoopWorkers:
             worker.process.kill()
         worker.conn.close()
         self._loop.add_reader(worker.process.sentinel, self._reap, worker.process)
-        while self._waiting and not self._closed:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
-                try:
-                    waiter.set_result(self._start())
-                except Exception as error:
-                    waiter.set_exception(error)
-                return
+        waiter = None if self._closed else self._next_waiter()
+        if waiter is not None:
+            try:
+                waiter.set_result(self._start())
+            except Exception as error:
+                waiter.set_exception(error)
 
     def _reap(self, process: Any) -> None:
         self._loop.remove_reader(process.sentinel)

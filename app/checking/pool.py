@@ -331,7 +331,7 @@ class CheckerPool:
         """Start the blocking API's workers and wait until they answer (the CLI, the lint)."""
         jobs = [self._submit(_ping, (), self.timeout + 30.0) for _ in range(self.workers)]
         for job in jobs:
-            self._collect(job)
+            self._result(job)
 
     async def warm_up_async(self) -> None:
         """Start the running loop's workers and wait until they answer (the web app's start),
@@ -362,7 +362,13 @@ class CheckerPool:
                 workers.close()
                 continue
             stopped = threading.Event()
-            loop.call_soon_threadsafe(lambda w=workers, s=stopped: (w.close(), s.set()))
+
+            def close_there(workers: LoopWorkers = workers, stopped: threading.Event = stopped,
+                            ) -> None:
+                workers.close()
+                stopped.set()
+
+            loop.call_soon_threadsafe(close_there)
             if not stopped.wait(grace):
                 log.warning("an event loop did not stop its checker workers in %.1f s", grace)
         self._by_loop.clear()
@@ -452,8 +458,6 @@ class CheckerPool:
             return _Failure("worker-crashed", str(error))
         except Exception as error:
             return _Failure("error", f"{type(error).__name__}: {error}")
-        if isinstance(value, _Failure) and value.detail:
-            log.warning("checker task failed (%s): %s", value.note, value.detail)
         return value
 
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -462,7 +466,10 @@ class CheckerPool:
         Returns what `fn` returns (a CheckResult gets the parent-measured `elapsed_ms`), or an
         undecided CheckResult with note "timeout", "memory", "worker-crashed" or "error".
         """
-        job = self._submit(fn, args)
+        return self._result(self._submit(fn, args))
+
+    def _result(self, job: _Job) -> Any:
+        """A blocking task's value, waited for, as callers see it (`_finish`)."""
         return self._finish(self._collect(job), job.elapsed_ms)
 
     async def run_async(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -473,13 +480,14 @@ class CheckerPool:
     async def _awaited(self, fn: Callable[..., Any], args: tuple, timeout: float) -> Any:
         started = time.perf_counter()
         value = await self._loop_workers().run((fn, args, self.cpu_backstop), timeout)
-        if isinstance(value, _Failure) and value.detail:
-            log.warning("checker task failed (%s): %s", value.note, value.detail)
         return self._finish(value, round((time.perf_counter() - started) * 1000.0, 3))
 
     @staticmethod
     def _finish(value: Any, elapsed_ms: float) -> Any:
+        """A task's value as callers see it, on either path: a failure becomes undecided."""
         if isinstance(value, _Failure):
+            if value.detail:
+                log.warning("checker task failed (%s): %s", value.note, value.detail)
             value = undecided(value.note)
         if isinstance(value, CheckResult):
             return value.timed(elapsed_ms)
@@ -599,7 +607,7 @@ class CheckerPool:
             gate.leave_when_done(job.future)
             pending.append((index, key, job))
         for index, key, job in pending:
-            result = _as_result(self._finish(self._collect(job), job.elapsed_ms))
+            result = _as_result(self._result(job))
             results[index] = self._remember(key, result)
         return [r if r is not None else undecided("error") for r in results]
 
