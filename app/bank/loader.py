@@ -35,6 +35,7 @@ SUBJECT_TITLES = {
     "linear-algebra": "Linear algebra",
     "probability": "Probability",
     "bayesian": "Bayesian probability",
+    "papers": "Reading deep-learning papers",
 }
 
 
