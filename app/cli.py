@@ -72,8 +72,8 @@ def user() -> None:
 @click.option("--operator", is_flag=True, help="Make the account an operator.")
 def user_create(email: str, password: str | None, operator: bool) -> None:
     """Create an account for EMAIL (migrating the database first if needed)."""
+    from app.accounts import AccountError, create_user
     from app.db import UnitOfWork, make_engine, migrate, session_factory
-    from app.web.accounts import AccountError, create_user
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -97,8 +97,8 @@ def user_create(email: str, password: str | None, operator: bool) -> None:
 @click.option("--demote", is_flag=True, help="Take the operator role away instead.")
 def user_promote(email: str, demote: bool) -> None:
     """Make EMAIL an operator (who sees the operator pages), or with --demote a learner again."""
+    from app.accounts import set_operator
     from app.db import UnitOfWork
-    from app.web.accounts import set_operator
 
     engine, sessions = _database()
     try:

@@ -8,7 +8,6 @@ migrations, and the services see the same behaviour: a unit of work loads, chang
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -18,12 +17,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Select, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-
-from app.rows import SNAPSHOT_POSTGRESQL, Readers, Rows
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite writer waits for another one before "database is locked"."""
@@ -33,7 +30,10 @@ WRITER_WAIT_S = 30.0
 """How long a writer waits for its turn among the writers of its own process."""
 
 READ_ONLY = "gyrus_read_only"
-"""Execution option of a read-only transaction (`UnitOfWork.reading`): see `_begin_immediate`."""
+"""Execution option of a read-only transaction (`UnitOfWork.reading`): see `_Writers`."""
+SNAPSHOT_POSTGRESQL = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+"""The first statement of a read on PostgreSQL: the whole transaction reads one snapshot (the
+default, READ COMMITTED, takes one per statement, so a page could show half a commit)."""
 
 _STARTUP_LOCK = 0x6779727573  # "gyrus": any constant the app's processes agree on
 
@@ -51,22 +51,13 @@ def make_engine(url: str, *, sqlite_synchronous: str = "normal", **kwargs: Any) 
     _create_sqlite_parent(url)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", partial(_configure_sqlite_connection, sqlite_synchronous))
-    writers = _WRITERS[engine] = _Writers()
+    writers = _Writers()
     event.listen(engine, "begin", writers.begin)
     event.listen(engine, "commit", writers.release)
     event.listen(engine, "rollback", writers.release)
     event.listen(engine, "checkin", writers.checked_in)
     return engine
 
-
-_WRITERS: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()
-"""The writers' turn of each SQLite engine."""
-
-
-def writers_of(engine: Engine) -> _Writers | None:
-    """The queue of this process's writers to a SQLite engine; None for PostgreSQL, whose
-    writers do not take turns."""
-    return _WRITERS.get(engine)
 
 
 def _create_sqlite_parent(url: str) -> None:
@@ -114,17 +105,7 @@ class _Writers:
     HELD = "gyrus_write_turn"
 
     def __init__(self) -> None:
-        # Re-entrant: a thread that took the turn beforehand (`try_turn`) begins its write
-        # transaction without waiting for itself.
-        self._lock = threading.RLock()
-
-    def try_turn(self) -> bool:
-        """Take the turn if no other thread of this process is writing; never waits."""
-        return self._lock.acquire(blocking=False)
-
-    def end_turn(self) -> None:
-        """Give back a turn taken with `try_turn`."""
-        self._lock.release()
+        self._lock = threading.Lock()
 
     def begin(self, connection: Any) -> None:
         if connection.get_execution_options().get(READ_ONLY):
@@ -151,29 +132,6 @@ class _Writers:
     def _hand_on(self, info: dict) -> None:
         if info.pop(self.HELD, False):
             self._lock.release()
-
-
-_READERS: weakref.WeakKeyDictionary[Engine, Readers] = weakref.WeakKeyDictionary()
-_READERS_LOCK = threading.Lock()
-
-
-def readers_of(engine: Engine) -> Readers:
-    """Where an engine's read-only transactions run, and its prebuilt statements (`app.rows`)."""
-    found = _READERS.get(engine)
-    if found is None:
-        with _READERS_LOCK:
-            found = _READERS.get(engine)
-            if found is None:
-                found = _READERS[engine] = Readers(engine)
-    return found
-
-
-def rows_of(session: Session) -> Rows:
-    """The prebuilt statements on the driver's connection of a session's transaction (which
-    this begins, as the session's own first statement would)."""
-    connection = session.connection()
-    statements = readers_of(connection.engine).statements
-    return Rows(connection.connection.driver_connection, statements)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -241,31 +199,8 @@ class UnitOfWork:
             self.session.rollback()
             self.session.close()
 
-    @contextmanager
-    def reading_rows(self) -> Iterator[Rows]:
-        """`with uow.reading_rows() as rows:` a read-only transaction on the driver's
-        connection, for the prebuilt statements read on nearly every request (the account, an
-        exercise, a learner's progress): SQLAlchemy's session and connection around them cost
-        many times the reads themselves (`app.rows`)."""
-        with self._readers.read_only() as rows:
-            yield rows
-
-    def read_first(self, statement: Select, **params: Any) -> tuple | None:
-        """The first row of one prebuilt statement, read on its own (`Readers.first`)."""
-        return self._readers.first(statement, **params)
-
-    @property
-    def _readers(self) -> Readers:
-        return readers_of(self._sessions.kw["bind"])
-
     def rollback(self) -> None:
         self.session.rollback()
-
-    @property
-    def info(self) -> dict[str, Any]:
-        """What the app keeps beside its sessions (the progress cache, `sessionmaker(info=)`),
-        for reads that run without a session (`reading_rows`)."""
-        return self._sessions.kw.get("info") or {}
 
 
 def alembic_config(url: str) -> Config:

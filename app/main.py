@@ -7,12 +7,9 @@ owns the checker pool (unless a caller hands one in, as the tests do to share on
 
 from __future__ import annotations
 
-import gc
 import logging
-import sys
-from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from anyio import to_thread
@@ -21,14 +18,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.checking.pool import CheckerPool, use_default_pool
-from app.db import UnitOfWork, make_engine, migrate, session_factory, writers_of
-from app.method.repository import ProgressCache
+from app.db import UnitOfWork, make_engine, migrate, session_factory
+from app.method import queries
 from app.settings import Settings
 from app.web import (
     api,
@@ -38,19 +34,14 @@ from app.web import (
     pages_import,
     pages_operator,
     pages_study,
-    views,
 )
 from app.web.csrf import verify_csrf
-from app.web.deps import LoginRequired, render
+from app.web.deps import LoginRequired, in_thread, render
 from app.web.logs import RequestLog, configure_request_log
 from app.web.ratelimit import RateLimiter
 from app.web.templating import STATIC, make_templates
 
 log = logging.getLogger(__name__)
-
-CHECK_WAITS = 8
-"""Imports whose verification may wait for the checker pool at once, each in a thread
-(`deps.checking`); pages await the pool without a thread."""
 
 SECURITY_HEADERS = {
     # Everything is served by the app itself (DESIGN §6). KaTeX sets inline styles.
@@ -65,22 +56,6 @@ SECURITY_HEADERS = {
 }
 
 
-GIL_SWITCH_INTERVAL_S = 0.001
-"""How long a thread waiting for the GIL waits before it asks for it (Python's default: 5 ms).
-Under load the event loop always has work, so it gives the GIL up only when asked; a request
-thread (a write, say) asks at each of its many hand-offs (every SQLite call releases the GIL),
-and waited 5 ms each time. With 1 ms the closed loop of `bench/http_load.py` served 25 % more
-requests (212 -> 265 req/s; 0.5 ms: 274, 0.2 ms: 257, same machine, one after the other)."""
-
-
-GC_YOUNG_THRESHOLD = 10_000
-"""New container objects the garbage collector lets accumulate before a young collection
-(Python's default: 700). A request makes thousands, nearly all freed by reference counting;
-at 700 the collector ran ~35 times a second under `bench/http_load.py`, each time walking the
-requests in flight. In process with the bench's learners: time in the collector 0.34 ->
-0.14 ms per request, collections 586 -> 25 in the same run. Cycles wait a little longer."""
-
-
 def create_app(settings: Settings | None = None, *, checker: CheckerPool | None = None) -> FastAPI:
     """Build the app. `checker`: a running pool to use (and not close) instead of starting one."""
     settings = settings or Settings()
@@ -88,27 +63,21 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-        app.state.check_waits = ThreadPoolExecutor(CHECK_WAITS, thread_name_prefix="check-wait")
-        await run_in_threadpool(migrate, settings.database_url)
+        await in_thread(migrate, settings.database_url)
         engine = make_engine(settings.database_url,
                              sqlite_synchronous=settings.sqlite_synchronous)
         app.state.sessions = session_factory(engine)
-        app.state.writers = writers_of(engine)  # SQLite's writers' turn; None on PostgreSQL
-        ProgressCache(settings.progress_cache).serve(app.state.sessions)
-        await run_in_threadpool(_load_bank, app, settings)
+        await in_thread(_load_bank, app, settings)
         pool = checker or _start_pool(settings)
         app.state.checker = pool
         use_default_pool(pool)  # app.checking.check in this process uses the same workers
         if checker is None:
             await pool.warm_up_async()
         try:
-            with _collector_for_serving():
-                yield
+            yield
         finally:
-            app.state.check_waits.shutdown(wait=False, cancel_futures=True)
             if checker is None:
-                await run_in_threadpool(pool.close)
+                await in_thread(pool.close)
             engine.dispose()
 
     app = FastAPI(
@@ -125,27 +94,6 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
     _add_error_pages(app)
     return app
 
-
-@contextmanager
-def _collector_for_serving() -> Iterator[None]:
-    """The garbage collector set for serving, and set back after.
-
-    What start-up made (modules, the app, the bank's rows, SQLAlchemy's caches: ~175,000
-    objects) is left out of full collections, which otherwise walk them all again every few
-    seconds under load and stop every request meanwhile: the longest pause under
-    `bench/http_load.py` went from 252 ms to 59 ms, and the time in full collections from
-    1.8 s to 0.3 s in a 70 s run. Python's own advice for long-lived servers (`gc.freeze`);
-    garbage is collected first so none of it is kept. Young collections wait for
-    `GC_YOUNG_THRESHOLD` new objects."""
-    gc.collect()
-    gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()  # what start-up made may become garbage now
 
 
 def _start_pool(settings: Settings) -> CheckerPool:
@@ -195,8 +143,6 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
 
 
 def _add_routes(app: FastAPI) -> None:
-    # A request is matched against the routers in this order (their paths do not overlap),
-    # route by route: the loop's pages (each exercise's, then Next and the dashboard) first.
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages_exercise.router)
     app.include_router(pages_study.router)
@@ -207,10 +153,10 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(api.router)
 
     @app.get("/healthz")
-    def healthz(request: Request) -> Response:
+    async def healthz(request: Request) -> Response:
         """Up, and the database answers."""
         try:
-            views.database_ok(UnitOfWork(request.app.state.sessions))
+            await in_thread(queries.database_ok, UnitOfWork(request.app.state.sessions))
         except Exception:
             log.exception("health check: the database does not answer")
             return JSONResponse({"status": "error", "detail": "database"}, status_code=503)

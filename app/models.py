@@ -97,20 +97,6 @@ class Collection(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class BankVersion(Base):
-    """One row: a number that moves whenever the exercise bank's shape changes (an exercise,
-    topic or collection added, removed, moved or given another owner), so an app process can
-    tell whether the curated bank it keeps in memory (`ProgressCache`) is still current.
-
-    Database triggers move it (migration 0005), not the app: every writer of the bank — the
-    loader, importers, the CLI, an operator's SQL — moves it without knowing it exists."""
-
-    __tablename__ = "bank_version"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(server_default="1")
-
-
 class Subject(Base):
     __tablename__ = "subject"
 
@@ -173,10 +159,6 @@ class StudyList(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    version: Mapped[int] = mapped_column(server_default="1")
-    """Bumped by every save of the learner's progress in this subject (the study list, its
-    passes and items, the parked exercises): an app process keeps that progress in memory
-    (`ProgressCache`) and reads only this number to know its copy is current."""
 
     entries: Mapped[list[StudyListEntry]] = relationship(
         order_by="StudyListEntry.position", cascade="all, delete-orphan"

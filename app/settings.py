@@ -45,13 +45,8 @@ class Settings(BaseSettings):
     check_workers: int = Field(default_factory=_default_workers, ge=1)
     check_memory_mb: int = Field(default=1024, ge=0)
     threads: int = Field(default=4, ge=1, le=200)
-    """Requests doing database work at once in one app process (the thread pool's size).
-    More threads than cores only make them take turns at Python's GIL, which costs more
-    than it gains; waiting for a check does not hold one of these threads."""
-
-    progress_cache: int = Field(default=512, ge=0)
-    """How many learners' progress in a subject one app process keeps in memory (a few
-    hundred rows each, re-read only when a save changed them); 0 reads it for every request."""
+    """Requests doing database work at once in one app process (the thread pool's size);
+    waiting for a check does not hold one of these threads."""
 
     secret_key: str | None = None
     """Signs the session cookie. Unset: generated once and kept in `data_dir/secret_key`.

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
-
 from fastapi.testclient import TestClient
 
 from app.checking.pool import CheckerPool
-from app.main import GC_YOUNG_THRESHOLD, create_app
+from app.main import create_app
 from app.settings import Settings
 
 
@@ -27,16 +25,6 @@ def test_the_lifespan_starts_and_closes_the_checker_pool(tmp_path):
     assert (tmp_path / "gyrus.db").exists()  # the default database lives in the data dir
     assert (tmp_path / "secret_key").exists()  # and so does the generated session key
 
-
-def test_the_garbage_collector_is_set_for_serving_and_reset_after(tmp_path):
-    settings = Settings(check_workers=2, data_dir=tmp_path, load_bank=False)
-    app = create_app(settings)
-    before = gc.get_threshold()
-    with TestClient(app):
-        assert gc.get_freeze_count() > 10_000  # the app, its modules and caches
-        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
-    assert gc.get_freeze_count() == 0  # collectable again once the app stops
-    assert gc.get_threshold() == before
 
 
 def test_settings_read_the_gyrus_environment(monkeypatch, tmp_path):

@@ -39,7 +39,7 @@ from app.bank.formats.text import slugify
 from app.bank.loader import SUBJECT_TITLES, assign
 from app.bank.schema import SLUG
 from app.db import UnitOfWork
-from app.method.repository import SubjectRepository
+from app.method import service
 
 PREFIX = "imported"
 VERIFY_CHUNK = 250
@@ -357,16 +357,11 @@ def _subject(session: Session, slug: str) -> orm.Subject:
 def _study(session: Session, parsed: ParsedImport, owner_id: int,
            report: ImportReport) -> int:
     """Add the imported exercises to the owner's study lists (same transaction)."""
-    repository = SubjectRepository(session)
-    added = 0
-    for subject in report.subjects:
-        aggregate = repository.get(owner_id, subject)
-        ids = [global_id(report.collection, e.id) for e in parsed.exercises
-               if e.subject == subject]
-        added += len(aggregate.add_to_study_list(ids))
-        repository.save(aggregate)
-    session.flush()
-    return added
+    return service.add_to_study_lists(session, {
+        (owner_id, subject): [global_id(report.collection, e.id) for e in parsed.exercises
+                              if e.subject == subject]
+        for subject in report.subjects
+    })
 
 
 def publish(uow: UnitOfWork, slug: str) -> str:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +24,11 @@ from sqlalchemy.orm import Session
 from app.bank.schema import Exercise as ExerciseFile
 from app.bank.schema import FileError, TopicFile, load_file
 from app.db import UnitOfWork, hold_startup_lock
-from app.method.repository import SubjectRepository
+from app.method import service
 from app.models import Collection, Exercise, StudyList, StudyListEntry, Subject, Topic
+
+if TYPE_CHECKING:
+    from app.method.queries import ExerciseInfo
 
 DEFAULT_BANK = Path(__file__).resolve().parents[2] / "exercises"
 CURATED_SLUG = "curated"
@@ -191,12 +194,10 @@ def _join_study_lists(session: Session, created: list[str]) -> None:
         .join(StudyListEntry).join(Exercise, Exercise.id == StudyListEntry.exercise_id)
         .where(Exercise.topic_id.in_(topics))
     ).all()
-    repository = SubjectRepository(session)
-    for (user_id, slug), topic_ids in _grouped(holders).items():
-        aggregate = repository.get(user_id, slug)
-        aggregate.add_to_study_list([g for g, topic_id, _ in new if topic_id in topic_ids])
-        repository.save(aggregate)
-    session.flush()
+    service.add_to_study_lists(session, {
+        holder: [g for g, topic_id, _ in new if topic_id in topic_ids]
+        for holder, topic_ids in _grouped(holders).items()
+    })
 
 
 def _grouped(holders: list) -> dict[tuple[int, str], set[int]]:
@@ -283,8 +284,8 @@ def exercise_columns(exercise: ExerciseFile) -> dict[str, Any]:
     }
 
 
-def as_exercise(row: Exercise) -> dict[str, Any]:
-    """The dict `app.bank.variants.make_variant` takes, from a row:
+def as_exercise(row: Exercise | ExerciseInfo) -> dict[str, Any]:
+    """The dict `app.bank.variants.make_variant` takes, from a stored exercise:
     `pool.run(make_variant, as_exercise(row), seed)`."""
     stored = row.params or {}
     return {

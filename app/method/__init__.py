@@ -1,4 +1,5 @@
-"""The Green-Yellow-Red method: its rules as plain Python (`model`), applied by the service."""
+"""The Green-Yellow-Red method: its rules as plain Python (`model`), the service that applies
+them (`service`), and the read side behind the pages (`queries`)."""
 
 from app.method.model import (
     RED_CAP_PASS,

@@ -10,12 +10,15 @@ one kind of error whether the race was lost in Python or in the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from app import models as orm
 from app.db import UnitOfWork, is_duplicate
 from app.method.model import (
     AlreadyChecked,
@@ -167,6 +170,62 @@ def unpark(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> Non
 
 def progress(uow: UnitOfWork, user_id: int, subject: str) -> Progress:
     """Rule 9's counts and the current pass; reads only."""
-    with uow:
-        aggregate = SubjectRepository(uow.session).read(user_id, subject)
+    with uow.reading():
+        aggregate = SubjectRepository(uow.session).get(user_id, subject)
     return Progress.of(aggregate)
+
+
+# -- the study list (rules 1, 8) ---------------------------------------------------------------
+
+
+def update_study_list(uow: UnitOfWork, user_id: int, subject: str, visible: set[str],
+                      wanted: list[str]) -> tuple[int, int]:
+    """Make the `visible` part of the study list `wanted` (the editor's form: only exercises the
+    learner may see are ever added); returns (added, removed) counts. Added exercises join the
+    open pass (rule 8); removed ones leave it where unrated. Two first saves of a list at once:
+    the second is retried, and finds the first's list."""
+    for attempt in range(2):
+        try:
+            with uow:
+                repository, aggregate = _load(uow, user_id, subject)
+                chosen = set(wanted)
+                removed = [e for e in aggregate.study_list if e in visible and e not in chosen]
+                aggregate.remove_from_study_list(removed)
+                added = aggregate.add_to_study_list(wanted)
+                _save(uow, repository, aggregate)
+            return len(added), len(removed)
+        except IntegrityError as error:
+            if attempt or not is_duplicate(error):
+                raise
+    raise AssertionError("unreachable")
+
+
+def add_to_study_lists(session: Session, additions: Mapping[tuple[int, str], list[str]]) -> int:
+    """Add exercises to learners' study lists, `(user id, subject) -> exercise ids`, and so to
+    their open passes (rule 8), inside the caller's transaction: an import or a bank load writes
+    everything or nothing. Returns how many entries were added."""
+    repository = SubjectRepository(session)
+    added = 0
+    for (user_id, subject), exercise_ids in additions.items():
+        aggregate = repository.get(user_id, subject)
+        added += len(aggregate.add_to_study_list(exercise_ids))
+        repository.save(aggregate)
+    session.flush()
+    return added
+
+
+# -- the operator's disputes (rule 3) ----------------------------------------------------------
+
+
+def review_dispute(uow: UnitOfWork, rating_id: int) -> bool:
+    """Mark a disputed rating reviewed (a second review keeps the first time); False when no
+    disputed rating has this id."""
+    with uow:
+        rating = uow.session.scalars(select(orm.Rating).where(
+            orm.Rating.id == rating_id, orm.Rating.disputed.is_(True))).one_or_none()
+        if rating is None:
+            return False
+        if rating.reviewed_at is None:
+            rating.reviewed_at = orm.utcnow()
+            uow.commit()
+    return True

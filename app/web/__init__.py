@@ -1,5 +1,7 @@
-"""The web layer: HTML pages (Jinja2 + htmx), the JSON API under /api/v1, accounts and CSRF.
+"""The web layer: HTML pages (Jinja2 + htmx), the JSON API under /api/v1, sign-in and CSRF.
 
-It only translates HTTP into calls of `app.method.service` (writes) and `app.web.views`
-(reads), and their answers into pages; the method's rules live in `app.method.model`.
+It only translates HTTP into calls of the services (`app.method.service`, `app.accounts`,
+`app.bank.importing`) and the read side (`app.method.queries`), run in the thread pool
+(`deps.in_thread`), and their answers into pages; the method's rules live in
+`app.method.model`.
 """

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.web import accounts
+from app import accounts
 from app.web.csrf import rotate_csrf_token
-from app.web.deps import USER_KEY, Uow, notify, redirect, render
+from app.web.deps import USER_KEY, Uow, in_thread, notify, redirect, render
 
 router = APIRouter()
 
@@ -37,14 +37,15 @@ def _sign_in(request: Request, user_id: int) -> None:
 
 
 @router.get("/signup")
-def signup_page(request: Request) -> Response:
+async def signup_page(request: Request) -> Response:
     return render(request, "signup.html", email="", error=None)
 
 
 @router.post("/signup")
-def signup(request: Request, uow: Uow, email: EmailField, password: PasswordField) -> Response:
+async def signup(request: Request, uow: Uow, email: EmailField, password: PasswordField,
+                 ) -> Response:
     try:
-        user_id = accounts.create_user(uow, email, password)
+        user_id = await in_thread(accounts.create_user, uow, email, password)
     except accounts.AccountError as error:
         return render(request, "signup.html", status=400, email=email, error=str(error))
     _sign_in(request, user_id)
@@ -53,12 +54,12 @@ def signup(request: Request, uow: Uow, email: EmailField, password: PasswordFiel
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:
+async def login_page(request: Request, next: str = "/") -> Response:
     return render(request, "login.html", email="", error=None, next=_safe_next(next))
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     uow: Uow,
     email: EmailField,
@@ -74,7 +75,7 @@ def login(
         response = render(request, "login.html", status=429, error=error, **context)
         response.headers["Retry-After"] = str(limiter.retry_after(key))
         return response
-    user_id = accounts.authenticate(uow, email, password)
+    user_id = await in_thread(accounts.authenticate, uow, email, password)
     if user_id is None:
         limiter.hit(key)
         error = "The email or the password is not right."
@@ -85,7 +86,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+async def logout(request: Request) -> Response:
     request.session.clear()
     rotate_csrf_token(request)
     notify(request, "You are logged out.")

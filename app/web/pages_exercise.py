@@ -14,22 +14,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
+from app.bank.shown import Shown, VariantUnavailable, mistake_feedback, shown
 from app.checking.result import CheckResult
-from app.method import model, service
-from app.web import views
-from app.web.deps import (
-    Pool,
-    Uow,
-    User,
-    notify,
-    reading,
-    redirect,
-    render,
-    writing,
-)
-from app.web.exercises import Shown, VariantUnavailable, shown, wrong_feedback
+from app.method import model, queries, service
+from app.web.deps import Pool, Uow, User, in_thread, notify, redirect, render
 
 router = APIRouter()
 
@@ -59,12 +48,12 @@ Text = Annotated[str, Form(max_length=MAX_TEXT)]
 class Here:
     """The exercise in the learner's open pass, as the page needs it."""
 
-    info: views.ExerciseInfo
+    info: queries.ExerciseInfo
     aggregate: model.Subject
     current: model.Pass
     item: model.PassItem
-    row: views.ItemRow
-    earlier: list[views.AttemptInfo]
+    row: queries.ItemRow
+    earlier: list[queries.AttemptInfo]
     """The attempts of earlier passes, latest first."""
 
 
@@ -90,17 +79,17 @@ class VerdictView:
         return LABELS.get(self.status, self.status.title())
 
 
-def _here(uow: Uow, user: int, pk: int) -> Here:
+async def _here(uow: Uow, user: int, pk: int) -> Here:
     """The exercise if it is in the learner's open pass; else 404 (it may be someone else's)."""
     try:
-        info, aggregate, row, earlier = views.exercise_in_pass(uow, user, pk)
-    except views.NotFound:
+        info, aggregate, row, earlier = await in_thread(queries.exercise_in_pass, uow, user, pk)
+    except queries.NotFound:
         raise HTTPException(404, "There is no such exercise in your current pass.") from None
     current = aggregate.open_pass
     return Here(info, aggregate, current, current.item(info.global_id), row, earlier)
 
 
-async def _variant(pool: Pool, info: views.ExerciseInfo, seed: int) -> Shown:
+async def _variant(pool: Pool, info: queries.ExerciseInfo, seed: int) -> Shown:
     """The variant the pass item shows: made already (most of the time), or made now by the
     checker pool."""
     try:
@@ -136,8 +125,7 @@ def _page(
     draft: Draft | None = None,
     verdict: VerdictView | None = None,
 ) -> Response:
-    """The exercise page for `exercise`, the variant (made beforehand: rendering never waits
-    for the pool) from what `_here` read (it reads nothing itself, so it needs no thread)."""
+    """The exercise page for `exercise`, the variant, from what `_here` read."""
     item = here.item
     draft = draft or Draft()
     if item.saw_last_hint_before_check:
@@ -172,7 +160,7 @@ def _page(
 
 @router.get("/exercises/{pk}")
 async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: int) -> Response:
-    here = await reading(request, _here, uow, user, pk)
+    here = await _here(uow, user, pk)
     if _needs_review(request, here):
         return redirect(f"/exercises/{pk}/theory")
     return _page(request, here, await _variant(pool, here.info, here.item.seed))
@@ -183,9 +171,9 @@ async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: 
 
 @router.get("/exercises/{pk}/theory")
 async def theory_page(request: Request, uow: Uow, user: User, pk: int) -> Response:
-    here = await reading(request, _here, uow, user, pk)
-    title, theory, examples = await reading(request, views.topic_notes, uow, here.info.subject,
-                                            here.info.topic)
+    here = await _here(uow, user, pk)
+    title, theory, examples = await in_thread(queries.topic_notes, uow, here.info.subject,
+                                              here.info.topic)
     earlier = here.earlier
     return render(
         request,
@@ -202,7 +190,7 @@ async def theory_page(request: Request, uow: Uow, user: User, pk: int) -> Respon
 @router.post("/exercises/{pk}/theory")
 async def theory_read(request: Request, uow: Uow, user: User, pk: int) -> Response:
     """Continue: the review is read; the exercise page opens."""
-    here = await reading(request, _here, uow, user, pk)
+    here = await _here(uow, user, pk)
     reviewed = [i for i in request.session.get(REVIEWED_KEY) or [] if i != here.row.id]
     request.session[REVIEWED_KEY] = (reviewed + [here.row.id])[-REVIEWED_KEEP:]
     return redirect(f"/exercises/{pk}")
@@ -217,8 +205,7 @@ async def _draft(
     motion: Text = "",
     hints_shown: Annotated[int, Form(ge=0, le=100)] = 0,
 ) -> Draft:
-    """The form's typed fields, kept when a hint or the solution re-renders the page (async:
-    it does not block, so it needs no thread-pool hop)."""
+    """The form's typed fields, kept when a hint or the solution re-renders the page."""
     return Draft(response, shape, motion, hints_shown)
 
 
@@ -229,18 +216,13 @@ Typed = Annotated[Draft, Depends(_draft)]
 async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
                     ) -> Response:
     """Show hint: one more hint; opening the last one before the check caps the rating."""
-    here = await reading(request, _here, uow, user, pk)
+    here = await _here(uow, user, pk)
     exercise = await _variant(pool, here.info, here.item.seed)
-    return await run_in_threadpool(_hint_shown, request, uow, user, here, exercise, draft)
-
-
-def _hint_shown(request: Request, uow: Uow, user: int, here: Here, exercise: Shown,
-                draft: Draft) -> Response:
     count = min(draft.hints + 1, len(exercise.hints))
     if count and not here.item.rating:
-        service.show_hint(uow, user, here.info.subject, here.info.global_id,
-                          last=count == len(exercise.hints))
-        here = _here(uow, user, here.info.id)
+        await in_thread(service.show_hint, uow, user, here.info.subject, here.info.global_id,
+                        last=count == len(exercise.hints))
+        here = await _here(uow, user, pk)
     return _page(request, here, exercise, replace(draft, hints=count))
 
 
@@ -248,16 +230,11 @@ def _hint_shown(request: Request, uow: Uow, user: int, here: Here, exercise: Sho
 async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: int,
                         draft: Typed) -> Response:
     """Show solution: before the check it caps the rating at Yellow (the page said so)."""
-    here = await reading(request, _here, uow, user, pk)
+    here = await _here(uow, user, pk)
     exercise = await _variant(pool, here.info, here.item.seed)
-    return await run_in_threadpool(_solution_shown, request, uow, user, here, exercise, draft)
-
-
-def _solution_shown(request: Request, uow: Uow, user: int, here: Here, exercise: Shown,
-                    draft: Draft) -> Response:
     if not here.item.rating:
-        service.show_solution(uow, user, here.info.subject, here.info.global_id)
-        here = _here(uow, user, here.info.id)
+        await in_thread(service.show_solution, uow, user, here.info.subject, here.info.global_id)
+        here = await _here(uow, user, pk)
     return _page(request, here, exercise, draft)
 
 
@@ -276,7 +253,7 @@ async def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResul
     result = await pool.check_async(spec, response)
     feedback = None
     if result.status == "incorrect":
-        feedback = await wrong_feedback(pool, exercise, response)
+        feedback = await mistake_feedback(pool, exercise, response)
     return result, feedback
 
 
@@ -285,21 +262,17 @@ async def check(
     request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
     choice: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3).
-
-    The grading is awaited on the event loop (the checker pool's `check_async`: no thread
-    waits for it); the read before it and the write after it go where `reading` and `writing`
-    put database work."""
+    """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3)."""
     response, shape, motion = draft.response, draft.shape, draft.motion
     response = ",".join(choice) if choice else response
-    here = await reading(request, _here, uow, user, pk)
+    here = await _here(uow, user, pk)
     if here.item.checked:
         return redirect(f"/exercises/{pk}#verdict")
     exercise = await _variant(pool, here.info, here.item.seed)
     result, feedback = await _grade(pool, exercise, response)
     status = "self" if exercise.self_graded else result.status
-    recorded = await writing(
-        request, service.record_check, uow, user, here.info.subject, here.info.global_id,
+    recorded = await in_thread(
+        service.record_check, uow, user, here.info.subject, here.info.global_id,
         response, status, latex=result.latex, shape_note=shape.strip() or None,
         motion_note=motion.strip() or None,
     )
@@ -319,8 +292,8 @@ async def preview(
 ) -> Response:
     """The live preview (htmx): how the answer box is read, or why it is not."""
     try:
-        info, seed = await reading(request, views.exercise_to_preview, uow, user, pk)
-    except views.NotFound:
+        info, seed = await in_thread(queries.exercise_to_preview, uow, user, pk)
+    except queries.NotFound:
         raise HTTPException(404, "There is no such exercise in your current pass.") from None
     exercise = await _variant(pool, info, seed)
     validation = None
@@ -349,13 +322,13 @@ async def rate(
 
     The service loads the learner's progress itself, so only the exercise is read here."""
     try:
-        info = await reading(request, views.exercise, uow, user, pk)
-    except views.NotFound:
+        info = await in_thread(queries.exercise, uow, user, pk)
+    except queries.NotFound:
         raise HTTPException(404, "There is no such exercise.") from None
     subject, global_id = info.subject, info.global_id
     try:
-        parked = await writing(request, service.rate, uow, user, subject, global_id,
-                               model.Rating(rating), disputed)
+        parked = await in_thread(service.rate, uow, user, subject, global_id,
+                                 model.Rating(rating), disputed)
     except (model.NoOpenPass, model.NotInPass):
         raise HTTPException(404, "This exercise is not in your current pass.") from None
     except model.AlreadyRated:
@@ -372,6 +345,6 @@ async def rate(
 
 
 @router.get("/exercises/{pk}/{action}")
-def action_by_get(pk: int, action: str) -> Response:
+async def action_by_get(pk: int, action: str) -> Response:
     """A reload of a re-rendered post lands here: show the exercise instead of 405."""
     return redirect(f"/exercises/{pk}")

@@ -12,9 +12,8 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from app.bank import export
-from app.bank.formats.model import ImportRefused
-from app.web.deps import Uow, User, render
+from app.method import queries
+from app.web.deps import Uow, User, in_thread, render
 
 router = APIRouter()
 MEDIA = {"yaml": "application/yaml", "csv": "text/csv", "json": "application/json"}
@@ -26,27 +25,22 @@ def _download(text: str, name: str, kind: str) -> Response:
 
 
 @router.get("/export")
-def export_page(request: Request, uow: Uow, user: User) -> Response:
-    with uow:
-        rows = [(c.slug, c.title, c.owner_id is not None)
-                for c in export.visible_collections(uow.session, user)]
+async def export_page(request: Request, uow: Uow, user: User) -> Response:
+    rows = await in_thread(queries.exportable_collections, uow, user)
     return render(request, "export.html", collections=rows)
 
 
 @router.get("/export/collections/{slug}.{kind}")
-def export_collection(uow: Uow, user: User, slug: str, kind: Literal["yaml", "csv"]
-                      ) -> Response:
-    with uow:
-        try:
-            row = export.find_collection(uow.session, slug, user)
-        except ImportRefused:
-            raise HTTPException(404, "There is no such collection.") from None
-        text = (export.export_yaml if kind == "yaml" else export.export_csv)(uow.session, row)
+async def export_collection(uow: Uow, user: User, slug: str, kind: Literal["yaml", "csv"]
+                            ) -> Response:
+    try:
+        text = await in_thread(queries.exported_collection, uow, user, slug, kind)
+    except queries.NotFound:
+        raise HTTPException(404, "There is no such collection.") from None
     return _download(text, f"{slug}.{kind}", kind)
 
 
 @router.get("/export/backup.json")
-def export_backup(uow: Uow, user: User) -> Response:
-    with uow:
-        data = export.export_user(uow.session, user)
+async def export_backup(uow: Uow, user: User) -> Response:
+    data = await in_thread(queries.backup, uow, user)
     return _download(json.dumps(data, indent=1), "gyrus-backup.json", "json")

@@ -15,14 +15,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import models as orm
 from app.bank import formats, importing
 from app.bank.formats.model import ImportRefused, ParsedImport
-from app.web.deps import Pool, Uow, User, checking, notify, redirect, render
+from app.method import queries
+from app.web.deps import Pool, Uow, User, in_thread, notify, redirect, render
 
 router = APIRouter()
 TOKEN_KEY = "import_token"
@@ -30,16 +28,9 @@ FORM_OVERHEAD = 64 * 1024
 """Room for the form's other fields and multipart boundaries beyond the file itself."""
 
 
-def _subjects(uow: Uow) -> list[tuple[str, str]]:
-    with uow:
-        rows = uow.session.execute(
-            select(orm.Subject.slug, orm.Subject.title).order_by(orm.Subject.id))
-        return [(slug, title) for slug, title in rows]
-
-
-def _form(request: Request, uow: Uow, status: int = 200, error: str = "") -> Response:
+async def _form(request: Request, uow: Uow, status: int = 200, error: str = "") -> Response:
     return render(request, "import.html", status=status, formats=formats.FORMATS,
-                  subjects=_subjects(uow), error=error,
+                  subjects=await in_thread(queries.subjects, uow), error=error,
                   limit_mb=request.app.state.settings.max_upload_bytes / 1e6)
 
 
@@ -48,8 +39,8 @@ def _folder(request: Request) -> Path:
 
 
 @router.get("/import")
-def import_page(request: Request, uow: Uow, user: User) -> Response:
-    return _form(request, uow)
+async def import_page(request: Request, uow: Uow, user: User) -> Response:
+    return await _form(request, uow)
 
 
 @router.post("/import")
@@ -60,20 +51,18 @@ async def upload(
     subject: Annotated[str, Form()] = "",
     new_subject: Annotated[str, Form()] = "",
 ) -> Response:
-    """Read and verify the upload, keep it, and show the preview (PRG: redirect to it).
-
-    Reading and storing run on the database threads; verifying the answers waits for the
-    checker pool, so it runs in the checker lane."""
+    """Read and verify the upload (its answers in the checker pool), keep it, and show the
+    preview (PRG: redirect to it)."""
     limit = request.app.state.settings.max_upload_bytes
     try:
-        parsed = await run_in_threadpool(_read, file, fmt, limit)
-        await checking(request, importing.finish, parsed, pool.run,
-                       new_subject.strip() or subject or None)
+        parsed = await in_thread(_read, file, fmt, limit)
+        await in_thread(importing.finish, parsed, pool.run,
+                        new_subject.strip() or subject or None)
         # refuses a collection the learner cannot update
-        await run_in_threadpool(importing.preview, uow, parsed, user)
+        await in_thread(importing.preview, uow, parsed, user)
     except ImportRefused as error:
-        return await run_in_threadpool(_form, request, uow, 400, str(error))
-    await run_in_threadpool(_keep, request, parsed, user)
+        return await _form(request, uow, 400, str(error))
+    await in_thread(_keep, request, parsed, user)
     return redirect("/import/preview")
 
 
@@ -92,31 +81,33 @@ def _keep(request: Request, parsed: ParsedImport, user: int) -> None:
 
 
 @router.get("/import/preview")
-def preview_page(request: Request, uow: Uow, user: User) -> Response:
-    parsed = importing.load_pending(_folder(request), request.session.get(TOKEN_KEY), user)
+async def preview_page(request: Request, uow: Uow, user: User) -> Response:
+    parsed = await in_thread(importing.load_pending, _folder(request),
+                             request.session.get(TOKEN_KEY), user)
     if parsed is None:
         notify(request, "There is no upload waiting (it expired after an hour): upload again.")
         return redirect("/import")
-    shown = importing.preview(uow, parsed, user)
+    shown = await in_thread(importing.preview, uow, parsed, user)
     return render(request, "import_preview.html", preview=shown, parsed=parsed)
 
 
 @router.post("/import/confirm")
-def confirm(
+async def confirm(
     request: Request, uow: Uow, user: User,
     study_list: Annotated[str, Form()] = "",
 ) -> Response:
     """Write the previewed upload in one transaction."""
     token = request.session.get(TOKEN_KEY)
-    parsed = importing.load_pending(_folder(request), token, user)
+    parsed = await in_thread(importing.load_pending, _folder(request), token, user)
     if parsed is None:
         notify(request, "There is no upload waiting (it expired after an hour): upload again.")
         return redirect("/import")
     try:
-        report = importing.apply(uow, parsed, user, add_to_study_list=bool(study_list))
+        report = await in_thread(importing.apply, uow, parsed, user,
+                                 add_to_study_list=bool(study_list))
     except ImportRefused as error:
-        return _form(request, uow, status=400, error=str(error))
-    importing.drop_pending(_folder(request), token)
+        return await _form(request, uow, status=400, error=str(error))
+    await in_thread(importing.drop_pending, _folder(request), token)
     request.session.pop(TOKEN_KEY, None)
     notify(request, f"Imported {report.summary()}.")
     subject = report.subjects[0] if report.subjects else None
@@ -124,8 +115,8 @@ def confirm(
 
 
 @router.post("/import/cancel")
-def cancel(request: Request, user: User) -> Response:
-    importing.drop_pending(_folder(request), request.session.pop(TOKEN_KEY, None))
+async def cancel(request: Request, user: User) -> Response:
+    await in_thread(importing.drop_pending, _folder(request), request.session.pop(TOKEN_KEY, None))
     notify(request, "Import cancelled: nothing was written.")
     return redirect("/import")
 

@@ -6,17 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from app import models as orm
-from app.web import views
-from app.web.deps import Operator, Pool, Uow, notify, reading, redirect, render
-from app.web.exercises import Shown, VariantUnavailable, shown
+from app.bank.shown import Shown, VariantUnavailable, shown
+from app.method import queries, service
+from app.web.deps import Operator, Pool, Uow, in_thread, notify, redirect, render
 
 router = APIRouter()
 
 
-async def _variant(pool: Pool, dispute: views.Dispute) -> Shown | None:
+async def _variant(pool: Pool, dispute: queries.Dispute) -> Shown | None:
     """The variant the learner answered (same seed), for its prompt and reference answer."""
     try:
         return await shown(pool, dispute.exercise, dispute.seed)
@@ -30,8 +28,8 @@ async def disputes_page(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """Every disputed rating, newest first, 50 a page."""
-    rows, total = await reading(request, views.disputes, uow, page)
-    pages = max(1, -(-total // views.DISPUTES_PER_PAGE))
+    rows, total = await in_thread(queries.disputes, uow, page)
+    pages = max(1, -(-total // queries.DISPUTES_PER_PAGE))
     variants = [await _variant(pool, dispute) for dispute in rows]
     return render(
         request,
@@ -44,19 +42,12 @@ async def disputes_page(
 
 
 @router.post("/operator/disputes/{pk}/reviewed")
-def mark_reviewed(
+async def mark_reviewed(
     request: Request, uow: Uow, _operator: Operator, pk: int,
     page: Annotated[int, Form()] = 1,
 ) -> Response:
     """Mark a dispute reviewed (once: a second click keeps the first time)."""
-    with uow:
-        rating = uow.session.scalars(
-            select(orm.Rating).where(orm.Rating.id == pk, orm.Rating.disputed.is_(True))
-        ).one_or_none()
-        if rating is None:
-            raise HTTPException(404, "There is no such dispute.")
-        if rating.reviewed_at is None:
-            rating.reviewed_at = orm.utcnow()
-            uow.commit()
+    if not await in_thread(service.review_dispute, uow, pk):
+        raise HTTPException(404, "There is no such dispute.")
     notify(request, "Dispute marked reviewed.")
     return redirect(f"/operator/disputes?page={max(page, 1)}#dispute-{pk}")

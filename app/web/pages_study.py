@@ -7,11 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 
-from app.method import model, service
+from app.method import model, queries, service
 from app.method.repository import UnknownSubject
-from app.web import views
-from app.web.deps import Uow, User, notify, reading, redirect, render, writing
-from app.web.study import Selection, update_study_list
+from app.web.deps import Uow, User, in_thread, notify, redirect, render
 
 router = APIRouter()
 
@@ -19,9 +17,9 @@ ORDER_KEY = "order"
 ORDERS = ("list", "shuffled")
 
 
-def _subject(uow: Uow, user: int, slug: str) -> model.Subject:
+async def _subject(uow: Uow, user: int, slug: str) -> model.Subject:
     try:
-        return views.load_subject(uow, user, slug)
+        return await in_thread(queries.load_subject, uow, user, slug)
     except UnknownSubject:
         raise HTTPException(404, "There is no such subject.") from None
 
@@ -39,14 +37,14 @@ def pass_url(subject: str, number: int) -> str:
 
 @router.get("/")
 async def dashboard(request: Request, uow: Uow, user: User) -> Response:
-    cards = await reading(request, views.subject_cards, uow, user)
+    cards = await in_thread(queries.subject_cards, uow, user)
     return render(request, "dashboard.html", subjects=cards)
 
 
 @router.get("/subjects/{subject}")
-def subject_home(uow: Uow, user: User, subject: str) -> Response:
+async def subject_home(uow: Uow, user: User, subject: str) -> Response:
     """The open pass, else the last pass's summary, else the dashboard."""
-    aggregate = _subject(uow, user, subject)
+    aggregate = await _subject(uow, user, subject)
     current = aggregate.current_pass
     if current is None:
         return redirect("/")
@@ -55,22 +53,22 @@ def subject_home(uow: Uow, user: User, subject: str) -> Response:
 
 
 @router.get("/subjects/{subject}/progress")
-def progress_page(request: Request, uow: Uow, user: User, subject: str) -> Response:
+async def progress_page(request: Request, uow: Uow, user: User, subject: str) -> Response:
     """Rule 9: the current counts, the history of passes with time spent, and a calendar.
 
     `/subjects/{subject}` itself stays a redirect to the open pass (or the last summary), as
     the pass pages and the "Start pass" double-click handling rely on it."""
-    aggregate = _subject(uow, user, subject)
+    aggregate = await _subject(uow, user, subject)
     return render(
         request,
         "progress.html",
         subject=subject,
-        title=views.subject_title(uow, subject),
+        title=await in_thread(queries.subject_title, uow, subject),
         current=aggregate.current_pass,
         open=aggregate.open_pass is not None,
         complete=aggregate.is_complete(),
         counts=aggregate.counts(),
-        history=views.subject_history(uow, user, subject),
+        history=await in_thread(queries.subject_history, uow, user, subject),
     )
 
 
@@ -78,15 +76,16 @@ def progress_page(request: Request, uow: Uow, user: User, subject: str) -> Respo
 
 
 @router.get("/subjects/{subject}/study-list")
-def study_list_page(request: Request, uow: Uow, user: User, subject: str) -> Response:
-    aggregate = _subject(uow, user, subject)
-    choices = views.study_list_choices(uow, user, subject, aggregate.study_list)
-    title = views.subject_title(uow, subject)
+async def study_list_page(request: Request, uow: Uow, user: User, subject: str) -> Response:
+    aggregate = await _subject(uow, user, subject)
+    choices = await in_thread(queries.study_list_choices, uow, user, subject,
+                              aggregate.study_list)
+    title = await in_thread(queries.subject_title, uow, subject)
     return render(request, "study_list.html", subject=subject, title=title, choices=choices)
 
 
 @router.post("/subjects/{subject}/study-list")
-def save_study_list(
+async def save_study_list(
     request: Request,
     uow: Uow,
     user: User,
@@ -95,10 +94,12 @@ def save_study_list(
     collection: Annotated[list[str] | None, Form()] = None,
     exercise: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    aggregate = _subject(uow, user, subject)
-    choices = views.study_list_choices(uow, user, subject, aggregate.study_list)
-    wanted = Selection(set(topic or []), set(collection or []), set(exercise or [])).wanted(choices)
-    added, removed = update_study_list(uow, user, subject, choices, wanted)
+    aggregate = await _subject(uow, user, subject)
+    choices = await in_thread(queries.study_list_choices, uow, user, subject,
+                              aggregate.study_list)
+    wanted = choices.wanted(set(topic or []), set(collection or []), set(exercise or []))
+    added, removed = await in_thread(service.update_study_list, uow, user, subject,
+                                     set(choices.exercise_collections), wanted)
     notify(request, f"Study list saved: {added} added, {removed} removed.")
     return redirect(f"/subjects/{subject}/study-list")
 
@@ -110,7 +111,7 @@ def save_study_list(
 async def start_pass(request: Request, uow: Uow, user: User, subject: str) -> Response:
     """Start pass (1 or the next); a double click lands on the pass the first click started."""
     try:
-        number = await writing(request, service.start_pass, uow, user, subject)
+        number = await in_thread(service.start_pass, uow, user, subject)
     except UnknownSubject:
         raise HTTPException(404, "There is no such subject.") from None
     except model.PassNotFinished:
@@ -122,12 +123,13 @@ async def start_pass(request: Request, uow: Uow, user: User, subject: str) -> Re
 
 
 @router.get("/subjects/{subject}/passes/{number}")
-def pass_page(request: Request, uow: Uow, user: User, subject: str, number: int) -> Response:
-    aggregate = _subject(uow, user, subject)
+async def pass_page(request: Request, uow: Uow, user: User, subject: str, number: int
+                    ) -> Response:
+    aggregate = await _subject(uow, user, subject)
     shown = _pass(aggregate, number)
     if shown.is_finished:
         return redirect(pass_url(subject, number) + "/summary")
-    names = views.labels(uow, shown.exercise_ids())
+    names = await in_thread(queries.labels, uow, shown.exercise_ids())
     rows = [
         (item, names[item.exercise_id], aggregate.needs_theory_review(item.exercise_id))
         for item in shown.items
@@ -137,7 +139,7 @@ def pass_page(request: Request, uow: Uow, user: User, subject: str, number: int)
         request,
         "pass.html",
         subject=subject,
-        title=views.subject_title(uow, subject),
+        title=await in_thread(queries.subject_title, uow, subject),
         current=shown,
         rows=rows,
         counts=shown.counts(),
@@ -146,29 +148,31 @@ def pass_page(request: Request, uow: Uow, user: User, subject: str, number: int)
 
 
 @router.post("/subjects/{subject}/passes/{number}/close")
-def close_pass(request: Request, uow: Uow, user: User, subject: str, number: int) -> Response:
-    aggregate = _subject(uow, user, subject)
+async def close_pass(request: Request, uow: Uow, user: User, subject: str, number: int
+                     ) -> Response:
+    aggregate = await _subject(uow, user, subject)
     if _pass(aggregate, number) is not aggregate.open_pass:
         return redirect(pass_url(subject, number) + "/summary")
     try:
-        service.close_pass(uow, user, subject)
+        await in_thread(service.close_pass, uow, user, subject)
     except model.NoOpenPass:
         pass
     return redirect(pass_url(subject, number) + "/summary")
 
 
 @router.get("/subjects/{subject}/passes/{number}/summary")
-def pass_summary(request: Request, uow: Uow, user: User, subject: str, number: int) -> Response:
-    aggregate = _subject(uow, user, subject)
+async def pass_summary(request: Request, uow: Uow, user: User, subject: str, number: int
+                       ) -> Response:
+    aggregate = await _subject(uow, user, subject)
     shown = _pass(aggregate, number)
     is_current = shown is aggregate.current_pass
     upcoming = aggregate.next_pass_preview() if is_current else []
-    names = views.labels(uow, upcoming)
+    names = await in_thread(queries.labels, uow, upcoming)
     return render(
         request,
         "summary.html",
         subject=subject,
-        title=views.subject_title(uow, subject),
+        title=await in_thread(queries.subject_title, uow, subject),
         current=shown,
         counts=shown.counts(),
         is_current=is_current,
@@ -192,7 +196,7 @@ async def next_exercise(
         request.session[ORDER_KEY] = order
     order = request.session.get(ORDER_KEY, "list")
     try:
-        current, pk = await reading(request, views.next_in_pass, uow, user, subject, after, order)
+        current, pk = await in_thread(queries.next_in_pass, uow, user, subject, after, order)
     except UnknownSubject:
         raise HTTPException(404, "There is no such subject.") from None
     if current is None:
@@ -206,18 +210,18 @@ async def next_exercise(
 
 
 @router.get("/needs-help")
-def needs_help(request: Request, uow: Uow, user: User) -> Response:
-    return render(request, "needs_help.html", items=views.parked(uow, user))
+async def needs_help(request: Request, uow: Uow, user: User) -> Response:
+    return render(request, "needs_help.html", items=await in_thread(queries.parked, uow, user))
 
 
 @router.post("/needs-help/{pk}/unpark")
-def unpark(request: Request, uow: Uow, user: User, pk: int) -> Response:
+async def unpark(request: Request, uow: Uow, user: User, pk: int) -> Response:
     try:
-        info = views.exercise(uow, user, pk)
-    except views.NotFound:
+        info = await in_thread(queries.exercise, uow, user, pk)
+    except queries.NotFound:
         raise HTTPException(404, "There is no such exercise.") from None
     try:
-        service.unpark(uow, user, info.subject, info.global_id)
+        await in_thread(service.unpark, uow, user, info.subject, info.global_id)
     except model.NotParked:
         raise HTTPException(404, "This exercise is not parked.") from None
     notify(request, "Unparked: it is back in the pass cycle.")

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import Select, event, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,10 +24,8 @@ from app.method.model import (
     Rating,
     RatingNotAllowed,
     Subject,
-    Verdict,
 )
-from app.method.repository import ProgressCache, SubjectRepository, UnknownSubject
-from app.rows import Rows
+from app.method.repository import SubjectRepository, UnknownSubject
 
 G, Y, R = Rating.GREEN, Rating.YELLOW, Rating.RED
 ALICE, BOB = 1, 2
@@ -86,13 +83,9 @@ def seeded(database_url: str) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-@pytest.fixture(params=["read each time", "kept in memory"])
-def sessions(request: pytest.FixtureRequest, seeded: sessionmaker[Session],
-             ) -> sessionmaker[Session]:
-    """The seeded database's sessions, reading progress each time or keeping it in a
-    `ProgressCache` (as the app does): every service test runs both ways."""
-    if request.param == "kept in memory":
-        ProgressCache(16).serve(seeded)
+@pytest.fixture
+def sessions(seeded: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The seeded database's sessions."""
     return seeded
 
 
@@ -358,216 +351,3 @@ def run_together(click: Callable[[], object], times: int = 2) -> list[object]:
     for thread in threads:
         thread.join(timeout=30)
     return outcomes
-
-
-# The progress cache: a copy kept in memory is used only while the database still holds it
-
-
-@pytest.fixture
-def process(seeded: sessionmaker[Session], database_url: str) -> Iterator[
-        Callable[[], tuple[sessionmaker[Session], ProgressCache]]]:
-    """Start an "app process" on the seeded database: sessions with a cache of their own."""
-    engines = []
-
-    def start() -> tuple[sessionmaker[Session], ProgressCache]:
-        engines.append(make_engine(database_url))
-        factory, cache = session_factory(engines[-1]), ProgressCache(16)
-        cache.serve(factory)
-        return factory, cache
-
-    yield start
-    for engine in engines:
-        engine.dispose()
-
-
-@contextmanager
-def selects(factory: sessionmaker[Session]) -> Iterator[list[str]]:
-    """The SELECT statements run meanwhile: through SQLAlchemy, and the prebuilt ones that run
-    on the driver's connection (`app.rows`)."""
-    seen: list[str] = []
-
-    def before(_conn, _cursor, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    def prebuilt(rows: Rows, statement: Select, **params: object) -> list[tuple]:
-        seen.append(str(statement))
-        return run(rows, statement, **params)
-
-    engine = factory.kw["bind"]
-    event.listen(engine, "before_cursor_execute", before)
-    run, Rows.all = Rows.all, prebuilt
-    try:
-        yield seen
-    finally:
-        Rows.all = run
-        event.remove(engine, "before_cursor_execute", before)
-
-
-def read(factory: sessionmaker[Session], subject: str = "calculus") -> Subject:
-    with factory() as session:
-        return SubjectRepository(session).get(ALICE, subject)
-
-
-def test_progress_kept_in_memory_costs_one_query(seeded, process):
-    factory, cache = process()
-    service.start_pass(UnitOfWork(factory), ALICE, "calculus")  # cached when it commits
-    assert len(cache) == 1
-    with selects(factory) as seen:
-        kept = read(factory)
-    assert len(seen) == 1 and "version" in seen[0]
-    assert kept == read(seeded) and kept.open_pass.number == 1
-
-
-def test_what_a_save_keeps_is_what_the_database_holds(seeded, process):
-    """After each change, the copy the writer kept equals a fresh read of the database."""
-    factory, _ = process()
-    uow = UnitOfWork(factory)
-
-    def same(*subjects: str) -> None:
-        with selects(factory) as seen:
-            kept = [read(factory, subject) for subject in subjects]
-        assert len(seen) == len(subjects)  # each from memory: only its version was read
-        assert kept == [read(seeded, subject) for subject in subjects]
-
-    service.start_pass(uow, ALICE, "calculus")
-    same("calculus")
-    check_and_rate(uow, A, G)
-    service.show_solution(uow, ALICE, "calculus", B)
-    check_and_rate(uow, B, Y)
-    service.show_hint(uow, ALICE, "calculus", C, last=True)
-    same("calculus")
-    service.record_check(uow, ALICE, "calculus", C, "3x", "incorrect")
-    service.close_pass(uow, ALICE, "calculus")
-    same("calculus")
-    service.start_pass(uow, ALICE, "calculus")
-    with uow:  # the study list editor's way: the aggregate, saved
-        repository = SubjectRepository(uow.session)
-        aggregate = repository.get(ALICE, "calculus")
-        aggregate.add_to_study_list([IMPORTED])
-        aggregate.remove_from_study_list([D])
-        repository.save(aggregate)
-        uow.commit()
-    same("calculus")
-    for _ in range(5):  # the Red cap parks; unpark brings it back
-        service.start_pass(uow, ALICE, "bayesian")
-        service.record_check(uow, ALICE, "bayesian", BAYES, "1", "incorrect")
-        service.rate(uow, ALICE, "bayesian", BAYES, R)
-    same("calculus", "bayesian")
-    service.unpark(uow, ALICE, "bayesian", BAYES)
-    same("calculus", "bayesian")
-
-
-def test_a_save_by_another_process_is_seen(seeded, process):
-    (one, _), (two, kept_by_two) = process(), process()
-    service.start_pass(UnitOfWork(one), ALICE, "calculus")
-    assert service.progress(UnitOfWork(two), ALICE, "calculus").counts.green == 0
-    assert len(kept_by_two) == 1
-    check_and_rate(UnitOfWork(one), A, G)
-    assert service.progress(UnitOfWork(two), ALICE, "calculus").counts.green == 1
-
-
-def test_a_save_that_fails_keeps_nothing(seeded, process, meanwhile):
-    factory, _ = process()
-    uow = UnitOfWork(factory)
-    service.start_pass(uow, ALICE, "calculus")
-    service.record_check(uow, ALICE, "calculus", A, "2x", "correct")
-    meanwhile(lambda s: orm.Rating(pass_item_id=item_id(s, A), rating="yellow"))
-    with pytest.raises(AlreadyRated):
-        service.rate(uow, ALICE, "calculus", A, G)  # saved, then the commit failed
-    assert read(factory).item(A).rating is None
-    assert read(factory) == read(seeded)
-
-
-def test_a_save_that_raced_another_is_not_kept(seeded, process, database_url):
-    """On PostgreSQL a request can read, another commit, and the first then save: its copy
-    lacks the other's change, so it must not be kept."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite writers take turns: no save comes between a read and a write")
-    factory, _ = process()
-    service.start_pass(UnitOfWork(factory), ALICE, "calculus")
-    with factory() as session:
-        repository = SubjectRepository(session)
-        aggregate = repository.get(ALICE, "calculus")
-        service.record_check(UnitOfWork(factory), ALICE, "calculus", B, "3x", "incorrect")
-        aggregate.record_check(A, Verdict.CORRECT)
-        repository.save(aggregate)
-        session.commit()
-    kept = read(factory)
-    assert kept.item(A).verdict is Verdict.CORRECT and kept.item(B).verdict is Verdict.INCORRECT
-    assert kept == read(seeded)
-
-
-def test_a_rolled_back_save_is_forgotten(seeded, process):
-    """What a rolled-back save would have kept must not be kept by a later commit of the same
-    session, when another save meanwhile brought the database to the same version."""
-    (factory, _), (other, _) = process(), process()
-    service.start_pass(UnitOfWork(factory), ALICE, "calculus")
-    with factory() as session:
-        repository = SubjectRepository(session)
-        aggregate = repository.get(ALICE, "calculus")
-        aggregate.record_check(A, Verdict.CORRECT)
-        repository.save(aggregate)
-        session.rollback()
-        service.record_check(UnitOfWork(other), ALICE, "calculus", B, "3x", "incorrect")
-        session.commit()
-    kept = read(factory)
-    assert kept.item(A).verdict is None and kept.item(B).verdict is Verdict.INCORRECT
-    assert kept == read(seeded)
-
-
-def test_the_curated_bank_kept_in_memory_follows_every_change_to_the_bank(seeded, process):
-    """Before a learner's first save their progress is the curated bank, which has no
-    `study_list.version`: the copy is kept while `bank_version` stands, and any writer's change
-    to the bank (here plain SQL, as an operator might) moves it."""
-    (factory, _), (other, _) = process(), process()
-    assert read(factory).study_list == CALCULUS
-    with selects(factory) as seen:
-        assert read(factory).study_list == CALCULUS
-    assert len(seen) == 1
-    with other.begin() as session:  # D first; C into Alice's own collection
-        session.execute(update(orm.Exercise).where(orm.Exercise.global_id == D).values(
-            position=-1))
-        mine = session.scalar(select(orm.Collection.id).where(orm.Collection.owner_id == ALICE))
-        session.execute(update(orm.Exercise).where(orm.Exercise.global_id == C).values(
-            collection_id=mine))
-    assert read(factory).study_list == [D, A, B]
-    assert read(factory) == read(seeded)
-
-
-def test_earlier_passes_are_built_once_and_shared(seeded, process):
-    """The passes before the last are history (the model never changes them): aggregates made
-    from one kept snapshot share them, and a save writes nothing of them."""
-    factory, _ = process()
-    uow = UnitOfWork(factory)
-    service.start_pass(uow, ALICE, "calculus")
-    for exercise_id, rating in zip(CALCULUS, (G, Y, R, Y), strict=True):
-        check_and_rate(uow, exercise_id, rating)
-    service.start_pass(uow, ALICE, "calculus")
-    first, second = read(factory), read(factory)
-    assert first.passes[0] is second.passes[0] and first.passes[1] is not second.passes[1]
-    check_and_rate(uow, B, G)
-    kept = read(factory)
-    assert kept.passes[0] is first.passes[0] and kept == read(seeded)
-    assert [i.rating for i in kept.passes[0].items] == [G, Y, R, Y]
-
-
-def test_a_read_aggregate_is_shared_until_the_progress_changes(seeded, process):
-    """Pages read the aggregate without changing it: one kept snapshot makes it once for all of
-    them. A change makes a new one; `save` refuses a read one (it must never be changed)."""
-    factory, _ = process()
-    uow = UnitOfWork(factory)
-    service.start_pass(uow, ALICE, "calculus")
-
-    def shared() -> Subject:
-        with factory() as session:
-            return SubjectRepository(session).read(ALICE, "calculus")
-
-    first = shared()
-    assert shared() is first and first == read(factory) and read(factory) is not first
-    check_and_rate(uow, A, G)
-    after = shared()
-    assert after is not first and first.item(A).rating is None and after.item(A).rating is G
-    with factory() as session, pytest.raises(ValueError, match="get"):
-        repository = SubjectRepository(session)
-        repository.save(repository.read(ALICE, "calculus"))

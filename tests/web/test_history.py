@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import models as orm
 from app.db import UnitOfWork
-from app.web import views
+from app.method import queries
 
 from .conftest import CHOICE, LINEAR, POWER, PROOF, SUBJECT, Browser, exercise_pk
 
@@ -62,11 +62,11 @@ def test_a_learner_sees_only_their_own_history(browser: Browser, app):
 def test_time_spent_caps_each_gap_at_ten_minutes():
     t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     minutes = [0, 2, 3, 63, 63.5]  # start, attempt, rating, attempt an hour later, rating
-    spent = views.time_spent([t0 + timedelta(minutes=m) for m in minutes])
+    spent = queries.time_spent([t0 + timedelta(minutes=m) for m in minutes])
     assert spent == timedelta(minutes=2 + 1 + 10 + 0.5)
-    assert views.time_spent([t0]) == timedelta()
+    assert queries.time_spent([t0]) == timedelta()
     naive = t0.replace(tzinfo=None) + timedelta(minutes=5)  # as SQLite hands it back
-    assert views.time_spent([naive, t0]) == timedelta(minutes=5)
+    assert queries.time_spent([naive, t0]) == timedelta(minutes=5)
 
 
 def seed_pass(app, user_id: int, started: datetime, events: dict[str, tuple[float, float | None]],
@@ -98,7 +98,7 @@ def test_time_spent_from_stored_timestamps(browser: Browser, app):
     # gaps: 4 (attempt), 1 (rating), 30 -> 10 (attempt), 2 (rating), 3 (attempt, unrated)
     seed_pass(app, browser.user_id(), started,
               {POWER: (4, 5), LINEAR: (35, 37), PROOF: (40, None)})
-    history = views.subject_history(UnitOfWork(app.state.sessions), browser.user_id(), SUBJECT)
+    history = queries.subject_history(UnitOfWork(app.state.sessions), browser.user_id(), SUBJECT)
     (only,) = history.passes
     assert only.time_spent == timedelta(minutes=4 + 1 + 10 + 2 + 3)
     assert history.time_spent == only.time_spent
@@ -130,7 +130,7 @@ def test_the_calendar_counts_attempts_per_day(browser: Browser, app):
 
 def test_the_calendar_ends_with_this_week():
     today = datetime(2026, 11, 4, tzinfo=UTC).date()  # a Wednesday
-    weeks = views.calendar({today: 3}, today)
+    weeks = queries.calendar({today: 3}, today)
     assert len(weeks) == 26 and all(len(week) == 7 for week in weeks)
     assert weeks[0][0].day.weekday() == 0 and weeks[-1][2].day == today
     assert weeks[-1][2].title == "3 attempts on 2026-11-04" and weeks[-1][2].level == 4

@@ -8,10 +8,11 @@ import re
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from app import accounts
 from app import models as orm
 from app.cli import main
 from app.db import UnitOfWork
-from app.web import accounts, views
+from app.method import queries
 
 from .conftest import PASSWORD, POWER, Browser, exercise_pk
 
@@ -76,8 +77,8 @@ def test_disputes_are_paginated_newest_first(app):
     dispute(first)
     dispute(second)
     uow = UnitOfWork(app.state.sessions)
-    newest, total = views.disputes(uow, 1, per_page=1)
-    older, _ = views.disputes(uow, 2, per_page=1)
+    newest, total = queries.disputes(uow, 1, per_page=1)
+    older, _ = queries.disputes(uow, 2, per_page=1)
     assert total >= 2
     assert [d.email for d in newest + older] == [second.email, first.email]
     assert newest[0].exercise.id == exercise_pk(app, POWER) and newest[0].status == "incorrect"

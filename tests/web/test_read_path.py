@@ -8,9 +8,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from app.method import model, service
+from app.db import UnitOfWork
+from app.method import model, queries, service
 from app.method.repository import SubjectRepository
-from app.web import views
 
 from .conftest import CHOICE, LINEAR, POWER, PROOF, SUBJECT, Browser
 
@@ -61,10 +61,9 @@ def test_what_is_saved_is_what_is_read_back(browser: Browser, app):
     read = reload(app, user_id)
     assert read == changed and read.parked == {LINEAR} and CHOICE not in read.study_list
     assert CHOICE not in read.open_pass and POWER not in read.open_pass
-    cards = {card.slug: card.progress for card in views.subject_cards(
-        views.UnitOfWork(app.state.sessions), user_id)}
-    assert cards[SUBJECT] == service.progress(views.UnitOfWork(app.state.sessions), user_id,
-                                              SUBJECT)
+    cards = {card.slug: card.progress for card in queries.subject_cards(
+        UnitOfWork(app.state.sessions), user_id)}
+    assert cards[SUBJECT] == service.progress(UnitOfWork(app.state.sessions), user_id, SUBJECT)
 
 
 def test_saving_writes_only_the_differences(browser: Browser, app):
@@ -78,8 +77,7 @@ def test_saving_writes_only_the_differences(browser: Browser, app):
         assert seen == []  # nothing changed, nothing written
         aggregate.rate(POWER, model.Rating.GREEN)
         repository.save(aggregate)
-        # one item, its rating, and the version that tells every process's cache
-        assert seen == ["UPDATE pass_item SET", "INSERT INTO rating", "UPDATE study_list SET"]
+        assert seen == ["UPDATE pass_item SET", "INSERT INTO rating"]  # one item, its rating
         repository.save(aggregate)
-        assert len(seen) == 3  # saving again: already written
+        assert len(seen) == 2  # saving again: already written
     assert reload(app, user_id).latest_rating(POWER) is model.Rating.GREEN

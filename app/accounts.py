@@ -1,6 +1,6 @@
-"""Learner accounts: sign-up, log-in, argon2 password hashes (pwdlib).
+"""The accounts service: sign-up, log-in, operators; argon2 password hashes (pwdlib).
 
-Used by the pages and by `gyrus user create`. Emails are compared case-insensitively and stored
+Used by the pages and by `gyrus user`. Emails are compared case-insensitively and stored
 lower-cased, so `Ada@Example.org` and `ada@example.org` are one account.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from pwdlib import PasswordHash
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import models as orm
@@ -79,21 +79,6 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> int | None:
             uow.commit()
         return user.id
 
-
-def user_email(uow: UnitOfWork, user_id: int) -> str | None:
-    """The email of a signed-in user, or None when the account no longer exists."""
-    found = user_account(uow, user_id)
-    return found[0] if found else None
-
-
-_ACCOUNT = select(orm.User.email, orm.User.is_operator).where(orm.User.id == bindparam("id"))
-"""Read on every request (the signed-in learner): built once, like the repository's reads."""
-
-
-def user_account(uow: UnitOfWork, user_id: int) -> tuple[str, bool] | None:
-    """(email, is operator) of a signed-in user, or None when the account no longer exists."""
-    found = uow.read_first(_ACCOUNT, id=user_id)
-    return (found[0], found[1]) if found else None
 
 
 def set_operator(uow: UnitOfWork, email: str, operator: bool) -> int | None:

@@ -12,11 +12,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app import models as orm
+from app.bank.loader import as_exercise
+from app.bank.variants import make_variant
 from app.checking.lru import LRU
 from app.checking.pool import CheckerPool
 from app.checking.result import CheckResult
 from app.checking.spec import AnswerSpec
+from app.method.queries import ExerciseInfo
 
 VARIANT_CACHE_SIZE = 2048
 SELF_GRADED = "self"
@@ -50,75 +52,10 @@ class Shown:
         return AnswerSpec.model_validate(self.answer)
 
 
-@dataclass(frozen=True)
-class ExerciseInfo:
-    """An exercise row with its topic and subject, as plain data that outlives the session."""
-
-    id: int
-    global_id: str
-    subject: str
-    subject_title: str
-    topic: str
-    topic_title: str
-    prompt: str
-    answer: dict[str, Any]
-    params: dict[str, Any] | None
-    hints: list[Any]
-    wrong: list[Any]
-    solution: str
-    source: str
-    difficulty: int
-    collection_title: str
-    updated_at: Any = None
-    macros: dict[str, Any] | None = None
-    """The collection's KaTeX macros (an imported PreTeXt book's), for the page."""
-
-    @property
-    def local_id(self) -> str:
-        return self.global_id.rsplit("/", 1)[-1]
-
-    @classmethod
-    def of(cls, row: orm.Exercise) -> ExerciseInfo:
-        """From an exercise row with its topic, subject and collection loaded."""
-        return cls.from_columns(
-            id=row.id,
-            global_id=row.global_id,
-            subject=row.topic.subject.slug,
-            subject_title=row.topic.subject.title,
-            topic=row.topic.slug,
-            topic_title=row.topic.title,
-            prompt=row.prompt,
-            answer=row.answer,
-            params=row.params,
-            hints=row.hints,
-            wrong=row.wrong,
-            solution=row.solution,
-            source=row.source,
-            difficulty=row.difficulty,
-            collection_title=row.collection.title,
-            updated_at=row.updated_at,
-            macros=row.collection.macros,
-        )
-
-    @classmethod
-    def from_columns(cls, **columns: Any) -> ExerciseInfo:
-        """From its columns by field name (an ORM row's, or a plain select's); missing JSON and
-        text values become empty ones, and the lists and dict are copies of the row's."""
-        return cls(**{
-            **columns,
-            "answer": dict(columns["answer"] or {}),
-            "hints": list(columns["hints"] or []),
-            "wrong": list(columns["wrong"] or []),
-            "solution": columns["solution"] or "",
-            "source": columns["source"] or "",
-        })
-
 
 def exercise_dict(row: ExerciseInfo) -> dict[str, Any]:
     """The plain dict `app.bank.variants.make_variant` takes (picklable for the pool)."""
-    from app.bank.loader import as_exercise
-
-    return as_exercise(row)  # type: ignore[arg-type]  # reads the same attributes as a row
+    return as_exercise(row)
 
 
 _variants: LRU[tuple, Shown] = LRU(VARIANT_CACHE_SIZE)
@@ -148,29 +85,21 @@ def _variant_key(row: ExerciseInfo, seed: int) -> tuple:
 
 
 async def _make_variant(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
-    from app.bank.variants import make_variant
-
     variant = await pool.run_async(make_variant, exercise_dict(row), seed)
     if isinstance(variant, CheckResult):  # the pool's way of saying the task failed
         raise VariantUnavailable(variant.message)
     return Shown(
         prompt=variant.prompt,
         answer=dict(variant.answer),
-        hints=[str(h) for h in variant.hints or []],
-        solution=variant.solution or "",
-        wrong=[_as_dict(w) for w in variant.wrong or []],
-        answer_latex=getattr(variant, "answer_latex", None),
-        answer_text=getattr(variant, "answer_text", None),
+        hints=[str(h) for h in variant.hints],
+        solution=variant.solution,
+        wrong=list(variant.wrong),
+        answer_latex=variant.answer_latex,
+        answer_text=variant.answer_text,
     )
 
 
-def _as_dict(item: Any) -> dict[str, Any]:
-    if isinstance(item, dict):
-        return item
-    return {"value": getattr(item, "value", ""), "feedback": getattr(item, "feedback", "")}
-
-
-async def wrong_feedback(pool: CheckerPool, exercise: Shown, response: str) -> str | None:
+async def mistake_feedback(pool: CheckerPool, exercise: Shown, response: str) -> str | None:
     """The feedback of the exercise's typical mistake that `response` is equivalent to.
 
     Each `wrong` value becomes the reference of a copy of the answer spec, and the response is

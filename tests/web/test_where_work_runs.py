@@ -1,16 +1,13 @@
-"""Where a request's work runs. A check waiting for the checker pool does not hold one of the
-threads that do the database work (`GYRUS_THREADS`): with a single such thread, a page is
-served while a slow check waits. On SQLite a page's reads, and a write when no other thread is
-writing, run on the event loop; on PostgreSQL they run in the thread pool."""
+"""Where a request's work runs: database work in the thread pool, never on the event loop; and
+a check waiting for the checker pool does not hold one of the threads that do the database
+work (`GYRUS_THREADS`): with a single such thread, a page is served while a slow check waits."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -18,9 +15,7 @@ from fastapi import FastAPI
 
 from app.checking.pool import CheckerPool
 from app.checking.result import CheckResult
-from app.db import make_engine, writers_of
 from app.main import create_app
-from app.web.deps import writing
 
 from .conftest import PASSWORD, POWER, SUBJECT, TOKEN, exercise_pk, seed, settings_for
 
@@ -96,23 +91,28 @@ def test_a_page_is_served_while_a_check_waits_for_the_checker(
     assert finished["check"] - finished["dashboard"] > SLOW_CHECK_S / 2
 
 
-def test_page_reads_run_on_the_event_loop_on_sqlite_only(browser, app, monkeypatch) -> None:
-    """SQLite reads (a local file; in WAL mode a reader never waits) run at once on the event
-    loop; PostgreSQL reads (a network round trip) run in the thread pool."""
-    from app.web import accounts
+def test_database_work_never_runs_on_the_event_loop(browser, app, monkeypatch) -> None:
+    """Reads and writes alike, on SQLite and PostgreSQL: the event loop serves every
+    learner, so it never waits for a database."""
+    from app.method import queries, service
 
     on_loop: list[bool] = []
-    original = accounts.user_account
 
-    def user_account(*args):
-        on_loop.append(on_the_loop())
-        return original(*args)
+    def spy(module, name: str) -> None:
+        original = getattr(module, name)
+
+        def called(*args, **kwargs):
+            on_loop.append(on_the_loop())
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, called)
 
     browser.sign_up()
-    monkeypatch.setattr(accounts, "user_account", user_account)
+    spy(queries, "account")
+    spy(service, "start_pass")
     assert browser.get("/").status_code == 200
-    sqlite = app.state.sessions.kw["bind"].dialect.name == "sqlite"
-    assert on_loop == [sqlite]
+    browser.start_pass()
+    assert on_loop and not any(on_loop)
 
 
 def on_the_loop() -> bool:
@@ -121,30 +121,3 @@ def on_the_loop() -> bool:
     except RuntimeError:  # a worker thread has no running loop
         return False
     return True
-
-
-def test_a_write_runs_on_the_loop_unless_another_thread_is_writing(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
-    writers = writers_of(engine)
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(writers=writers)))
-    assert asyncio.run(writing(request, on_the_loop)) is True
-    taken, done = threading.Event(), threading.Event()
-
-    def another_writer() -> None:
-        assert writers.try_turn()
-        taken.set()
-        done.wait(5)
-        writers.end_turn()
-
-    thread = threading.Thread(target=another_writer)
-    thread.start()
-    taken.wait(5)
-    try:
-        assert asyncio.run(writing(request, on_the_loop)) is False  # waited in a thread
-    finally:
-        done.set()
-        thread.join()
-    assert asyncio.run(writing(request, on_the_loop)) is True
-    no_turns = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(writers=None)))
-    assert asyncio.run(writing(no_turns, on_the_loop)) is False  # PostgreSQL
-    engine.dispose()

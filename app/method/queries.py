@@ -1,7 +1,9 @@
-"""Read-only queries behind the pages (the "views" of Cosmic Python): no rule is decided here.
+"""The read side (Cosmic Python's "views"): the queries behind the pages, each in one read-only
+snapshot (`with uow.reading():`). No rule is decided here.
 
-Every query is scoped to the signed-in learner: exercises of another learner's imported
-collection, and another learner's passes and attempts, are simply not found (a 404).
+Every query but the operator's is scoped to the signed-in learner: exercises of another
+learner's imported collection, and another learner's passes and attempts, are simply not found
+(a 404).
 Results are plain data, as the unit of work's session is closed when a function returns.
 """
 
@@ -11,21 +13,76 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import models as orm
+from app.bank import export
+from app.bank.formats.model import ImportRefused
 from app.db import UnitOfWork
 from app.method import model
-from app.method.repository import ProgressCache, SubjectRepository
+from app.method.repository import SubjectRepository
 from app.method.service import Progress
-from app.rows import Rows
-from app.web.exercises import ExerciseInfo
 
 
 class NotFound(LookupError):
     """Nothing the learner may see has this name or id."""
+
+
+@dataclass(frozen=True)
+class ExerciseInfo:
+    """An exercise with its topic, subject and collection, as plain data that outlives the
+    session: the one shape the pages, the variants and the operator's lists read."""
+
+    id: int
+    global_id: str
+    subject: str
+    subject_title: str
+    topic: str
+    topic_title: str
+    prompt: str
+    answer: dict[str, Any]
+    params: dict[str, Any] | None
+    hints: list[Any]
+    wrong: list[Any]
+    solution: str
+    source: str
+    difficulty: int
+    collection_title: str
+    updated_at: Any = None
+    macros: dict[str, Any] | None = None
+    """The collection's KaTeX macros (an imported PreTeXt book's), for the page."""
+
+    @property
+    def local_id(self) -> str:
+        return self.global_id.rsplit("/", 1)[-1]
+
+    @classmethod
+    def of(cls, row: orm.Exercise) -> ExerciseInfo:
+        """From an exercise row with its topic, subject and collection loaded."""
+        return cls.from_columns(
+            id=row.id, global_id=row.global_id, subject=row.topic.subject.slug,
+            subject_title=row.topic.subject.title, topic=row.topic.slug,
+            topic_title=row.topic.title, prompt=row.prompt, answer=row.answer,
+            params=row.params, hints=row.hints, wrong=row.wrong, solution=row.solution,
+            source=row.source, difficulty=row.difficulty,
+            collection_title=row.collection.title, updated_at=row.updated_at,
+            macros=row.collection.macros,
+        )
+
+    @classmethod
+    def from_columns(cls, **columns: Any) -> ExerciseInfo:
+        """From its columns by field name; missing JSON and text values become empty ones."""
+        return cls(**{
+            **columns,
+            "answer": dict(columns["answer"] or {}),
+            "hints": list(columns["hints"] or []),
+            "wrong": list(columns["wrong"] or []),
+            "solution": columns["solution"] or "",
+            "source": columns["source"] or "",
+        })
 
 
 @dataclass(frozen=True)
@@ -98,6 +155,18 @@ class StudyListChoices:
     exercise_collections: dict[str, str]
     exercise_topics: dict[str, str]
 
+    def wanted(self, topics: set[str], collections: set[str], exercises: set[str]) -> list[str]:
+        """The exercises the editor's ticks ask for: an exercise is on the list when its
+        collection is ticked, and its topic or the exercise itself is (collections filter
+        sources, topics and exercises pick within them)."""
+        return [
+            label.global_id
+            for topic in self.topics
+            for label in topic.exercises
+            if self.exercise_collections[label.global_id] in collections
+            and (topic.slug in topics or label.global_id in exercises)
+        ]
+
 
 @dataclass(frozen=True)
 class ParkedInfo:
@@ -132,19 +201,28 @@ def _label(row: orm.Exercise) -> Label:
 _SUBJECTS = select(orm.Subject.slug, orm.Subject.title).order_by(orm.Subject.id)
 
 
-def _reader(uow: UnitOfWork, rows: Rows) -> SubjectRepository:
-    """A repository that reads learners' progress in a read-only transaction of `rows`."""
-    return SubjectRepository(None, rows=rows, cache=ProgressCache.of(uow.info))
+_ACCOUNT = select(orm.User.email, orm.User.is_operator).where(orm.User.id == bindparam("id"))
+
+
+def account(uow: UnitOfWork, user_id: int) -> tuple[str, bool] | None:
+    """(email, is operator) of a signed-in user, or None when the account no longer exists."""
+    with uow.reading():
+        found = uow.session.execute(_ACCOUNT, {"id": user_id}).first()
+    return (found[0], found[1]) if found else None
 
 
 def subject_cards(uow: UnitOfWork, user_id: int) -> list[SubjectCard]:
     """Every subject with the learner's progress in it (rule 9), for the dashboard."""
-    with uow.reading_rows() as rows:
-        repository = _reader(uow, rows)
-        aggregates = [(slug, title, repository.read(user_id, slug))
-                      for slug, title in rows.all(_SUBJECTS)]
-    return [SubjectCard(slug, title, Progress.of(aggregate))
-            for slug, title, aggregate in aggregates]
+    with uow.reading():
+        repository = SubjectRepository(uow.session)
+        return [SubjectCard(slug, title, Progress.of(repository.get(user_id, slug)))
+                for slug, title in uow.session.execute(_SUBJECTS).all()]
+
+
+def subjects(uow: UnitOfWork) -> list[tuple[str, str]]:
+    """(slug, title) of every subject."""
+    with uow.reading():
+        return [(slug, title) for slug, title in uow.session.execute(_SUBJECTS)]
 
 
 def subject_title(uow: UnitOfWork, slug: str) -> str:
@@ -157,8 +235,8 @@ def subject_title(uow: UnitOfWork, slug: str) -> str:
 
 def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> model.Subject:
     """The learner's aggregate, to read (which pass is open, what needs a theory review)."""
-    with uow.reading_rows() as rows:
-        return _reader(uow, rows).read(user_id, slug)
+    with uow.reading():
+        return SubjectRepository(uow.session).get(user_id, slug)
 
 
 _PK = select(orm.Exercise.id).where(orm.Exercise.global_id == bindparam("global_id"))
@@ -172,17 +250,18 @@ def next_in_pass(
     unrated one after exercise `after`, in list order or shuffled; None at the pass's end.
     One reading transaction. `after` needs no visibility check: it only says where to go on
     from, and an exercise that is not in the pass starts from the top. Raises UnknownSubject."""
-    with uow.reading_rows() as rows:
-        current = _reader(uow, rows).read(user_id, slug).open_pass
+    with uow.reading():
+        session = uow.session
+        current = SubjectRepository(session).get(user_id, slug).open_pass
         if current is None:
             return None, None
         after_id = None
         if after is not None:
-            after_id = rows.scalar(_GLOBAL_ID, pk=after)
+            after_id = session.scalar(_GLOBAL_ID, {"pk": after})
         chosen = current.next_item(order, after=after_id)
         if chosen is None:
             return current, None
-        return current, rows.scalar(_PK, global_id=chosen)
+        return current, session.scalar(_PK, {"global_id": chosen})
 
 
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
@@ -203,8 +282,8 @@ def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
 
 def exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
     """An exercise the learner may see, with its topic and subject."""
-    with uow.reading_rows() as rows:
-        return _exercise(rows, user_id, pk)
+    with uow.reading():
+        return _exercise(uow, user_id, pk)
 
 
 # The two reads of every exercise request, built once (building a statement costs more than
@@ -258,8 +337,8 @@ _EXERCISE_AND_OPEN_SEED = _EXERCISE.add_columns(
 is in none)."""
 
 
-def _exercise(rows: Rows, user_id: int, pk: int) -> ExerciseInfo:
-    found = rows.first_as_dict(_EXERCISE, pk=pk, user_id=user_id)
+def _exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
+    found = uow.session.execute(_EXERCISE, {"pk": pk, "user_id": user_id}).mappings().first()
     if found is None:
         raise NotFound(str(pk))
     return ExerciseInfo.from_columns(**found)
@@ -272,16 +351,16 @@ def exercise_in_pass(
     item and the attempts of earlier passes, read in one transaction (the exercise page and
     each of its actions need them all). Raises NotFound when it is not visible to them or not
     in their open pass."""
-    with uow.reading_rows() as rows:
-        info = _exercise(rows, user_id, pk)
-        aggregate = _reader(uow, rows).read(user_id, info.subject)
+    with uow.reading():
+        info = _exercise(uow, user_id, pk)
+        aggregate = SubjectRepository(uow.session).get(user_id, info.subject)
         current = aggregate.open_pass
         if current is None or info.global_id not in current:
             raise NotFound(f"{info.global_id} is not in the open pass")
-        row = _item_row(rows, user_id, info.subject, current.number, pk)
+        row = _item_row(uow, user_id, info.subject, current.number, pk)
         earlier = []
         if any(info.global_id in before for before in aggregate.passes[:-1]):
-            earlier = _earlier_attempts(rows, user_id, pk, current.number)
+            earlier = _earlier_attempts(uow, user_id, pk, current.number)
         return info, aggregate, row, earlier
 
 
@@ -295,8 +374,8 @@ _TOPIC_NOTES = (
 def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, list[dict]]:
     """A topic's title, theory note and worked examples (rule 5): the theory review before
     every Yellow or Red retry, so read like the loop's other pages. Raises NotFound."""
-    with uow.reading_rows() as rows:
-        found = rows.first(_TOPIC_NOTES, subject=subject, topic=topic)
+    with uow.reading():
+        found = uow.session.execute(_TOPIC_NOTES, {"subject": subject, "topic": topic}).first()
     if found is None:
         raise NotFound(f"{subject}/{topic}")
     title, theory, examples = found
@@ -308,18 +387,21 @@ def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[Exercis
     preview (requested at every pause in typing). Only that, so it reads one row, not the whole
     aggregate: the open pass is the one not ended (`pass.ended_at` is set when a pass ends).
     Raises NotFound."""
-    with uow.reading_rows() as rows:
-        found = rows.first_as_dict(_EXERCISE_AND_OPEN_SEED, pk=pk, user_id=user_id)
+    with uow.reading():
+        found = uow.session.execute(
+            _EXERCISE_AND_OPEN_SEED, {"pk": pk, "user_id": user_id}).mappings().first()
     if found is None:
         raise NotFound(str(pk))
+    found = dict(found)
     seed = found.pop("open_seed")
     if seed is None:
         raise NotFound(f"{found['global_id']} is not in an open pass")
     return ExerciseInfo.from_columns(**found), seed
 
 
-def _item_row(rows: Rows, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
-    found = rows.first(_ITEM_ROW, user_id=user_id, subject=subject, number=number, pk=pk)
+def _item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
+    found = uow.session.execute(_ITEM_ROW, {"user_id": user_id, "subject": subject,
+                                            "number": number, "pk": pk}).first()
     if found is None:
         raise NotFound(f"{subject} pass {number} exercise {pk}")
     item_id, rating, disputed, response, status, latex, shape, motion = found
@@ -342,10 +424,11 @@ _EARLIER = (
 )
 
 
-def _earlier_attempts(rows: Rows, user_id: int, pk: int, before: int) -> list[AttemptInfo]:
+def _earlier_attempts(uow: UnitOfWork, user_id: int, pk: int, before: int
+                      ) -> list[AttemptInfo]:
     """The learner's attempts at an exercise in passes before `before`, latest first."""
-    return [AttemptInfo(*row) for row in rows.all(_EARLIER, user_id=user_id, pk=pk,
-                                                  before=before)]
+    rows = uow.session.execute(_EARLIER, {"user_id": user_id, "pk": pk, "before": before})
+    return [AttemptInfo(*row) for row in rows]
 
 
 # -- the study list ----------------------------------------------------------------------------
@@ -420,6 +503,33 @@ def _prerequisites(uow: UnitOfWork, keys: list[str]) -> list[tuple[str, str]]:
         )
         found.append((str(key), title or str(key)))
     return found
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+def exportable_collections(uow: UnitOfWork, user_id: int) -> list[tuple[str, str, bool]]:
+    """(slug, title, is the learner's own) of every collection the learner may export."""
+    with uow.reading():
+        return [(c.slug, c.title, c.owner_id is not None)
+                for c in export.visible_collections(uow.session, user_id)]
+
+
+def exported_collection(uow: UnitOfWork, user_id: int, slug: str, kind: str) -> str:
+    """A collection the learner may see as native YAML or CSV text; raises NotFound."""
+    with uow.reading():
+        try:
+            row = export.find_collection(uow.session, slug, user_id)
+        except ImportRefused:
+            raise NotFound(slug) from None
+        write = export.export_yaml if kind == "yaml" else export.export_csv
+        return write(uow.session, row)
+
+
+def backup(uow: UnitOfWork, user_id: int) -> dict[str, Any]:
+    """Everything of one learner, as the backup file holds it."""
+    with uow.reading():
+        return export.export_user(uow.session, user_id)
 
 
 def database_ok(uow: UnitOfWork) -> bool:
@@ -530,7 +640,7 @@ def subject_history(
     with uow.reading():
         session = uow.session
         repository = SubjectRepository(session)
-        aggregate = repository.read(user_id, slug)
+        aggregate = repository.get(user_id, slug)
         subject_id = repository.subject_id(slug)
         passes = session.execute(
             select(orm.Pass.id, orm.Pass.number, orm.Pass.started_at, orm.Pass.ended_at,
