@@ -13,10 +13,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from app import models as orm
+from app.checking.compare.result import CheckResult
+from app.checking.compare.spec import AnswerSpec
 from app.checking.lru import LRU
 from app.checking.pool import CheckerPool
-from app.checking.result import CheckResult
-from app.checking.spec import AnswerSpec
 
 VARIANT_CACHE_SIZE = 2048
 SELF_GRADED = "self"

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app.checking.result import CheckResult
+from app.checking.compare.result import CheckResult
 from app.method import model, service
 from app.web import views
 from app.web.deps import (

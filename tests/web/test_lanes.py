@@ -16,8 +16,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.checking.compare.result import CheckResult
 from app.checking.pool import CheckerPool
-from app.checking.result import CheckResult
 from app.db import make_engine, writers_of
 from app.main import create_app
 from app.web.deps import writing
