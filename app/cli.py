@@ -13,9 +13,9 @@ import click
 from pydantic import ValidationError
 
 from app.bank.cli import bank
+from app.checking.compare.result import CheckResult
+from app.checking.compare.spec import AnswerSpec
 from app.checking.pool import CheckerPool, undecided
-from app.checking.result import CheckResult
-from app.checking.spec import AnswerSpec
 from app.settings import Settings
 
 # Lines read and checked together in `answer --batch`: large enough to keep every worker busy,

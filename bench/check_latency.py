@@ -41,8 +41,8 @@ from pydantic import ValidationError
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.checking.compare.spec import AnswerSpec  # noqa: E402
 from app.checking.pool import CheckerPool  # noqa: E402
-from app.checking.spec import AnswerSpec  # noqa: E402
 
 DEFAULT_RUNNER = ROOT.parent / "shared" / "conformance" / "stack" / "run.py"
 

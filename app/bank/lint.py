@@ -30,9 +30,9 @@ from app.bank.loader import bank_files, structure_problems
 from app.bank.markdown import render_markdown
 from app.bank.schema import Exercise, FileError, TopicFile, line_of, load_file
 from app.bank.variants import READ_TYPES, Variant, VariantError, make_variant
-from app.checking.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS
-from app.checking.result import CheckResult
-from app.checking.spec import AnswerSpec
+from app.checking.compare.result import CheckResult
+from app.checking.compare.spec import AnswerSpec
+from app.checking.grammar.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS
 
 SEEDS = 50
 """Variants generated and checked per parameterised exercise."""
@@ -292,7 +292,7 @@ def check_variant(exercise: Mapping[str, Any], seed: int) -> VariantCheck:
 
 def _unreadable_reference(spec: AnswerSpec) -> str | None:
     """Why the reference value cannot be read (author mode), or None when it can."""
-    from app.checking.engine import SpecError, reference_of
+    from app.checking.compare.engine import SpecError, reference_of
 
     if spec.type in READ_TYPES:
         return None
@@ -323,7 +323,7 @@ def reference_response(spec: AnswerSpec, answer_text: str | None) -> str | None:
 
 def _learner_readable(spec: AnswerSpec, text: str) -> bool:
     """The reference as written, unless it needs author mode (diff, det, ...)."""
-    from app.checking.syntax import ParseError, parse
+    from app.checking.grammar.syntax import ParseError, parse
 
     try:
         parse(text, variables=spec.variables)
@@ -333,7 +333,7 @@ def _learner_readable(spec: AnswerSpec, text: str) -> bool:
 
 
 def _self_check(spec: AnswerSpec, variant: Variant, seed: int) -> list[tuple[tuple, str]]:
-    from app.checking.engine import check_now
+    from app.checking.compare.engine import check_now
 
     if spec.type == "self":
         return []
@@ -348,7 +348,7 @@ def _self_check(spec: AnswerSpec, variant: Variant, seed: int) -> list[tuple[tup
 
 
 def _wrong_check(spec: AnswerSpec, variant: Variant, seed: int) -> list[tuple[tuple, str]]:
-    from app.checking.engine import check_now
+    from app.checking.compare.engine import check_now
 
     problems = []
     if spec.type == "self" and variant.wrong:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from app.checking.spec import AnswerSpec
+from app.checking.compare.spec import AnswerSpec
 
 try:  # the C loader is several times faster; the pure-Python one gives the same result
     from yaml import CSafeLoader as _SafeLoader

@@ -14,10 +14,10 @@ from pydantic import ValidationError
 
 from app.bank.loader import as_exercise
 from app.bank.variants import make_variant
+from app.checking.compare.result import CheckResult
+from app.checking.compare.spec import AnswerSpec
 from app.checking.lru import LRU
 from app.checking.pool import CheckerPool
-from app.checking.result import CheckResult
-from app.checking.spec import AnswerSpec
 from app.method.queries import ExerciseInfo
 
 VARIANT_CACHE_SIZE = 2048

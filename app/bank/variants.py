@@ -25,9 +25,9 @@ from typing import Any
 import sympy
 from sympy.printing.str import StrPrinter
 
-from app.checking.display import to_latex
-from app.checking.syntax import ParseError, parse
-from app.checking.values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
+from app.checking.grammar.display import to_latex
+from app.checking.grammar.syntax import ParseError, parse
+from app.checking.grammar.values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
 
 MAX_TRIES = 50
 """Draws before `where` is declared unsatisfiable: enough for a few exclusions, quick to fail."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.checking.compare.result import CheckResult, Validation
+from app.checking.compare.spec import AnswerSpec
 from app.checking.pool import CheckerPool, default_pool, shutdown_default_pool, use_default_pool
-from app.checking.result import CheckResult, Validation
-from app.checking.spec import AnswerSpec
 
 __all__ = [
     "AnswerSpec",

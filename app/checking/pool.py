@@ -50,9 +50,9 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from app.checking.awaited import LoopWorkers
+from app.checking.compare.result import CheckResult, Validation
+from app.checking.compare.spec import AnswerSpec
 from app.checking.lru import LRU
-from app.checking.result import CheckResult, Validation
-from app.checking.spec import AnswerSpec
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ closed loop (~530 tasks a second) were replaced every 2 s and used 59 % of a CPU
 10,000 about half that. A warmed worker's memory grows ~0.1 MB per thousand varied checks
 (the bounded caches filling: 75 -> 80 MB over 30,000), far under `memory_mb`."""
 DEFAULT_CACHE_SIZE = 10_000
-DEFAULT_PRELOAD = ("sympy", "app.checking.engine")
+DEFAULT_PRELOAD = ("sympy", "app.checking.compare.engine")
 WORKER_NICENESS = 5
 
 MESSAGES = {
@@ -173,7 +173,7 @@ def _guarded(fn: Callable[..., Any], args: tuple, cpu_seconds: int) -> Any:
 
 def _check_task(spec: dict, response: str) -> CheckResult:
     """The comparison, in a worker."""
-    from app.checking.engine import check_now
+    from app.checking.compare.engine import check_now
 
     return check_now(AnswerSpec.model_validate(spec), response)
 
@@ -191,7 +191,7 @@ def _checks_until_correct(check: Callable[[dict, str], Any], specs: list[dict], 
 
 def _validate_task(spec: dict, response: str) -> Validation:
     """The live-preview reading, in a worker."""
-    from app.checking.engine import validate_now
+    from app.checking.compare.engine import validate_now
 
     return validate_now(AnswerSpec.model_validate(spec), response)
 

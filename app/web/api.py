@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from app.checking.spec import AnswerSpec
+from app.checking.compare.spec import AnswerSpec
 from app.web.deps import Pool, User
 
 router = APIRouter(prefix="/api/v1")

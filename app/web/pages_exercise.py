@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.bank.shown import Shown, VariantUnavailable, mistake_feedback, shown
-from app.checking.result import CheckResult
+from app.checking.compare.result import CheckResult
 from app.method import model, queries, service
 from app.web.deps import Pool, Uow, User, in_thread, notify, redirect, render
 

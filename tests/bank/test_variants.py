@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.bank.variants import VariantError, learner_text, make_variant
-from app.checking.syntax import parse
+from app.checking.grammar.syntax import parse
 
 EXERCISE = {
     "id": "calculus/chain-rule/chain-rule-02",

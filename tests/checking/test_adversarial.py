@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from app.checking.compare.result import CheckResult, Validation
+from app.checking.compare.spec import AnswerSpec
 from app.checking.pool import CheckerPool
-from app.checking.result import CheckResult, Validation
-from app.checking.spec import AnswerSpec
 
 TIMEOUT = 2.0
 SLACK = 0.5

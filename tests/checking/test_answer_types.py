@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from app.checking.engine import check_now
-from app.checking.result import CheckResult
-from app.checking.spec import AnswerSpec
+from app.checking.compare.engine import check_now
+from app.checking.compare.result import CheckResult
+from app.checking.compare.spec import AnswerSpec
 
 STATUSES = {"correct", "incorrect", "invalid", "undecided"}
 SYMBOLIC = {"expression", "number", "equation", "inequality", "set", "interval", "tuple",

@@ -14,9 +14,9 @@ import time
 
 import pytest
 
+from app.checking.compare.result import CheckResult, Validation
+from app.checking.compare.spec import AnswerSpec
 from app.checking.pool import MIN_WORKERS, WORKER_NICENESS, CheckerPool
-from app.checking.result import CheckResult, Validation
-from app.checking.spec import AnswerSpec
 
 LIMIT = 0.5
 SPEC = AnswerSpec(type="expression", value="2*x")
@@ -145,7 +145,7 @@ def test_a_bomb_does_not_block_a_simple_check(pool):
 
 
 def test_a_bomb_does_not_block_a_real_check(pool):
-    """The same with the real comparison (needs app.checking.engine)."""
+    """The same with the real comparison (needs app.checking.compare.engine)."""
     pool.check_many([(SPEC, "x+x"), (SPEC, "x*2"), (SPEC, "2*x"), (SPEC, "3x")])  # warm both
     wait_for_workers(pool, 2)
     bomb, bomb_result = in_thread(pool.run, hang)

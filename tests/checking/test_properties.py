@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from app.checking.engine import check_now, validate_now
+from app.checking.compare.engine import check_now, validate_now
+from app.checking.compare.result import CheckResult, Validation
+from app.checking.compare.spec import AnswerSpec
 from app.checking.pool import CheckerPool
-from app.checking.result import CheckResult, Validation
-from app.checking.spec import AnswerSpec
 
 STATUSES = {"correct", "incorrect", "invalid", "undecided"}
 POOL_TIMEOUT = 1.0

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sympy import Abs, E, I, Integer, Rational, Symbol, oo, pi, srepr
 
-from app.checking import limits
-from app.checking.display import to_latex
-from app.checking.syntax import ParseError, parse
-from app.checking.values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
+from app.checking.grammar import limits
+from app.checking.grammar.display import to_latex
+from app.checking.grammar.syntax import ParseError, parse
+from app.checking.grammar.values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
 
 x, y, t, a, b, c, n, k = sympy.symbols("x y t a b c n k")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.checking.engine import check_now, validate_now
+from app.checking.compare.engine import check_now, validate_now
+from app.checking.compare.result import Validation
+from app.checking.compare.spec import AnswerSpec
 from app.checking.pool import CheckerPool
-from app.checking.result import Validation
-from app.checking.spec import AnswerSpec
 
 EXPR = AnswerSpec(type="expression", value="2x + 1")
 XY = AnswerSpec(type="expression", value="x y")

@@ -122,7 +122,7 @@ def test_a_self_graded_exercise_allows_all_three(browser: Browser, app):
 
 
 def test_an_undecided_check_allows_self_rating(browser: Browser, app, monkeypatch):
-    from app.checking.result import CheckResult
+    from app.checking.compare.result import CheckResult
 
     pool = app.state.checker
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.checking.compare.result import CheckResult
 from app.checking.pool import CheckerPool
-from app.checking.result import CheckResult
 from app.main import create_app
 
 from .conftest import PASSWORD, POWER, SUBJECT, TOKEN, exercise_pk, seed, settings_for

@@ -17,12 +17,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.bank.formats.model import AUTO
-from app.checking.engine import SpecError, reference_of
-from app.checking.lexing import ParseError
-from app.checking.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS, GREEK
-from app.checking.spec import AnswerSpec
-from app.checking.syntax import parse
-from app.checking.values import Bracket, CommaList, Relation, SetLit, Union
+from app.checking.compare.engine import SpecError, reference_of
+from app.checking.compare.spec import AnswerSpec
+from app.checking.grammar.lexing import ParseError
+from app.checking.grammar.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS, GREEK
+from app.checking.grammar.syntax import parse
+from app.checking.grammar.values import Bracket, CommaList, Relation, SetLit, Union
 
 UNPARSED = ("self", "choice", "text")
 KNOWN_WORDS = set(FUNCTIONS) | AUTHOR_OPS | set(CONSTANTS) | GREEK

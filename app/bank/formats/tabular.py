@@ -44,7 +44,7 @@ from app.bank.formats.text import (
     slugify,
     stable_id,
 )
-from app.checking.spec import AnswerType
+from app.checking.compare.spec import AnswerType
 
 COLUMNS = ["id", "subject", "topic", "prompt", "answer", "answer_type", "solution", "hint",
            "tags", "source", "spec"]

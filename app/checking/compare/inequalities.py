@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import sympy
 
+from app.checking.grammar.values import Relation
+
 from .equivalence import DIFFERENT, SAME, Outcome, evaluated
 from .probes import sample_points
-from .values import Relation
 
 INEQUALITIES = {"<": sympy.StrictLessThan, "<=": sympy.LessThan, ">": sympy.StrictGreaterThan,
                 ">=": sympy.GreaterThan}

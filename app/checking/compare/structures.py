@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import sympy
 
+from app.checking.grammar.values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
+
 from .equivalence import (
     DIFFERENT,
     SAME,
@@ -20,7 +22,6 @@ from .equivalence import (
 from .inequalities import same_inequality
 from .numeric import within
 from .spec import Tolerance
-from .values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
 
 
 @dataclass(frozen=True)

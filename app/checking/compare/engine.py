@@ -13,8 +13,19 @@ from functools import lru_cache
 
 import sympy
 
+from app.checking.grammar.display import to_latex
+from app.checking.grammar.syntax import ParseError, parse
+from app.checking.grammar.values import (
+    Bracket,
+    CommaList,
+    MatrixLit,
+    Parsed,
+    Relation,
+    SetLit,
+    Union,
+)
+
 from . import forms
-from .display import to_latex
 from .equivalence import Outcome, equivalent, evaluated, proportional
 from .integrals import compare_antiderivative
 from .numeric import relative_gap
@@ -33,8 +44,6 @@ from .structures import (
     same_set,
     same_unordered,
 )
-from .syntax import ParseError, parse
-from .values import Bracket, CommaList, MatrixLit, Parsed, Relation, SetLit, Union
 
 # Names a learner may use for the constant of integration.
 CONSTANT_NAMES = ("C", "c", "K", "k", "C_1", "c_1")

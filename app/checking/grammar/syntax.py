@@ -1,10 +1,10 @@
 """Read learner (and author) answers: an LALR grammar that builds SymPy objects directly.
 
 Nothing typed is ever evaluated as code: no eval, exec, sympify or parse_expr. The text is
-normalised and tokenised by `lexing`, parsed by a lark LALR parser built once at import, and each
-grammar rule builds its SymPy node unevaluated through `building.Builder`, which enforces the
-size limits of `limits` as the tree grows. Any failure reaches the caller as a ParseError with a
-message for the learner.
+normalised and tokenised by `lexing`, parsed by a lark LALR parser built once at import from the
+grammar in `answer.lark`, and each grammar rule builds its SymPy node unevaluated through
+`building.Builder`, which enforces the size limits of `limits` as the tree grows. Any failure
+reaches the caller as a ParseError with a message for the learner.
 """
 
 from __future__ import annotations
@@ -24,61 +24,6 @@ from .names import AUTHOR_OPS
 from .values import Bracket, CommaList, Parsed
 
 __all__ = ["ParseError", "parse"]
-
-GRAMMAR = r"""
-%declare NUMBER NAME CONST FUNC LFUNC ADDOP MULOP POW RELOP _BANG _LPAR _RPAR _LSQB _RSQB
-%declare _SETOPEN _SETCLOSE _GOPEN _GCLOSE _ABSOPEN _ABSCLOSE _COMMA _UNION _FRAC _SQRT _SQRTN
-%declare _MATBEGIN _MATEND _AMP _ROWSEP
-
-start: top
-?top: entry
-    | entry (_COMMA entry)+ -> commalist
-?entry: sum
-      | sum (RELOP sum)+ -> relation
-      | sum (_UNION sum)+ -> union
-?sum: product
-    | product (ADDOP product)+ -> add
-?product: signed
-        | signed (MULOP signed | power)+ -> mul
-?signed: power
-       | ADDOP signed -> unary
-?power: postfix
-      | postfix POW signed -> pow
-?postfix: atom
-        | postfix _BANG -> factorial
-?atom: latom
-     | LFUNC lchain -> lcall
-     | LFUNC POW fexp lchain -> lcall_pow
-?latom: NUMBER -> number
-      | NAME -> name
-      | CONST -> const
-      | _LPAR items _RPAR -> paren_rr
-      | _LPAR items _RSQB -> paren_rs
-      | _LSQB items _RPAR -> paren_sr
-      | _LSQB items _RSQB -> paren_ss
-      | _LPAR _RPAR -> empty_round
-      | _LSQB _RSQB -> empty_square
-      | _SETOPEN items _SETCLOSE -> setlit
-      | _SETOPEN _SETCLOSE -> emptyset
-      | _GOPEN entry _GCLOSE -> group
-      | _ABSOPEN entry _ABSCLOSE -> absval
-      | FUNC _LPAR items _RPAR -> call
-      | FUNC POW fexp _LPAR items _RPAR -> call_pow
-      | FUNC _ABSOPEN entry _ABSCLOSE -> call_abs
-      | _FRAC atom atom -> frac
-      | _SQRT atom -> sqrt
-      | _SQRTN sum _RSQB atom -> nroot
-      | _MATBEGIN rows _MATEND -> matrix
-fexp: NUMBER | ADDOP NUMBER | _GOPEN sum _GCLOSE
-lchain: lpower+
-?lpower: lpostfix
-       | lpostfix POW signed -> pow
-?lpostfix: latom
-         | lpostfix _BANG -> factorial
-items: entry (_COMMA entry)*
-rows: row (_ROWSEP row)*
-row: sum (_AMP sum)*
-"""
 
 _CURRENT: contextvars.ContextVar[Builder] = contextvars.ContextVar("gyrus_syntax_builder")
 
@@ -260,7 +205,8 @@ class _TokenList(LarkLexer):
         return iter(data)
 
 
-_PARSER = Lark(GRAMMAR, parser="lalr", lexer=_TokenList, transformer=_Rules())
+_PARSER = Lark.open_from_package(__package__, "answer.lark", parser="lalr", lexer=_TokenList,
+                                 transformer=_Rules())
 
 
 def parse(text: str, *, author: bool = False,

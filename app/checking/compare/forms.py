@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sympy
 
+from app.checking.grammar.values import Relation, SetLit
+
 from .equivalence import evaluated
-from .values import Relation, SetLit
 
 
 def _factors(expr: sympy.Basic) -> list[sympy.Basic]:
