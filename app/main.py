@@ -16,8 +16,9 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,7 +37,8 @@ from app.web import (
     pages_study,
 )
 from app.web.csrf import verify_csrf
-from app.web.deps import LoginRequired, in_thread, render
+from app.web.deps import USER_KEY, LoginRequired, in_thread, render
+from app.web.limits import BodyLimit, HeadAsGet, refuse_nul
 from app.web.logs import RequestLog, configure_request_log
 from app.web.ratelimit import RateLimiter
 from app.web.templating import STATIC, make_templates
@@ -83,7 +85,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
     app = FastAPI(
         title="Gyrus",
         lifespan=lifespan,
-        dependencies=[Depends(verify_csrf)],
+        dependencies=[Depends(verify_csrf), Depends(refuse_nul)],
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -93,7 +95,6 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
     _add_routes(app)
     _add_error_pages(app)
     return app
-
 
 
 def _start_pool(settings: Settings) -> CheckerPool:
@@ -126,7 +127,8 @@ def _configure_state(app: FastAPI, settings: Settings) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Outermost last: request log, then security headers, then the session."""
+    """Outermost last: request log, security headers, HEAD as GET, the session, body limits."""
+    app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes, user_key=USER_KEY)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret(),
@@ -135,7 +137,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.https_only,
     )
-    app.add_middleware(pages_import.UploadLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     if settings.log_requests:
         configure_request_log()
@@ -184,8 +186,30 @@ def _add_error_pages(app: FastAPI) -> None:
         page.headers.update(headers)
         return page
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_unavailable(request: Request, error: Exception) -> Response:
+        """The database does not answer (down, restarting, locked too long): 503, try later."""
+        log.error("the database does not answer: %s", error)
+        unavailable = HTTPException(503, "The database is not answering; try again in a moment.",
+                                    headers={"Retry-After": "10"})
+        return await http_error(request, unavailable)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception) -> Response:
+        """A bug: a plain page with the security headers (this answer bypasses the middleware,
+        so it carries them itself)."""
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        text = "Something went wrong on our side; the error is logged."
+        if _wants_json(request):
+            return JSONResponse({"detail": text}, 500, headers=SECURITY_HEADERS)
+        body = f"<!doctype html><title>Error</title><h1>Error</h1><p>{text}</p>"
+        return HTMLResponse(body, 500, headers=SECURITY_HEADERS)
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:
+        if any(e["loc"][:1] == ("path",) for e in error.errors()):
+            return await http_error(request, HTTPException(404, "There is no such page."))
         if _wants_json(request):
             return JSONResponse({"detail": jsonable_encoder(error.errors())}, status_code=422)
         detail = "The form was not filled in as expected; go back and try again."

@@ -396,6 +396,20 @@ def save_pending(folder: Path, parsed: ParsedImport, user_id: int) -> str:
 
 def load_pending(folder: Path, token: str | None, user_id: int) -> ParsedImport | None:
     """The upload kept under `token` for this learner, or None (expired, or not theirs)."""
+    found = _pending(folder, token, user_id)
+    return None if found is None else ParsedImport.from_json(found[1]["parsed"])
+
+
+def drop_pending(folder: Path, token: str | None, user_id: int) -> None:
+    """Forget the upload kept under `token`, if it is this learner's."""
+    found = _pending(folder, token, user_id)
+    if found is not None:
+        found[0].unlink(missing_ok=True)
+
+
+def _pending(folder: Path, token: str | None, user_id: int) -> tuple[Path, dict] | None:
+    """The file and payload kept under `token`, when the token is well formed and the upload
+    is this learner's."""
     if not token or not token.replace("-", "").replace("_", "").isalnum():
         return None
     path = folder / f"{token}.json"
@@ -403,14 +417,7 @@ def load_pending(folder: Path, token: str | None, user_id: int) -> ParsedImport 
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if payload.get("user") != user_id:
-        return None
-    return ParsedImport.from_json(payload["parsed"])
-
-
-def drop_pending(folder: Path, token: str | None) -> None:
-    if token and token.replace("-", "").replace("_", "").isalnum():
-        (folder / f"{token}.json").unlink(missing_ok=True)
+    return (path, payload) if payload.get("user") == user_id else None
 
 
 def _prune(folder: Path) -> None:

@@ -23,7 +23,7 @@ from app.bank import export
 from app.bank.formats.model import ImportRefused
 from app.db import UnitOfWork
 from app.method import model
-from app.method.repository import SubjectRepository
+from app.method.repository import SubjectRepository, UnknownSubject
 from app.method.service import Progress
 
 
@@ -198,9 +198,25 @@ def _label(row: orm.Exercise) -> Label:
 # -- subjects and progress --------------------------------------------------------------------
 
 
-_SUBJECTS = select(orm.Subject.slug, orm.Subject.title).order_by(orm.Subject.id)
+def _subject_visible_to(user_id: object) -> ColumnElement[bool]:
+    """Subjects with an exercise the learner may see: one made by another learner's private
+    import is not theirs to see."""
+    return (
+        select(orm.Exercise.id)
+        .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+        .join(orm.Collection, orm.Collection.id == orm.Exercise.collection_id)
+        .where(orm.Topic.subject_id == orm.Subject.id, _visible_to(user_id))
+        .exists()
+    )
 
 
+_SUBJECTS = (
+    select(orm.Subject.slug, orm.Subject.title)
+    .where(_subject_visible_to(bindparam("user_id")))
+    .order_by(orm.Subject.id)
+)
+_SUBJECT_TITLE = select(orm.Subject.title).where(
+    orm.Subject.slug == bindparam("slug"), _subject_visible_to(bindparam("user_id")))
 _ACCOUNT = select(orm.User.email, orm.User.is_operator).where(orm.User.id == bindparam("id"))
 
 
@@ -212,31 +228,28 @@ def account(uow: UnitOfWork, user_id: int) -> tuple[str, bool] | None:
 
 
 def subject_cards(uow: UnitOfWork, user_id: int) -> list[SubjectCard]:
-    """Every subject with the learner's progress in it (rule 9), for the dashboard."""
+    """Every subject the learner may see, with their progress in it (rule 9): the dashboard."""
     with uow.reading():
         repository = SubjectRepository(uow.session)
         return [SubjectCard(slug, title, Progress.of(repository.get(user_id, slug)))
-                for slug, title in uow.session.execute(_SUBJECTS).all()]
+                for slug, title in uow.session.execute(_SUBJECTS, {"user_id": user_id})]
 
 
-def subjects(uow: UnitOfWork) -> list[tuple[str, str]]:
-    """(slug, title) of every subject."""
+def subjects(uow: UnitOfWork, user_id: int) -> list[tuple[str, str]]:
+    """(slug, title) of every subject the learner may see."""
     with uow.reading():
-        return [(slug, title) for slug, title in uow.session.execute(_SUBJECTS)]
+        return [(slug, title)
+                for slug, title in uow.session.execute(_SUBJECTS, {"user_id": user_id})]
 
 
-def subject_title(uow: UnitOfWork, slug: str) -> str:
+def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> tuple[str, model.Subject]:
+    """The subject's title and the learner's aggregate, to read (which pass is open, what
+    needs a theory review). Raises UnknownSubject, also for a subject they may not see."""
     with uow.reading():
-        title = uow.session.scalar(select(orm.Subject.title).where(orm.Subject.slug == slug))
-    if title is None:
-        raise NotFound(slug)
-    return title
-
-
-def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> model.Subject:
-    """The learner's aggregate, to read (which pass is open, what needs a theory review)."""
-    with uow.reading():
-        return SubjectRepository(uow.session).get(user_id, slug)
+        title = uow.session.scalar(_SUBJECT_TITLE, {"slug": slug, "user_id": user_id})
+        if title is None:
+            raise UnknownSubject(slug)
+        return title, SubjectRepository(uow.session).get(user_id, slug)
 
 
 _PK = select(orm.Exercise.id).where(orm.Exercise.global_id == bindparam("global_id"))

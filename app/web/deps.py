@@ -7,7 +7,7 @@ from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.checking.pool import CheckerPool
@@ -16,6 +16,12 @@ from app.method import queries
 
 USER_KEY = "user_id"
 T = TypeVar("T")
+
+MAX_INT = 2**31 - 1
+"""The largest value of an integer column (PostgreSQL's INTEGER): a larger id in a URL names
+nothing, and must not reach the database."""
+PathInt = Annotated[int, Path(ge=1, le=MAX_INT)]
+"""A row id or a pass number in a URL."""
 
 
 class LoginRequired(Exception):

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from app.bank.shown import Shown, VariantUnavailable, mistake_feedback, shown
 from app.checking.compare.result import CheckResult
 from app.method import model, queries, service
-from app.web.deps import Pool, Uow, User, in_thread, notify, redirect, render
+from app.web.deps import PathInt, Pool, Uow, User, in_thread, notify, redirect, render
 
 router = APIRouter()
 
@@ -159,7 +159,8 @@ def _page(
 
 
 @router.get("/exercises/{pk}")
-async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: int) -> Response:
+async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt,
+                        ) -> Response:
     here = await _here(uow, user, pk)
     if _needs_review(request, here):
         return redirect(f"/exercises/{pk}/theory")
@@ -170,7 +171,7 @@ async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: 
 
 
 @router.get("/exercises/{pk}/theory")
-async def theory_page(request: Request, uow: Uow, user: User, pk: int) -> Response:
+async def theory_page(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
     here = await _here(uow, user, pk)
     title, theory, examples = await in_thread(queries.topic_notes, uow, here.info.subject,
                                               here.info.topic)
@@ -188,7 +189,7 @@ async def theory_page(request: Request, uow: Uow, user: User, pk: int) -> Respon
 
 
 @router.post("/exercises/{pk}/theory")
-async def theory_read(request: Request, uow: Uow, user: User, pk: int) -> Response:
+async def theory_read(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
     """Continue: the review is read; the exercise page opens."""
     here = await _here(uow, user, pk)
     reviewed = [i for i in request.session.get(REVIEWED_KEY) or [] if i != here.row.id]
@@ -213,8 +214,8 @@ Typed = Annotated[Draft, Depends(_draft)]
 
 
 @router.post("/exercises/{pk}/hint")
-async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
-                    ) -> Response:
+async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt,
+                    draft: Typed) -> Response:
     """Show hint: one more hint; opening the last one before the check caps the rating."""
     here = await _here(uow, user, pk)
     exercise = await _variant(pool, here.info, here.item.seed)
@@ -227,7 +228,7 @@ async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: int,
 
 
 @router.post("/exercises/{pk}/solution")
-async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: int,
+async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt,
                         draft: Typed) -> Response:
     """Show solution: before the check it caps the rating at Yellow (the page said so)."""
     here = await _here(uow, user, pk)
@@ -259,23 +260,26 @@ async def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResul
 
 @router.post("/exercises/{pk}/check")
 async def check(
-    request: Request, uow: Uow, user: User, pool: Pool, pk: int, draft: Typed,
+    request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt, draft: Typed,
     choice: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3)."""
     response, shape, motion = draft.response, draft.shape, draft.motion
     response = ",".join(choice) if choice else response
     here = await _here(uow, user, pk)
-    if here.item.checked:
+    if here.item.checked or here.item.rating:
         return redirect(f"/exercises/{pk}#verdict")
     exercise = await _variant(pool, here.info, here.item.seed)
     result, feedback = await _grade(pool, exercise, response)
     status = "self" if exercise.self_graded else result.status
-    recorded = await in_thread(
-        service.record_check, uow, user, here.info.subject, here.info.global_id,
-        response, status, latex=result.latex, shape_note=shape.strip() or None,
-        motion_note=motion.strip() or None,
-    )
+    try:
+        recorded = await in_thread(
+            service.record_check, uow, user, here.info.subject, here.info.global_id,
+            response, status, latex=result.latex, shape_note=shape.strip() or None,
+            motion_note=motion.strip() or None,
+        )
+    except (model.AlreadyChecked, model.AlreadyRated):  # another tab got there first
+        return redirect(f"/exercises/{pk}#verdict")
     if not recorded:  # not read: nothing stored, the learner corrects the answer
         verdict = VerdictView("invalid", result.message, result.latex)
         typed = replace(draft, response=response)
@@ -288,7 +292,7 @@ async def check(
 
 @router.post("/exercises/{pk}/validate", response_class=HTMLResponse)
 async def preview(
-    request: Request, uow: Uow, user: User, pool: Pool, pk: int, response: Text = ""
+    request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt, response: Text = ""
 ) -> Response:
     """The live preview (htmx): how the answer box is read, or why it is not."""
     try:
@@ -314,7 +318,7 @@ async def rate(
     request: Request,
     uow: Uow,
     user: User,
-    pk: int,
+    pk: PathInt,
     rating: Annotated[Literal["green", "yellow", "red"], Form()],
     disputed: Annotated[bool, Form()] = False,
 ) -> Response:
@@ -345,6 +349,6 @@ async def rate(
 
 
 @router.get("/exercises/{pk}/{action}")
-async def action_by_get(pk: int, action: str) -> Response:
+async def action_by_get(pk: PathInt, action: str) -> Response:
     """A reload of a re-rendered post lands here: show the exercise instead of 405."""
     return redirect(f"/exercises/{pk}")

@@ -15,7 +15,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.bank import formats, importing
 from app.bank.formats.model import ImportRefused, ParsedImport
@@ -24,13 +23,12 @@ from app.web.deps import Pool, Uow, User, in_thread, notify, redirect, render
 
 router = APIRouter()
 TOKEN_KEY = "import_token"
-FORM_OVERHEAD = 64 * 1024
-"""Room for the form's other fields and multipart boundaries beyond the file itself."""
 
 
-async def _form(request: Request, uow: Uow, status: int = 200, error: str = "") -> Response:
+async def _form(request: Request, uow: Uow, user: int, status: int = 200, error: str = ""
+                ) -> Response:
     return render(request, "import.html", status=status, formats=formats.FORMATS,
-                  subjects=await in_thread(queries.subjects, uow), error=error,
+                  subjects=await in_thread(queries.subjects, uow, user), error=error,
                   limit_mb=request.app.state.settings.max_upload_bytes / 1e6)
 
 
@@ -40,7 +38,7 @@ def _folder(request: Request) -> Path:
 
 @router.get("/import")
 async def import_page(request: Request, uow: Uow, user: User) -> Response:
-    return await _form(request, uow)
+    return await _form(request, uow, user)
 
 
 @router.post("/import")
@@ -61,7 +59,7 @@ async def upload(
         # refuses a collection the learner cannot update
         await in_thread(importing.preview, uow, parsed, user)
     except ImportRefused as error:
-        return await _form(request, uow, 400, str(error))
+        return await _form(request, uow, user, 400, str(error))
     await in_thread(_keep, request, parsed, user)
     return redirect("/import/preview")
 
@@ -76,7 +74,7 @@ def _read(file: UploadFile, fmt: str, limit: int) -> ParsedImport:
 
 def _keep(request: Request, parsed: ParsedImport, user: int) -> None:
     """Keep the verified upload for the preview (and drop an earlier one of this session)."""
-    importing.drop_pending(_folder(request), request.session.get(TOKEN_KEY))
+    importing.drop_pending(_folder(request), request.session.get(TOKEN_KEY), user)
     request.session[TOKEN_KEY] = importing.save_pending(_folder(request), parsed, user)
 
 
@@ -106,8 +104,8 @@ async def confirm(
         report = await in_thread(importing.apply, uow, parsed, user,
                                  add_to_study_list=bool(study_list))
     except ImportRefused as error:
-        return await _form(request, uow, status=400, error=str(error))
-    await in_thread(importing.drop_pending, _folder(request), token)
+        return await _form(request, uow, user, status=400, error=str(error))
+    await in_thread(importing.drop_pending, _folder(request), token, user)
     request.session.pop(TOKEN_KEY, None)
     notify(request, f"Imported {report.summary()}.")
     subject = report.subjects[0] if report.subjects else None
@@ -116,35 +114,7 @@ async def confirm(
 
 @router.post("/import/cancel")
 async def cancel(request: Request, user: User) -> Response:
-    await in_thread(importing.drop_pending, _folder(request), request.session.pop(TOKEN_KEY, None))
+    await in_thread(importing.drop_pending, _folder(request), request.session.pop(TOKEN_KEY, None),
+                    user)
     notify(request, "Import cancelled: nothing was written.")
     return redirect("/import")
-
-
-class UploadLimit:
-    """Refuse an upload to /import larger than the limit before its body is read (413), and
-    one without a Content-Length (411): the form parser would otherwise spool it all to disk."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes + FORM_OVERHEAD
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" \
-                and scope["path"] == "/import":
-            headers = dict(scope["headers"])
-            length = headers.get(b"content-length")
-            if length is None or not length.isdigit() or int(length) > self.max_bytes:
-                status = 411 if length is None else 413
-                await _plain(send, status, "The file is too large to import."
-                             if status == 413 else "The upload has no length.")
-                return
-        await self.app(scope, receive, send)
-
-
-async def _plain(send: Send, status: int, text: str) -> None:
-    body = text.encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})

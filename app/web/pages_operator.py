@@ -9,7 +9,17 @@ from fastapi.responses import Response
 
 from app.bank.shown import Shown, VariantUnavailable, shown
 from app.method import queries, service
-from app.web.deps import Operator, Pool, Uow, in_thread, notify, redirect, render
+from app.web.deps import (
+    MAX_INT,
+    Operator,
+    PathInt,
+    Pool,
+    Uow,
+    in_thread,
+    notify,
+    redirect,
+    render,
+)
 
 router = APIRouter()
 
@@ -25,7 +35,7 @@ async def _variant(pool: Pool, dispute: queries.Dispute) -> Shown | None:
 @router.get("/operator/disputes")
 async def disputes_page(
     request: Request, uow: Uow, pool: Pool, _operator: Operator,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_INT)] = 1,
 ) -> Response:
     """Every disputed rating, newest first, 50 a page."""
     rows, total = await in_thread(queries.disputes, uow, page)
@@ -43,8 +53,8 @@ async def disputes_page(
 
 @router.post("/operator/disputes/{pk}/reviewed")
 async def mark_reviewed(
-    request: Request, uow: Uow, _operator: Operator, pk: int,
-    page: Annotated[int, Form()] = 1,
+    request: Request, uow: Uow, _operator: Operator, pk: PathInt,
+    page: Annotated[int, Form(ge=1, le=MAX_INT)] = 1,
 ) -> Response:
     """Mark a dispute reviewed (once: a second click keeps the first time)."""
     if not await in_thread(service.review_dispute, uow, pk):

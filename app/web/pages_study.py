@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.method import model, queries, service
 from app.method.repository import UnknownSubject
-from app.web.deps import Uow, User, in_thread, notify, redirect, render
+from app.web.deps import MAX_INT, PathInt, Uow, User, in_thread, notify, redirect, render
 
 router = APIRouter()
 
@@ -17,7 +17,7 @@ ORDER_KEY = "order"
 ORDERS = ("list", "shuffled")
 
 
-async def _subject(uow: Uow, user: int, slug: str) -> model.Subject:
+async def _subject(uow: Uow, user: int, slug: str) -> tuple[str, model.Subject]:
     try:
         return await in_thread(queries.load_subject, uow, user, slug)
     except UnknownSubject:
@@ -44,7 +44,7 @@ async def dashboard(request: Request, uow: Uow, user: User) -> Response:
 @router.get("/subjects/{subject}")
 async def subject_home(uow: Uow, user: User, subject: str) -> Response:
     """The open pass, else the last pass's summary, else the dashboard."""
-    aggregate = await _subject(uow, user, subject)
+    title, aggregate = await _subject(uow, user, subject)
     current = aggregate.current_pass
     if current is None:
         return redirect("/")
@@ -58,12 +58,12 @@ async def progress_page(request: Request, uow: Uow, user: User, subject: str) ->
 
     `/subjects/{subject}` itself stays a redirect to the open pass (or the last summary), as
     the pass pages and the "Start pass" double-click handling rely on it."""
-    aggregate = await _subject(uow, user, subject)
+    title, aggregate = await _subject(uow, user, subject)
     return render(
         request,
         "progress.html",
         subject=subject,
-        title=await in_thread(queries.subject_title, uow, subject),
+        title=title,
         current=aggregate.current_pass,
         open=aggregate.open_pass is not None,
         complete=aggregate.is_complete(),
@@ -77,10 +77,9 @@ async def progress_page(request: Request, uow: Uow, user: User, subject: str) ->
 
 @router.get("/subjects/{subject}/study-list")
 async def study_list_page(request: Request, uow: Uow, user: User, subject: str) -> Response:
-    aggregate = await _subject(uow, user, subject)
+    title, aggregate = await _subject(uow, user, subject)
     choices = await in_thread(queries.study_list_choices, uow, user, subject,
                               aggregate.study_list)
-    title = await in_thread(queries.subject_title, uow, subject)
     return render(request, "study_list.html", subject=subject, title=title, choices=choices)
 
 
@@ -94,7 +93,7 @@ async def save_study_list(
     collection: Annotated[list[str] | None, Form()] = None,
     exercise: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    aggregate = await _subject(uow, user, subject)
+    title, aggregate = await _subject(uow, user, subject)
     choices = await in_thread(queries.study_list_choices, uow, user, subject,
                               aggregate.study_list)
     wanted = choices.wanted(set(topic or []), set(collection or []), set(exercise or []))
@@ -123,9 +122,9 @@ async def start_pass(request: Request, uow: Uow, user: User, subject: str) -> Re
 
 
 @router.get("/subjects/{subject}/passes/{number}")
-async def pass_page(request: Request, uow: Uow, user: User, subject: str, number: int
+async def pass_page(request: Request, uow: Uow, user: User, subject: str, number: PathInt
                     ) -> Response:
-    aggregate = await _subject(uow, user, subject)
+    title, aggregate = await _subject(uow, user, subject)
     shown = _pass(aggregate, number)
     if shown.is_finished:
         return redirect(pass_url(subject, number) + "/summary")
@@ -139,7 +138,7 @@ async def pass_page(request: Request, uow: Uow, user: User, subject: str, number
         request,
         "pass.html",
         subject=subject,
-        title=await in_thread(queries.subject_title, uow, subject),
+        title=title,
         current=shown,
         rows=rows,
         counts=shown.counts(),
@@ -148,9 +147,9 @@ async def pass_page(request: Request, uow: Uow, user: User, subject: str, number
 
 
 @router.post("/subjects/{subject}/passes/{number}/close")
-async def close_pass(request: Request, uow: Uow, user: User, subject: str, number: int
+async def close_pass(request: Request, uow: Uow, user: User, subject: str, number: PathInt
                      ) -> Response:
-    aggregate = await _subject(uow, user, subject)
+    title, aggregate = await _subject(uow, user, subject)
     if _pass(aggregate, number) is not aggregate.open_pass:
         return redirect(pass_url(subject, number) + "/summary")
     try:
@@ -161,9 +160,9 @@ async def close_pass(request: Request, uow: Uow, user: User, subject: str, numbe
 
 
 @router.get("/subjects/{subject}/passes/{number}/summary")
-async def pass_summary(request: Request, uow: Uow, user: User, subject: str, number: int
+async def pass_summary(request: Request, uow: Uow, user: User, subject: str, number: PathInt
                        ) -> Response:
-    aggregate = await _subject(uow, user, subject)
+    title, aggregate = await _subject(uow, user, subject)
     shown = _pass(aggregate, number)
     is_current = shown is aggregate.current_pass
     upcoming = aggregate.next_pass_preview() if is_current else []
@@ -172,7 +171,7 @@ async def pass_summary(request: Request, uow: Uow, user: User, subject: str, num
         request,
         "summary.html",
         subject=subject,
-        title=await in_thread(queries.subject_title, uow, subject),
+        title=title,
         current=shown,
         counts=shown.counts(),
         is_current=is_current,
@@ -188,7 +187,7 @@ async def next_exercise(
     uow: Uow,
     user: User,
     subject: str,
-    after: int | None = None,
+    after: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     order: Literal["list", "shuffled"] | None = None,
 ) -> Response:
     """Next: the next unrated exercise of the open pass, in list order or shuffled (rule 2)."""
@@ -215,7 +214,7 @@ async def needs_help(request: Request, uow: Uow, user: User) -> Response:
 
 
 @router.post("/needs-help/{pk}/unpark")
-async def unpark(request: Request, uow: Uow, user: User, pk: int) -> Response:
+async def unpark(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
     try:
         info = await in_thread(queries.exercise, uow, user, pk)
     except queries.NotFound:

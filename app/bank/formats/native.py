@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from app.bank.formats.model import ImportedExercise, ImportRefused, ParsedImport
 from app.bank.formats.text import decode, slugify
-from app.bank.schema import FileError, TopicFile, parse_text
+from app.bank.schema import FileError, TopicFile, parse_text, refuse_aliases
 
 HEADER = "collection"
 _DOCUMENT_START = re.compile(r"^---\s*$", re.M)
@@ -49,10 +49,11 @@ def _yaml_topics(text: str, name: str) -> tuple[dict[str, Any], list[TopicFile]]
     header: dict[str, Any] = {}
     topics = []
     for offset, chunk in _documents(text):
-        if _is_header(chunk):
-            header = _header(yaml.safe_load(chunk), f"{name}:{offset + 1}")
-            continue
         try:
+            if _is_header(chunk):
+                refuse_aliases(chunk, name)
+                header = _header(yaml.safe_load(chunk), f"{name}:{offset + 1}")
+                continue
             topics.append(parse_text(chunk, name))
         except FileError as error:
             raise _shifted(error, name, offset) from None
