@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
         app.state.checker = pool
         use_default_pool(pool)  # app.checking.check in this process uses the same workers
         if checker is None:
-            await pool.warm_up_async()
+            await in_thread(pool.warm_up)
         try:
             yield
         finally:

@@ -10,16 +10,13 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.checking.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, default_workers
+
 BUNDLED_BANK = Path(__file__).resolve().parents[1] / "exercises"
 """The curated bank shipped with the app (`exercises/<subject>/<topic>.yaml`)."""
 
 SECRET_FILE = "secret_key"
 """The file in `data_dir` that keeps a generated session key, so sessions survive restarts."""
-
-
-def _default_workers() -> int:
-    """Two checker workers at least (a runaway check must not block the next), four at most."""
-    return min(4, max(2, os.cpu_count() or 2))
 
 
 class Settings(BaseSettings):
@@ -41,9 +38,9 @@ class Settings(BaseSettings):
     "full": an fsync at every commit, for a machine that may lose power."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    check_timeout: float = Field(default=2.0, gt=0)
-    check_workers: int = Field(default_factory=_default_workers, ge=1)
-    check_memory_mb: int = Field(default=1024, ge=0)
+    check_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
+    check_workers: int = Field(default_factory=default_workers, ge=1)
+    check_memory_mb: int = Field(default=DEFAULT_MEMORY_MB, ge=0)
     threads: int = Field(default=4, ge=1, le=200)
     """Requests doing database work at once in one app process (the thread pool's size);
     waiting for a check does not hold one of these threads."""

@@ -18,7 +18,8 @@ from app.checking.compare.spec import AnswerSpec
 from app.checking.pool import CheckerPool
 
 TIMEOUT = 2.0
-SLACK = 0.5
+SLACK = 3.0
+"""Added to the limit in time assertions: a loaded machine is slow, never this slow."""
 PWNED = Path("/tmp/gyrus_pwned")
 
 HOSTILE = {
@@ -118,19 +119,18 @@ def test_code_words_are_never_run_even_for_an_author_style_spec(pool: CheckerPoo
 
 def test_a_slow_check_does_not_hold_up_a_simple_one(pool: CheckerPool) -> None:
     spec = SPECS["expression"]
-    # Warm both workers with real checks (distinct responses, so the cache does not answer).
-    pool.check_many([(spec, f"x + {n} - {n}") for n in range(1, 5)])
+    bomb = AnswerSpec(type="expression", value="integrate(exp(x^2)*sin(x^x), x)")
     box: list[tuple[CheckResult, float]] = []
-    slow = threading.Thread(target=lambda: box.append(timed(pool.check, spec, "x^x^x^x^x^x")))
+    slow = threading.Thread(target=lambda: box.append(timed(pool.check, bomb, "x")))
     slow.start()
     time.sleep(0.2)  # the slow check holds one worker now
-    result, took = timed(pool.check, spec, "2x - x")
+    result = pool.check(spec, "2x - x")
     assert result.status == "correct"
-    assert took < 0.2, f"a simple check waited {took:.3f}s behind a slow one"
-    slow.join(timeout=TIMEOUT + 5)
+    assert slow.is_alive(), "a simple check waited for a slow one"
+    slow.join(timeout=TIMEOUT + SLACK)
     assert not slow.is_alive()
     slow_result, slow_took = box[0]
-    assert slow_result.status in ("incorrect", "undecided")
+    assert (slow_result.status, slow_result.notes) == ("undecided", ["timeout"])
     assert slow_took < TIMEOUT + SLACK
     # The pool is healthy afterwards.
     assert pool.check(spec, "3x - 2x").status == "correct"
