@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from app.checking.pool import CheckerPool, default_pool, shutdown_default_pool, use_default_pool
+from app.checking.queue import CheckerBusy
 from app.checking.result import CheckResult, Validation
 from app.checking.spec import AnswerSpec
 
 __all__ = [
     "AnswerSpec",
     "CheckResult",
+    "CheckerBusy",
     "CheckerPool",
     "Validation",
     "check",
