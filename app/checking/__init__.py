@@ -11,10 +11,12 @@ from typing import Any
 from app.checking.compare.result import CheckResult, Validation
 from app.checking.compare.spec import AnswerSpec
 from app.checking.pool import CheckerPool, default_pool, shutdown_default_pool, use_default_pool
+from app.checking.queue import CheckerBusy
 
 __all__ = [
     "AnswerSpec",
     "CheckResult",
+    "CheckerBusy",
     "CheckerPool",
     "Validation",
     "check",

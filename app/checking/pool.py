@@ -3,8 +3,9 @@
 SymPy can loop or eat memory on hostile or merely unlucky input, and a thread cannot be killed:
 a task past its wall limit costs its worker (killed and replaced), nothing else (DESIGN §7).
 Blocking callers (the CLI, the lint, an import) and the event loop (the web app) share the same
-workers and cache; the `*_async` methods await the same pebble futures. Specs cross to the
-workers as plain dicts; the workers' side is `app.checking.worker`.
+workers and cache; the `*_async` methods await the same pebble futures. Tasks reach pebble through
+a fair queue (`app.checking.queue`): one learner's bombs do not hold another learner's check.
+Specs cross to the workers as plain dicts; the workers' side is `app.checking.worker`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import CancelledError, Future
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from concurrent.futures import CancelledError, Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -30,6 +31,7 @@ from app.checking import worker
 from app.checking.compare.result import CheckResult, Validation
 from app.checking.compare.spec import AnswerSpec
 from app.checking.lru import LRU
+from app.checking.queue import PER_OWNER, TOTAL, FairQueue, Kind
 from app.checking.worker import Failure
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ MESSAGES = {
     "memory": "The checker ran out of memory on this answer; rate it yourself.",
     "worker-crashed": "The checker stopped while reading this answer; rate it yourself.",
     "error": "The checker failed on this answer; rate it yourself.",
+    "superseded": "A newer reading of this answer was asked for.",
 }
 
 _HEALTH_POLL = 1.0
@@ -72,22 +75,24 @@ def normalise_response(response: str) -> str:
 
 
 class _Job:
-    """One task handed to pebble: its future and the parent's clock around it."""
+    """One task: what runs, whose it is, and its outcome (`future`: what `worker.guarded`
+    pickled, a `Failure`, or the error pebble gave), with the parent's clock around its run."""
 
-    def __init__(self, pool: ProcessPool, future: Future | None, failure: Failure | None = None):
-        self.pool = pool
-        self.future = future
-        self.failure = failure
-        self.started = time.perf_counter()
+    def __init__(self, fn: Callable[..., Any], args: tuple, timeout: float,
+                 owner: Hashable | None, kind: Kind) -> None:
+        self.payload = (fn, args)
+        self.timeout = timeout
+        self.owner = owner
+        self.kind = kind
+        self.future: Future = Future()
+        self.pool: ProcessPool | None = None  # the pebble pool it was handed to
+        self.started: float | None = None
         self.ended: float | None = None
-        if future is not None:
-            future.add_done_callback(self._done)
-
-    def _done(self, _future: Future) -> None:
-        self.ended = time.perf_counter()
 
     @property
     def elapsed_ms(self) -> float:
+        if self.started is None:
+            return 0.0
         end = self.ended if self.ended is not None else time.perf_counter()
         return round((end - self.started) * 1000.0, 3)
 
@@ -99,6 +104,7 @@ class CheckerPool:
     `memory_mb` each worker's address space, `max_tasks` how many tasks a worker runs before it
     is replaced, `workers` how many run at once (at least `MIN_WORKERS`). `initializer`: an
     optional module-level callable each worker runs before its first task, after the limits.
+    `per_owner` and `queue_size` bound the tasks waiting (`FairQueue`).
 
     `check_task` and `validate_task` are the module-level functions the workers run; tests
     replace them on an instance to exercise the pool without the engine.
@@ -115,6 +121,8 @@ class CheckerPool:
         max_tasks: int = DEFAULT_MAX_TASKS,
         cache_size: int = DEFAULT_CACHE_SIZE,
         initializer: Callable[[], None] | None = None,
+        per_owner: int = PER_OWNER,
+        queue_size: int = TOTAL,
     ) -> None:
         self.workers = max(MIN_WORKERS, workers or default_workers())
         self.timeout = float(timeout)
@@ -127,6 +135,7 @@ class CheckerPool:
         self._lock = threading.Lock()
         self._closed = False
         self._pool = self._new_pool()
+        self._queue = FairQueue(self.workers, self._start, self.timeout, per_owner, queue_size)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> CheckerPool:
@@ -159,18 +168,23 @@ class CheckerPool:
             self._result(job)
 
     def close(self, grace: float | None = None) -> None:
-        """Stop accepting work, give running tasks `grace` seconds, then stop the workers."""
+        """Stop accepting work, give running tasks `grace` seconds, then stop the workers.
+        Tasks still waiting, then those still running, are answered "worker-crashed"."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             pool = self._pool
+        for job in self._queue.close():
+            self._complete(job, Failure("worker-crashed", "the checker pool closed"))
         pool.close()
         try:
             pool.join(timeout=self.timeout + 0.5 if grace is None else grace)
         except (FutureTimeout, TimeoutError):
             pool.stop()
             pool.join()
+        for job in self._queue.running():
+            self._complete(job, Failure("worker-crashed", "the checker pool stopped"))
 
     def __enter__(self) -> CheckerPool:
         return self
@@ -196,70 +210,108 @@ class CheckerPool:
 
     # -- running tasks -----------------------------------------------------------------------
 
-    def _replace_broken(self, broken: ProcessPool) -> None:
-        """Swap in a fresh pebble pool when `broken` (still the current one) stopped working."""
+    def _submit(self, fn: Callable[..., Any], args: tuple, timeout: float | None = None,
+                owner: Hashable | None = None, kind: Kind = "check") -> _Job:
+        """Queue `fn(*args)` for a worker. Raises CheckerBusy when `owner`'s queue or the whole
+        queue is full (a task without an owner is never refused)."""
+        if self._closed:
+            raise RuntimeError("the checker pool is closed")
+        job = _Job(fn, args, self.timeout if timeout is None else timeout, owner, kind)
+        replaced = self._queue.put(job)
+        if replaced is not None:
+            self._complete(replaced, Failure("superseded"))
+        return job
+
+    def _start(self, job: _Job) -> None:
+        """The queue hands `job` to pebble (on any thread; never blocks). A pebble pool broken
+        beyond use is replaced once and the hand-over retried."""
+        job.started = time.perf_counter()
+        for _attempt in range(2):
+            pool = job.pool = self._pool
+            try:
+                future = pool.schedule(worker.guarded, args=(*job.payload, self.cpu_backstop),
+                                       timeout=job.timeout)
+            except RuntimeError:
+                job.pool = None  # it is not the broken pool's to answer
+                self._replace_broken(pool)
+                continue
+            future.add_done_callback(lambda done: self._complete(job, done))
+            return
+        self._complete(job, Failure("worker-crashed", "the pool could not start"))
+
+    def _complete(self, job: _Job, outcome: Future | Failure) -> None:
+        """Give `job` its outcome, once; a started job's worker then takes the next task."""
+        if job.future.done():
+            return
+        job.ended = time.perf_counter()
+        try:
+            if isinstance(outcome, Failure):
+                job.future.set_result(outcome)
+            elif outcome.cancelled():
+                job.future.set_result(Failure("worker-crashed", "the task was cancelled"))
+            elif outcome.exception() is not None:
+                job.future.set_exception(outcome.exception())
+            else:
+                job.future.set_result(outcome.result())
+        except InvalidStateError:  # it had its outcome already
+            return
+        if job.started is not None:
+            self._queue.done(job)
+
+    def _check_health(self) -> None:
+        """Replace the pebble pool if it stopped working (its futures would never resolve)."""
+        pool = self._pool
+        if not self._closed and not pool.active:
+            self._replace_broken(pool)
+
+    def _replace_broken(self, broken: ProcessPool | None) -> None:
+        """Swap in a fresh pebble pool when `broken` (still the current one) stopped working;
+        the tasks it ran are answered "worker-crashed"."""
         with self._lock:
             if self._closed or self._pool is not broken:
                 return
             log.warning("checker pool broke; starting a new one")
             self._pool = self._new_pool()
-        try:
-            broken.stop()
-            broken.join()
-        except Exception:  # the old pool is gone either way
-            log.debug("stopping the broken checker pool failed", exc_info=True)
-
-    def _submit(self, fn: Callable[..., Any], args: tuple, timeout: float | None = None) -> _Job:
-        """Hand `fn(*args)` to a worker; a pool broken beyond use is replaced once and retried."""
-        timeout = self.timeout if timeout is None else timeout
-        for _attempt in range(2):
-            if self._closed:
-                raise RuntimeError("the checker pool is closed")
-            pool = self._pool
-            try:
-                payload = (fn, args, self.cpu_backstop)
-                future = pool.schedule(worker.guarded, args=payload, timeout=timeout)
-                return _Job(pool, future)
-            except RuntimeError:
-                self._replace_broken(pool)
-        return _Job(self._pool, None, Failure("worker-crashed", "the pool could not start"))
+        for job in self._queue.running():
+            if job.pool is broken:
+                self._complete(job, Failure("worker-crashed", "the checker pool broke"))
+        threading.Thread(target=_retire, args=(broken,), daemon=True).start()
 
     def _wait(self, job: _Job) -> Any:
-        """The task's value; raises what the task raised. Never waits on a dead pool forever."""
-        assert job.future is not None
-        while True:
-            if not job.future.done() and not job.pool.active:
-                raise BrokenProcessPool("the checker pool stopped")
+        """The task's outcome; raises what the task raised. Never waits on a dead pool forever."""
+        while not job.future.done():
             try:
                 return job.future.result(timeout=_HEALTH_POLL)
             except FutureTimeout:
-                if job.future.done():  # the task's own timeout, or it finished just now
-                    return job.future.result()
+                self._check_health()  # the task's own timeout is an outcome: the loop ends
+        return job.future.result()
 
     async def _settled(self, job: _Job) -> None:
-        """Wait on the running loop, without a thread, until `job` is done or its pool stopped.
+        """Wait on the running loop, without a thread, until `job` has its outcome.
 
-        A caller who stops waiting leaves the task to finish (cancelling a pebble future would
-        kill its worker)."""
-        if job.future is None:
-            return
+        A caller who stops waiting takes a waiting task out of the queue, but leaves a running
+        one to finish (cancelling a pebble future would kill its worker)."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
 
-        def wake(_future: Future) -> None:  # on a pebble thread
+        def wake(_future: Future) -> None:  # on any thread
             try:
                 loop.call_soon_threadsafe(_resolve, done)
             except RuntimeError:  # the loop has closed: nobody is waiting
                 pass
 
         job.future.add_done_callback(wake)
-        while not job.future.done() and job.pool.active:
-            await asyncio.wait({done}, timeout=_HEALTH_POLL)
+        try:
+            while not job.future.done():
+                await asyncio.wait({done}, timeout=_HEALTH_POLL)
+                self._check_health()
+        except asyncio.CancelledError:
+            if self._queue.discard(job):
+                self._complete(job, Failure("worker-crashed", "nobody waits for it"))
+            raise
 
     def _collect(self, job: _Job) -> Any:
         """The task's value, or a `Failure` saying why there is none."""
-        if job.failure is not None:
-            return job.failure
         try:
             value = self._wait(job)
         except FutureTimeout:
@@ -273,6 +325,8 @@ class CheckerPool:
             return Failure("worker-crashed", str(error))
         except Exception as error:
             return Failure("error", f"{type(error).__name__}: {error}")
+        if isinstance(value, Failure):
+            return value
         try:
             return pickle.loads(value)  # what `worker.guarded` pickled
         except Exception as error:  # a value whose class this process cannot load
@@ -290,20 +344,22 @@ class CheckerPool:
             return value.timed(job.elapsed_ms)
         return value
 
-    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run module-level `fn(*args)` in a worker under the limits.
+    def run(self, fn: Callable[..., Any], *args: Any, owner: Hashable | None = None) -> Any:
+        """Run module-level `fn(*args)` in a worker under the limits; an `owner`'s batch work (an
+        import's verification) waits behind their checks and previews.
 
         Returns what `fn` returns, or an undecided CheckResult with note "timeout", "memory",
-        "worker-crashed" or "error".
+        "worker-crashed" or "error". Raises CheckerBusy when `owner`'s queue or the whole queue
+        is full.
         """
-        return self._result(self._submit(fn, args))
+        return self._result(self._submit(fn, args, owner=owner, kind="batch"))
 
-    async def run_async(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """`run`, awaited on the running event loop instead of blocking a thread."""
-        return await self._awaited(fn, args, self.timeout)
+    async def run_async(self, fn: Callable[..., Any], *args: Any,
+                        owner: Hashable | None = None) -> Any:
+        """`run`, awaited on the running event loop, as a task a page waits for (a variant)."""
+        return await self._awaited(self._submit(fn, args, owner=owner))
 
-    async def _awaited(self, fn: Callable[..., Any], args: tuple, timeout: float) -> Any:
-        job = self._submit(fn, args, timeout)
+    async def _awaited(self, job: _Job) -> Any:
         await self._settled(job)
         return self._result(job)
 
@@ -337,16 +393,18 @@ class CheckerPool:
         return self._remember(key, self.run(self.check_task, spec.model_dump(mode="json"),
                                             response))
 
-    async def check_async(self, spec: AnswerSpec, response: str) -> CheckResult:
+    async def check_async(self, spec: AnswerSpec, response: str, *,
+                          owner: Hashable | None = None) -> CheckResult:
         """`check`, awaited on an event loop; a cached result is returned without waiting."""
         key = self._cache_key(spec, response)
         hit = self._cached(key)
         if hit is not None:
             return hit
         return self._remember(key, await self.run_async(
-            self.check_task, spec.model_dump(mode="json"), response))
+            self.check_task, spec.model_dump(mode="json"), response, owner=owner))
 
-    async def first_correct_async(self, specs: Sequence[AnswerSpec], response: str) -> int | None:
+    async def first_correct_async(self, specs: Sequence[AnswerSpec], response: str, *,
+                                  owner: Hashable | None = None) -> int | None:
         """The index of the first of `specs` that `response` is correct for, or None (a wrong
         answer against an exercise's typical mistakes, each the reference of a spec).
 
@@ -364,9 +422,9 @@ class CheckerPool:
             return None
         rest = range(first_unknown, len(specs))
         payload = [specs[index].model_dump(mode="json") for index in rest]
-        value = await self._awaited(worker.checks_until_correct,
-                                    (self.check_task, payload, response),
-                                    self.timeout * len(payload))
+        value = await self._awaited(self._submit(
+            worker.checks_until_correct, (self.check_task, payload, response),
+            self.timeout * len(payload), owner))
         for index, result in zip(rest, value if isinstance(value, list) else [], strict=False):
             if self._remember(keys[index], result).status == "correct":
                 return index
@@ -382,14 +440,17 @@ class CheckerPool:
         return self._read(key, self.run(self.validate_task, spec.model_dump(mode="json"),
                                         response))
 
-    async def validate_async(self, spec: AnswerSpec, response: str) -> Validation:
-        """`validate`, awaited on an event loop; a cached reading is returned without waiting."""
+    async def validate_async(self, spec: AnswerSpec, response: str, *,
+                             owner: Hashable | None = None) -> Validation:
+        """`validate`, awaited on an event loop; a cached reading is returned without waiting.
+        A newer preview of the same `owner` replaces this one while it waits ("superseded")."""
         key = self._cache_key(spec, response)
         hit = self._readings.get(key)
         if hit is not None:
             return hit
-        return self._read(key, await self.run_async(
-            self.validate_task, spec.model_dump(mode="json"), response))
+        job = self._submit(self.validate_task, (spec.model_dump(mode="json"), response),
+                           owner=owner, kind="preview")
+        return self._read(key, await self._awaited(job))
 
     def _read(self, key: tuple[str, str], value: Any) -> Validation:
         """A validate task's value as a Validation (kept in the cache when the task gave one)."""
@@ -404,54 +465,25 @@ class CheckerPool:
         return self._readings.get(self._cache_key(spec, response))
 
     def check_many(self, items: Iterable[tuple[AnswerSpec, str]]) -> list[CheckResult]:
-        """Check many responses concurrently; results come back in input order.
-
-        At most `workers` tasks are in flight: a task is handed over when a worker is about to
-        be free, so each `elapsed_ms` is the task's own time, not its wait in a long queue.
-        """
-        items = list(items)
-        results: list[CheckResult | None] = [None] * len(items)
-        pending: list[tuple[int, tuple[str, str], _Job]] = []
-        gate = _Gate(self.workers, lambda: self._pool.active)
-        for index, (spec, response) in enumerate(items):
+        """Check many responses concurrently (the queue runs `workers` at a time); results come
+        back in input order."""
+        results: list[CheckResult | tuple[tuple[str, str], _Job]] = []
+        for spec, response in items:
             key = self._cache_key(spec, response)
-            results[index] = self._cached(key)
-            if results[index] is None:
-                gate.enter()
-                job = self._submit(self.check_task, (spec.model_dump(mode="json"), response))
-                gate.leave_when_done(job.future)
-                pending.append((index, key, job))
-        for index, key, job in pending:
-            results[index] = self._remember(key, self._result(job))
-        return [r if r is not None else undecided("error") for r in results]
+            hit = self._cached(key)
+            results.append(hit if hit is not None else (key, self._submit(
+                self.check_task, (spec.model_dump(mode="json"), response))))
+        return [r if isinstance(r, CheckResult) else self._remember(r[0], self._result(r[1]))
+                for r in results]
 
 
-class _Gate:
-    """Bounds the tasks in flight; gives up bounding (never waits forever) on a broken pool."""
-
-    def __init__(self, size: int, healthy: Callable[[], bool]) -> None:
-        self.size = size
-        self.healthy = healthy
-        self.inflight = 0
-        self.cond = threading.Condition()
-
-    def enter(self) -> None:
-        with self.cond:
-            while self.inflight >= self.size:
-                if not self.cond.wait(timeout=_HEALTH_POLL) and not self.healthy():
-                    break
-            self.inflight += 1
-
-    def leave_when_done(self, future: Future | None) -> None:
-        if future is None:
-            self._leave()
-        else:
-            future.add_done_callback(lambda _f: self._leave())
-
-    def _leave(self) -> None:
-        with self.cond:
-            self.inflight -= 1
-            self.cond.notify()
+def _retire(pool: ProcessPool) -> None:
+    """Stop a broken pebble pool's threads and workers (in a thread: it waits for them)."""
+    try:
+        pool.stop()
+        pool.join()
+    except Exception:  # the old pool is gone either way
+        log.debug("stopping the broken checker pool failed", exc_info=True)
 
 
 def _resolve(done: asyncio.Future) -> None:

@@ -1,5 +1,5 @@
-"""The checker pool: hard limits, isolation between checks, cache, queueing, recycling, closing,
-blocking and awaited alike.
+"""The checker pool: hard limits, isolation between checks, cache, queueing, fairness between
+learners, recycling, closing, blocking and awaited alike.
 
 The tasks below are module-level so the workers can import them by name. Two workers, as on the
 smallest machine we support. Times are asserted only against the limit under test plus a
@@ -23,7 +23,8 @@ import pytest
 
 from app.checking.compare.result import CheckResult, Validation
 from app.checking.compare.spec import AnswerSpec
-from app.checking.pool import MIN_WORKERS, CheckerPool
+from app.checking.pool import MESSAGES, MIN_WORKERS, CheckerPool
+from app.checking.queue import CheckerBusy
 from app.checking.worker import WORKER_NICENESS
 
 LIMIT = 1.0
@@ -80,6 +81,10 @@ def niceness() -> int:
 def loaded(prefixes: tuple[str, ...]) -> list[str]:
     """The modules a worker has imported whose names start with one of `prefixes`."""
     return sorted(name for name in sys.modules if name.startswith(prefixes))
+
+
+def touch(path: str) -> None:
+    Path(path).touch()
 
 
 def slow_start() -> None:
@@ -445,13 +450,78 @@ def test_closing_gives_running_tasks_their_grace_then_stops_them():
     async def main() -> list[CheckResult]:
         finishing = asyncio.ensure_future(checker.run_async(slow, 0.1, "finished"))
         stopped = asyncio.ensure_future(checker.run_async(slow, 30.0, "never"))
+        waiting = asyncio.ensure_future(checker.run_async(simple))
         await asyncio.sleep(0.05)
         await asyncio.to_thread(checker.close, MARGIN)
-        return await asyncio.gather(finishing, stopped)
+        return await asyncio.gather(finishing, stopped, waiting)
 
     start = time.perf_counter()
-    finished, stopped = asyncio.run(main())
+    finished, stopped, waiting = asyncio.run(main())
     assert finished.message == "finished"
     assert (stopped.status, stopped.notes) == ("undecided", ["worker-crashed"])
+    assert (waiting.status, waiting.notes) == ("undecided", ["worker-crashed"])
     assert time.perf_counter() - start < 2 * MARGIN
     assert checker.worker_pids() == []
+
+
+# -- fair between learners ---------------------------------------------------------------------
+
+
+def test_one_learners_bombs_leave_another_learners_check_correct():
+    """20 bombs from one learner (15 refused: a learner queues four besides the one running)
+    and 12 from three more hold both workers; another learner's check is still correct,
+    taking the first worker a bomb frees (issue 17: within 3 s)."""
+    with CheckerPool(workers=2, timeout=LIMIT) as checker:
+        checker.warm_up()
+
+        async def main() -> tuple[list, CheckResult, float]:
+            bombs = [asyncio.ensure_future(checker.check_async(BOMB, f"{n}x", owner=owner))
+                     for owner, count in (("mallory", 20), ("m2", 4), ("m3", 4), ("m4", 4))
+                     for n in range(count)]
+            await asyncio.sleep(0.2)
+            start = time.perf_counter()
+            result = await checker.check_async(SPEC, "x + x", owner="alice")
+            took = time.perf_counter() - start
+            checker.close(grace=0)  # the bombs still waiting need not run
+            return await asyncio.gather(*bombs, return_exceptions=True), result, took
+
+        bombs, result, took = asyncio.run(main())
+    assert result.status == "correct"
+    assert took < 3.0
+    refused = [bomb for bomb in bombs if isinstance(bomb, CheckerBusy)]
+    assert len(refused) == 15 and all(bomb.retry_after >= 1 for bomb in refused)
+    assert {note for bomb in bombs if isinstance(bomb, CheckResult) for note in bomb.notes} <= {
+        "timeout", "worker-crashed"}
+
+
+def test_a_newer_preview_replaces_the_one_waiting(pool, monkeypatch):
+    monkeypatch.setattr(pool, "validate_task", stamped_validate)
+
+    async def main() -> list:
+        busy = asyncio.ensure_future(pool.run_async(slow, 0.5, "busy", owner="a"))
+        await asyncio.sleep(0.05)
+        older = asyncio.ensure_future(pool.validate_async(SPEC, "4 x", owner="a"))
+        await asyncio.sleep(0.05)
+        newer = asyncio.ensure_future(pool.validate_async(SPEC, "4 x +", owner="a"))
+        return await asyncio.gather(busy, older, newer)
+
+    busy, older, newer = asyncio.run(main())
+    assert busy.message == "busy"
+    assert older == Validation(valid=False, message=MESSAGES["superseded"])
+    assert newer.valid and newer.message.startswith("4 x +@")
+    assert pool.cached_validation(SPEC, "4 x") is None
+
+
+def test_a_waiting_task_whose_caller_gives_up_never_runs(pool, tmp_path):
+    marker = tmp_path / "ran"
+
+    async def main() -> None:
+        busy = asyncio.ensure_future(pool.run_async(slow, 0.5, "busy", owner="a"))
+        await asyncio.sleep(0.05)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(pool.run_async(touch, str(marker), owner="a"), 0.1)
+        await busy
+        assert (await pool.run_async(simple, owner="a")).status == "correct"
+
+    asyncio.run(main())
+    assert not marker.exists()
