@@ -7,6 +7,7 @@ a fresh one next pass. Variants are cached here, keyed by exercise, its last edi
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +62,9 @@ def exercise_dict(row: ExerciseInfo) -> dict[str, Any]:
 _variants: LRU[tuple, Shown] = LRU(VARIANT_CACHE_SIZE)
 
 
-async def shown(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
-    """The exercise as the pass item with `seed` shows it.
+async def shown(pool: CheckerPool, row: ExerciseInfo, seed: int, *, owner: Hashable) -> Shown:
+    """The exercise as the pass item with `seed` shows it (`owner`: whose turn in the
+    checker's queue it takes, the learner's; raises CheckerBusy).
 
     Every exercise goes through `make_variant`, parameterised or not: an author-mode reference
     (`diff(sin(x^2), x)`) is computed there, and so is the reference shown after the check.
@@ -70,7 +72,7 @@ async def shown(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
     """
     cached = cached_variant(row, seed)
     if cached is None:
-        cached = await _make_variant(pool, row, seed)
+        cached = await _make_variant(pool, row, seed, owner)
         _variants.put(_variant_key(row, seed), cached)
     return cached
 
@@ -84,8 +86,9 @@ def _variant_key(row: ExerciseInfo, seed: int) -> tuple:
     return row.id, str(row.updated_at), seed if row.params else 0
 
 
-async def _make_variant(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Shown:
-    variant = await pool.run_async(make_variant, exercise_dict(row), seed)
+async def _make_variant(pool: CheckerPool, row: ExerciseInfo, seed: int, owner: Hashable
+                        ) -> Shown:
+    variant = await pool.run_async(make_variant, exercise_dict(row), seed, owner=owner)
     if isinstance(variant, CheckResult):  # the pool's way of saying the task failed
         raise VariantUnavailable(variant.message)
     return Shown(
@@ -99,7 +102,8 @@ async def _make_variant(pool: CheckerPool, row: ExerciseInfo, seed: int) -> Show
     )
 
 
-async def mistake_feedback(pool: CheckerPool, exercise: Shown, response: str) -> str | None:
+async def mistake_feedback(pool: CheckerPool, exercise: Shown, response: str, *,
+                           owner: Hashable) -> str | None:
     """The feedback of the exercise's typical mistake that `response` is equivalent to.
 
     Each `wrong` value becomes the reference of a copy of the answer spec, and the response is
@@ -117,5 +121,6 @@ async def mistake_feedback(pool: CheckerPool, exercise: Shown, response: str) ->
         mistakes.append((spec, str(feedback)))
     if not mistakes:
         return None
-    found = await pool.first_correct_async([spec for spec, _ in mistakes], response)
+    found = await pool.first_correct_async([spec for spec, _ in mistakes], response,
+                                           owner=owner)
     return None if found is None else mistakes[found][1]

@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.bank.shown import Shown, VariantUnavailable, mistake_feedback, shown
-from app.checking.compare.result import CheckResult
+from app.checking import CheckerBusy
+from app.checking.compare.result import CheckResult, Validation
 from app.method import model, queries, service
 from app.web.deps import PathInt, Pool, Uow, User, in_thread, notify, redirect, render
 
@@ -89,13 +90,19 @@ async def _here(uow: Uow, user: int, pk: int) -> Here:
     return Here(info, aggregate, current, current.item(info.global_id), row, earlier)
 
 
-async def _variant(pool: Pool, info: queries.ExerciseInfo, seed: int) -> Shown:
+async def _variant(pool: Pool, info: queries.ExerciseInfo, seed: int, user: int) -> Shown:
     """The variant the pass item shows: made already (most of the time), or made now by the
-    checker pool."""
+    checker pool, in the learner's turn."""
     try:
-        return await shown(pool, info, seed)
+        return await shown(pool, info, seed, owner=user)
     except VariantUnavailable as error:
         raise HTTPException(503, f"This exercise could not be generated: {error}") from None
+    except CheckerBusy as error:
+        raise HTTPException(503, _busy(error), {"Retry-After": str(error.retry_after)}) from None
+
+
+def _busy(error: CheckerBusy) -> str:
+    return f"The checker is busy — try again in {error.retry_after} s."
 
 
 def _needs_review(request: Request, here: Here) -> bool:
@@ -164,7 +171,7 @@ async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: 
     here = await _here(uow, user, pk)
     if _needs_review(request, here):
         return redirect(f"/exercises/{pk}/theory")
-    return _page(request, here, await _variant(pool, here.info, here.item.seed))
+    return _page(request, here, await _variant(pool, here.info, here.item.seed, user))
 
 
 # -- theory first (rule 5) -----------------------------------------------------------------------
@@ -218,7 +225,7 @@ async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: Path
                     draft: Typed) -> Response:
     """Show hint: one more hint; opening the last one before the check caps the rating."""
     here = await _here(uow, user, pk)
-    exercise = await _variant(pool, here.info, here.item.seed)
+    exercise = await _variant(pool, here.info, here.item.seed, user)
     count = min(draft.hints + 1, len(exercise.hints))
     if count and not here.item.rating:
         await in_thread(service.show_hint, uow, user, here.info.subject, here.info.global_id,
@@ -232,7 +239,7 @@ async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: 
                         draft: Typed) -> Response:
     """Show solution: before the check it caps the rating at Yellow (the page said so)."""
     here = await _here(uow, user, pk)
-    exercise = await _variant(pool, here.info, here.item.seed)
+    exercise = await _variant(pool, here.info, here.item.seed, user)
     if not here.item.rating:
         await in_thread(service.show_solution, uow, user, here.info.subject, here.info.global_id)
         here = await _here(uow, user, pk)
@@ -242,8 +249,10 @@ async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: 
 # -- Check ---------------------------------------------------------------------------------------
 
 
-async def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResult, str | None]:
-    """The checker's result (in the pool) and the feedback of a matching typical mistake."""
+async def _grade(pool: Pool, exercise: Shown, response: str, user: int,
+                 ) -> tuple[CheckResult, str | None]:
+    """The checker's result (in the pool, in the learner's turn) and the feedback of a
+    matching typical mistake; raises CheckerBusy."""
     if exercise.self_graded:
         message = "Self-graded: compare your answer with the solution and rate it yourself."
         return CheckResult(status="correct", message=message), None
@@ -251,10 +260,10 @@ async def _grade(pool: Pool, exercise: Shown, response: str) -> tuple[CheckResul
         spec = exercise.spec()
     except ValidationError:
         return CheckResult("undecided", "This exercise's answer is broken; rate it yourself."), None
-    result = await pool.check_async(spec, response)
+    result = await pool.check_async(spec, response, owner=user)
     feedback = None
     if result.status == "incorrect":
-        feedback = await mistake_feedback(pool, exercise, response)
+        feedback = await mistake_feedback(pool, exercise, response, owner=user)
     return result, feedback
 
 
@@ -269,8 +278,12 @@ async def check(
     here = await _here(uow, user, pk)
     if here.item.checked or here.item.rating:
         return redirect(f"/exercises/{pk}#verdict")
-    exercise = await _variant(pool, here.info, here.item.seed)
-    result, feedback = await _grade(pool, exercise, response)
+    exercise = await _variant(pool, here.info, here.item.seed, user)
+    typed = replace(draft, response=response)
+    try:
+        result, feedback = await _grade(pool, exercise, response, user)
+    except CheckerBusy as error:  # nothing recorded; what was typed stays
+        return _page(request, here, exercise, typed, VerdictView("busy", _busy(error)))
     status = "self" if exercise.self_graded else result.status
     try:
         recorded = await in_thread(
@@ -282,7 +295,6 @@ async def check(
         return redirect(f"/exercises/{pk}#verdict")
     if not recorded:  # not read: nothing stored, the learner corrects the answer
         verdict = VerdictView("invalid", result.message, result.latex)
-        typed = replace(draft, response=response)
         return _page(request, here, exercise, typed, verdict)
     request.session[VERDICT_KEY] = {
         "item": here.row.id, "message": result.message, "feedback": feedback,
@@ -299,14 +311,17 @@ async def preview(
         info, seed = await in_thread(queries.exercise_to_preview, uow, user, pk)
     except queries.NotFound:
         raise HTTPException(404, "There is no such exercise in your current pass.") from None
-    exercise = await _variant(pool, info, seed)
+    exercise = await _variant(pool, info, seed, user)
     validation = None
     if response.strip() and exercise.kind not in ("self", "choice", "text"):
         try:
             spec = exercise.spec()
         except ValidationError:
             return render(request, "_preview.html", validation=None)
-        validation = await pool.validate_async(spec, response)
+        try:
+            validation = await pool.validate_async(spec, response, owner=user)
+        except CheckerBusy as error:
+            validation = Validation(valid=False, message=_busy(error))
     return render(request, "_preview.html", validation=validation)
 
 

@@ -10,6 +10,7 @@ uploads again: the page says the preview expired).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from fastapi.responses import Response
 
 from app.bank import formats, importing
 from app.bank.formats.model import ImportRefused, ParsedImport
+from app.checking import CheckerBusy
 from app.method import queries
 from app.web.deps import Pool, Uow, User, in_thread, notify, redirect, render
 
@@ -54,12 +56,15 @@ async def upload(
     limit = request.app.state.settings.max_upload_bytes
     try:
         parsed = await in_thread(_read, file, fmt, limit)
-        await in_thread(importing.finish, parsed, pool.run,
+        await in_thread(importing.finish, parsed, partial(pool.run, owner=user),
                         new_subject.strip() or subject or None)
         # refuses a collection the learner cannot update
         await in_thread(importing.preview, uow, parsed, user)
     except ImportRefused as error:
         return await _form(request, uow, user, 400, str(error))
+    except CheckerBusy as error:
+        busy = f"The checker is busy — try again in {error.retry_after} s."
+        return await _form(request, uow, user, 503, busy)
     await in_thread(_keep, request, parsed, user)
     return redirect("/import/preview")
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.bank.shown import Shown, VariantUnavailable, shown
+from app.checking import CheckerBusy
 from app.method import queries, service
 from app.web.deps import (
     MAX_INT,
@@ -24,23 +25,23 @@ from app.web.deps import (
 router = APIRouter()
 
 
-async def _variant(pool: Pool, dispute: queries.Dispute) -> Shown | None:
+async def _variant(pool: Pool, dispute: queries.Dispute, operator: int) -> Shown | None:
     """The variant the learner answered (same seed), for its prompt and reference answer."""
     try:
-        return await shown(pool, dispute.exercise, dispute.seed)
-    except VariantUnavailable:
+        return await shown(pool, dispute.exercise, dispute.seed, owner=operator)
+    except (VariantUnavailable, CheckerBusy):
         return None
 
 
 @router.get("/operator/disputes")
 async def disputes_page(
-    request: Request, uow: Uow, pool: Pool, _operator: Operator,
+    request: Request, uow: Uow, pool: Pool, operator: Operator,
     page: Annotated[int, Query(ge=1, le=MAX_INT)] = 1,
 ) -> Response:
     """Every disputed rating, newest first, 50 a page."""
     rows, total = await in_thread(queries.disputes, uow, page)
     pages = max(1, -(-total // queries.DISPUTES_PER_PAGE))
-    variants = [await _variant(pool, dispute) for dispute in rows]
+    variants = [await _variant(pool, dispute, operator) for dispute in rows]
     return render(
         request,
         "operator_disputes.html",

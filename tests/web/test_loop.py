@@ -126,7 +126,7 @@ def test_an_undecided_check_allows_self_rating(browser: Browser, app, monkeypatc
 
     pool = app.state.checker
 
-    async def undecided(spec, response):
+    async def undecided(spec, response, **_owner):
         return CheckResult("undecided",
                            "The checker ran out of time on this answer; rate it yourself.")
 

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.checking.grammar.lexing import ParseError, normalise, tokenize
+
 AnswerType = Literal[
     "expression", "number", "equation", "inequality", "set", "interval", "tuple", "vector",
     "matrix", "span", "choice", "text", "self",
@@ -72,3 +74,19 @@ class AnswerSpec(BaseModel):
     @property
     def choice_keys(self) -> list[str]:
         return [self.value] if isinstance(self.value, str) else list(self.value or [])
+
+
+def author_mode_in(spec: AnswerSpec) -> str | None:
+    """Why the spec's reference is not plain learner syntax (it computes with `integrate`,
+    `diff`, …), or None. Only exercise files may ask the checker to compute a reference: a
+    spec from a client (`/api/v1`) must not make a worker integrate for its whole time limit.
+    Reads the text with the lexer only: nothing is evaluated here."""
+    if spec.type in ("self", "choice", "text") or spec.value is None:
+        return None
+    values = [spec.value] if isinstance(spec.value, str) else spec.value
+    for value in values:
+        try:
+            tokenize(normalise(value), spec.variables, author=False)
+        except ParseError as error:
+            return str(error)
+    return None
