@@ -81,6 +81,7 @@ def test_batch_checks_the_good_lines():
     assert [lines[i]["status"] for i in (0, 4, 8)] == ["correct", "incorrect", "invalid"]
 
 
+@pytest.mark.slow
 def test_batch_of_many_lines_through_the_installed_entry_point():
     rows = [{"id": i, "spec": SPEC, "response": "2x" if i % 2 else "3x"} for i in range(40)]
     stdin = "".join(json.dumps(row) + "\n" for row in rows)

@@ -22,6 +22,8 @@ from sqlalchemy import create_engine, select
 
 from app import models as orm
 
+pytestmark = pytest.mark.slow
+
 LEARNERS = 4
 BURST_S = 8.0
 PASSWORD = "correct horse battery"

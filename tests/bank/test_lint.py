@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app.bank.lint import lint
 
 from .samples import CHAIN, RULES, WriteFile
@@ -99,12 +101,14 @@ def test_lint_runs_through_a_pool_runner(write: WriteFile) -> None:
     assert [("should check incorrect" in str(p)) for p in report.problems] == [True]
 
 
+@pytest.mark.slow
 def test_the_curated_bank_passes() -> None:
     """A few seeds here; .ci/run lints every parameterised exercise at 50 seeds."""
     report = lint([BANK], seeds=5, strict=True)
     assert report.ok, "\n".join(str(p) for p in report.errors)
 
 
+@pytest.mark.slow
 def test_the_curated_bank_is_big_and_varied_enough() -> None:
     report = lint([BANK], seeds=1)
     targets = {"calculus": 160, "linear-algebra": 160, "probability": 140, "bayesian": 140}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pg import fresh_postgres
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
 
 
 def sqlite_url(folder: Path) -> str:

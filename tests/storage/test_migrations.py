@@ -109,6 +109,7 @@ def test_sqlite_connections_are_configured(tmp_path, pragma):
     assert value == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}[pragma]
 
 
+@pytest.mark.slow
 def test_app_processes_starting_together_migrate_once(database_url):
     """Several app processes migrating one database at start-up all succeed.
 
