@@ -364,9 +364,9 @@ class Learner:
             target = step.headers["location"]
             if not target.startswith("/exercises/"):
                 return  # the pass's summary: start the next one
-            pk = target.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
-            await self.exercise(f"/exercises/{pk}")
-            after = f"?after={pk}"
+            path = target.split("?")[0].rstrip("/")
+            await self.exercise(path)
+            after = f"?after={path.rsplit('/', 1)[-1]}"
             self.done += 1
             if self.done % 5 == 0:
                 await timed(self.stats, "dashboard", self.client, "GET", "/", (200,))
