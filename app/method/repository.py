@@ -10,10 +10,11 @@ when they are made, so a rating's time is kept and two concurrent ratings of one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import CursorResult, Executable, bindparam, delete, insert, select, update
+from sqlalchemy import CursorResult, Executable, Row, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import models as orm
@@ -75,16 +76,14 @@ def _state(item: model.PassItem) -> tuple:
     )
 
 
+_VERDICTS = {None: None, **{v.value: v for v in model.Verdict}}
+_RATINGS = {None: None, **{r.value: r for r in model.Rating}}
+
+
 def _item(exercise_id: str, seed: int, state: tuple) -> model.PassItem:
     verdict, rating, disputed, solution, hint = state
-    return model.PassItem(
-        exercise_id, seed,
-        verdict=model.Verdict(verdict) if verdict else None,
-        rating=model.Rating(rating) if rating else None,
-        disputed=disputed,
-        saw_solution_before_check=solution,
-        saw_last_hint_before_check=hint,
-    )
+    return model.PassItem(exercise_id, seed, _VERDICTS[verdict], _RATINGS[rating], disputed,
+                          solution, hint)
 
 
 _KEY = (
@@ -192,12 +191,12 @@ class SubjectRepository:
             raise UnknownSubject(slug)
         return found
 
-    def curated_bank(self, subject_id: int) -> list[tuple[str, int]]:
+    def curated_bank(self, subject_id: int) -> Sequence[Row]:
         """The public collections' exercises of a subject, in topic and file order."""
         return self._rows(_CURATED_BANK, subject_id=subject_id)
 
-    def _rows(self, statement: Executable, **params: object) -> list[tuple]:
-        return [tuple(row) for row in self._execute(statement, params)]
+    def _rows(self, statement: Executable, **params: object) -> Sequence[Row]:
+        return self._execute(statement, params).all()
 
     def _execute(self, statement: Executable, params: object = None) -> CursorResult:
         """Run a Core statement (`params`: one dict or a list of them) on the session's
