@@ -223,30 +223,51 @@ _ACCOUNT = select(orm.User.email, orm.User.is_operator).where(orm.User.id == bin
 def account(uow: UnitOfWork, user_id: int) -> tuple[str, bool] | None:
     """(email, is operator) of a signed-in user, or None when the account no longer exists."""
     with uow.reading():
-        found = uow.session.execute(_ACCOUNT, {"id": user_id}).first()
+        found = uow.execute(_ACCOUNT, {"id": user_id}).first()
     return (found[0], found[1]) if found else None
 
 
+_STARTED = or_(
+    select(orm.StudyList.id).where(orm.StudyList.subject_id == orm.Subject.id,
+                                   orm.StudyList.user_id == bindparam("user_id")).exists(),
+    select(orm.Pass.id).where(orm.Pass.subject_id == orm.Subject.id,
+                              orm.Pass.user_id == bindparam("user_id")).exists(),
+)
+_CURATED_SIZE = (
+    select(func.count(orm.Exercise.id))
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .join(orm.Collection, orm.Collection.id == orm.Exercise.collection_id)
+    .where(orm.Topic.subject_id == orm.Subject.id, orm.Collection.owner_id.is_(None))
+    .scalar_subquery()
+)
+_SUBJECT_CARDS = _SUBJECTS.add_columns(_STARTED.label("started"), _CURATED_SIZE.label("size"))
+
+
 def subject_cards(uow: UnitOfWork, user_id: int) -> list[SubjectCard]:
-    """Every subject the learner may see, with their progress in it (rule 9): the dashboard."""
+    """Every subject the learner may see, with their progress in it (rule 9): the dashboard.
+    Only the subjects they have started are loaded; the others are read in the same statement
+    as the list of subjects."""
     with uow.reading():
         repository = SubjectRepository(uow.session)
-        return [SubjectCard(slug, title, Progress.of(repository.get(user_id, slug)))
-                for slug, title in uow.session.execute(_SUBJECTS, {"user_id": user_id})]
+        return [
+            SubjectCard(slug, title, Progress.of(repository.get(user_id, slug)) if started
+                        else Progress.not_started(size))
+            for slug, title, started, size in uow.execute(_SUBJECT_CARDS, {"user_id": user_id})
+        ]
 
 
 def subjects(uow: UnitOfWork, user_id: int) -> list[tuple[str, str]]:
     """(slug, title) of every subject the learner may see."""
     with uow.reading():
         return [(slug, title)
-                for slug, title in uow.session.execute(_SUBJECTS, {"user_id": user_id})]
+                for slug, title in uow.execute(_SUBJECTS, {"user_id": user_id})]
 
 
 def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> tuple[str, model.Subject]:
     """The subject's title and the learner's aggregate, to read (which pass is open, what
     needs a theory review). Raises UnknownSubject, also for a subject they may not see."""
     with uow.reading():
-        title = uow.session.scalar(_SUBJECT_TITLE, {"slug": slug, "user_id": user_id})
+        title = uow.execute(_SUBJECT_TITLE, {"slug": slug, "user_id": user_id}).scalar()
         if title is None:
             raise UnknownSubject(slug)
         return title, SubjectRepository(uow.session).get(user_id, slug)
@@ -264,17 +285,16 @@ def next_in_pass(
     One reading transaction. `after` needs no visibility check: it only says where to go on
     from, and an exercise that is not in the pass starts from the top. Raises UnknownSubject."""
     with uow.reading():
-        session = uow.session
-        current = SubjectRepository(session).get(user_id, slug).open_pass
+        current = SubjectRepository(uow.session).get(user_id, slug).open_pass
         if current is None:
             return None, None
         after_id = None
         if after is not None:
-            after_id = session.scalar(_GLOBAL_ID, {"pk": after})
+            after_id = uow.execute(_GLOBAL_ID, {"pk": after}).scalar()
         chosen = current.next_item(order, after=after_id)
         if chosen is None:
             return current, None
-        return current, session.scalar(_PK, {"global_id": chosen})
+        return current, uow.execute(_PK, {"global_id": chosen}).scalar()
 
 
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
@@ -351,7 +371,7 @@ is in none)."""
 
 
 def _exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
-    found = uow.session.execute(_EXERCISE, {"pk": pk, "user_id": user_id}).mappings().first()
+    found = uow.execute(_EXERCISE, {"pk": pk, "user_id": user_id}).mappings().first()
     if found is None:
         raise NotFound(str(pk))
     return ExerciseInfo.from_columns(**found)
@@ -388,7 +408,7 @@ def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, li
     """A topic's title, theory note and worked examples (rule 5): the theory review before
     every Yellow or Red retry, so read like the loop's other pages. Raises NotFound."""
     with uow.reading():
-        found = uow.session.execute(_TOPIC_NOTES, {"subject": subject, "topic": topic}).first()
+        found = uow.execute(_TOPIC_NOTES, {"subject": subject, "topic": topic}).first()
     if found is None:
         raise NotFound(f"{subject}/{topic}")
     title, theory, examples = found
@@ -401,7 +421,7 @@ def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[Exercis
     aggregate: the open pass is the one not ended (`pass.ended_at` is set when a pass ends).
     Raises NotFound."""
     with uow.reading():
-        found = uow.session.execute(
+        found = uow.execute(
             _EXERCISE_AND_OPEN_SEED, {"pk": pk, "user_id": user_id}).mappings().first()
     if found is None:
         raise NotFound(str(pk))
@@ -413,7 +433,7 @@ def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[Exercis
 
 
 def _item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
-    found = uow.session.execute(_ITEM_ROW, {"user_id": user_id, "subject": subject,
+    found = uow.execute(_ITEM_ROW, {"user_id": user_id, "subject": subject,
                                             "number": number, "pk": pk}).first()
     if found is None:
         raise NotFound(f"{subject} pass {number} exercise {pk}")
@@ -440,7 +460,7 @@ _EARLIER = (
 def _earlier_attempts(uow: UnitOfWork, user_id: int, pk: int, before: int
                       ) -> list[AttemptInfo]:
     """The learner's attempts at an exercise in passes before `before`, latest first."""
-    rows = uow.session.execute(_EARLIER, {"user_id": user_id, "pk": pk, "before": before})
+    rows = uow.execute(_EARLIER, {"user_id": user_id, "pk": pk, "before": before})
     return [AttemptInfo(*row) for row in rows]
 
 
@@ -548,7 +568,7 @@ def backup(uow: UnitOfWork, user_id: int) -> dict[str, Any]:
 def database_ok(uow: UnitOfWork) -> bool:
     """Whether the database answers (for /healthz)."""
     with uow.reading():
-        return uow.session.execute(select(1)).scalar() == 1
+        return uow.execute(select(1)).scalar() == 1
 
 
 # -- progress history (rule 9) -----------------------------------------------------------------

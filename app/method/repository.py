@@ -169,20 +169,20 @@ class SubjectRepository:
 
     def _passes(self, loaded: _Loaded) -> list[model.Pass]:
         """The learner's passes in order, each with its items in position order."""
-        passes: dict[int, model.Pass] = {}
+        passes: list[model.Pass] = []
         rows = self._rows(_PASSES, user_id=loaded.user_id, subject_id=loaded.subject_id)
-        for pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed, \
-                *state in rows:
-            if number not in passes:
-                passes[number] = model.Pass(number, [], closed_early=closed_early)
-                loaded.passes[number] = _StoredPass(pass_id, closed_early, bool(ended))
+        for row in rows:
+            pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed = row[:9]
+            if not passes or passes[-1].number != number:
+                passes.append(model.Pass(number, [], closed_early=closed_early))
+                stored = loaded.passes[number] = _StoredPass(pass_id, closed_early, bool(ended))
             if item_id is None:  # a pass without items
                 continue
-            passes[number].items.append(_item(global_id, seed, tuple(state)))
-            loaded.passes[number].items[global_id] = _StoredItem(item_id, position,
-                                                                 tuple(state))
+            state = row[9:]
+            passes[-1].items.append(_item(global_id, seed, state))
+            stored.items[global_id] = _StoredItem(item_id, position, state)
             loaded.pks[global_id] = pk
-        return list(passes.values())
+        return passes
 
     def subject_id(self, slug: str) -> int:
         """The subject's row id; raises UnknownSubject."""

@@ -53,6 +53,12 @@ class Progress:
             complete=aggregate.is_complete(),
         )
 
+    @classmethod
+    def not_started(cls, size: int) -> Progress:
+        """A subject without a pass or a study list of the learner's: its list is the curated
+        bank (rule 1) of `size` exercises, all unrated."""
+        return cls(pass_number=None, pass_open=False, counts=Counts(unrated=size), complete=False)
+
 
 @dataclass(frozen=True)
 class PassSummary:

@@ -81,3 +81,18 @@ def test_saving_writes_only_the_differences(browser: Browser, app):
         repository.save(aggregate)
         assert len(seen) == 2  # saving again: already written
     assert reload(app, user_id).latest_rating(POWER) is model.Rating.GREEN
+
+
+def test_a_subject_not_started_shows_what_its_aggregate_would(browser: Browser, app):
+    """The dashboard reads subjects the learner has not started in one statement: the card
+    says what loading the aggregate would (rule 1's curated bank, all unrated)."""
+    browser.start_pass()
+    user_id = browser.user_id()
+    cards = {c.slug: c.progress for c in queries.subject_cards(UnitOfWork(app.state.sessions),
+                                                                 user_id)}
+    with app.state.sessions() as session:
+        repository = SubjectRepository(session)
+        loaded = {slug: service.Progress.of(repository.get(user_id, slug)) for slug in cards}
+    assert cards == loaded
+    assert cards[SUBJECT].pass_number == 1 and cards["probability"].pass_number is None
+    assert cards["probability"].counts.unrated == 1
