@@ -32,20 +32,23 @@ def main() -> None:
 @click.option("--host", default=None, help="Interface to listen on [GYRUS_HOST, 127.0.0.1].")
 @click.option("--port", default=None, type=int, help="Port to listen on [GYRUS_PORT, 8000].")
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-@click.option("--proxy-headers/--no-proxy-headers", default=True, show_default=True,
-              help="Trust X-Forwarded-For/-Proto from --forwarded-allow-ips (a reverse proxy).")
-@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
-              help="Proxies whose X-Forwarded-* headers are trusted.")
-def serve(
-    host: str | None, port: int | None, reload: bool, proxy_headers: bool,
-    forwarded_allow_ips: str,
-) -> None:
+@click.option("--forwarded-allow-ips", default=None,
+              help="Reverse proxies whose X-Forwarded-For/-Proto headers are trusted: "
+                   "addresses or networks, comma-separated [GYRUS_TRUSTED_PROXIES, none].")
+def serve(host: str | None, port: int | None, reload: bool, forwarded_allow_ips: str | None,
+          ) -> None:
     """Run the web app with uvicorn (one process; the checker pool has its own workers).
 
-    The app logs one JSON line per request itself, so uvicorn's access log is off.
+    The app logs one JSON line per request itself, so uvicorn's access log is off. Proxy
+    headers are the app's business (GYRUS_TRUSTED_PROXIES), never uvicorn's: by default no
+    address is trusted, so no client can choose the address the log-in limits count.
     """
+    import os
+
     import uvicorn
 
+    if forwarded_allow_ips is not None:  # the app factory reads its settings from the env
+        os.environ["GYRUS_TRUSTED_PROXIES"] = forwarded_allow_ips
     settings = Settings()
     uvicorn.run(
         "app.main:create_app",
@@ -54,8 +57,7 @@ def serve(
         port=port or settings.port,
         reload=reload,
         access_log=False,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips=forwarded_allow_ips,
+        proxy_headers=False,
     )
 
 
@@ -90,6 +92,30 @@ def user_create(email: str, password: str | None, operator: bool) -> None:
         engine.dispose()
     role = "operator" if operator else "user"
     click.echo(f"created {role} {user_id}: {email.strip().lower()}")
+
+
+@user.command("password")
+@click.argument("email")
+@click.option("--password", default=None,
+              help="The new password (default: asked for, hidden, twice). Avoid it on shared "
+                   "machines: the shell history keeps it.")
+def user_password(email: str, password: str | None) -> None:
+    """Set a new password for EMAIL and end all of its sign-ins (a reset by the operator)."""
+    from app.accounts import AccountError, reset_password
+    from app.db import UnitOfWork
+
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    engine, sessions = _database()
+    try:
+        user_id = reset_password(UnitOfWork(sessions), email, password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        engine.dispose()
+    if user_id is None:
+        raise click.ClickException(f"no user {email}")
+    click.echo(f"user {user_id} ({email.strip().lower()}): new password set, sign-ins ended")
 
 
 @user.command("promote")

@@ -20,9 +20,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.accounts import HashingBusy
 from app.checking.pool import CheckerPool, use_default_pool
 from app.db import UnitOfWork, make_engine, migrate, session_factory
 from app.method import queries
@@ -37,11 +38,12 @@ from app.web import (
     pages_study,
 )
 from app.web.csrf import verify_csrf
-from app.web.deps import USER_KEY, LoginRequired, in_thread, render
+from app.web.deps import LoginRequired, in_thread, render
 from app.web.limits import BodyLimit, HeadAsGet, refuse_nul
 from app.web.logs import RequestLog, configure_request_log
 from app.web.ratelimit import RateLimiter
 from app.web.templating import STATIC, make_templates
+from app.web.visitor import SignIns, signed_in
 
 log = logging.getLogger(__name__)
 
@@ -120,28 +122,30 @@ def _load_bank(app: FastAPI, settings: Settings) -> None:
 def _configure_state(app: FastAPI, settings: Settings) -> None:
     app.state.settings = settings
     app.state.templates = make_templates(settings.templates_dir)
+    app.state.csrf_key = settings.session_secret().encode()
     app.state.login_limiter = RateLimiter(
         settings.login_max_failures, settings.login_window_seconds
+    )
+    app.state.login_ip_limiter = RateLimiter(
+        settings.login_max_failures_per_ip, settings.login_window_seconds
     )
     app.state.api_limiter = RateLimiter(settings.api_max_requests, settings.api_window_seconds)
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Outermost last: request log, security headers, HEAD as GET, the session, body limits."""
-    app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes, user_key=USER_KEY)
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.session_secret(),
-        session_cookie="gyrus_session",
-        max_age=settings.session_max_age,
-        same_site="lax",
-        https_only=settings.https_only,
-    )
+    """Outermost last: a trusted proxy's headers, request log, security headers, HEAD as GET,
+    the sign-in, body limits."""
+    app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes, signed_in=signed_in)
+    app.add_middleware(SignIns)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     if settings.log_requests:
         configure_request_log()
         app.add_middleware(RequestLog)
+    if settings.trusted_proxies.strip():
+        # Without it the client's address is the connection's: an X-Forwarded-For header
+        # from anyone else cannot choose the address the log-in limits count.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
 
 def _add_routes(app: FastAPI) -> None:
@@ -185,6 +189,13 @@ def _add_error_pages(app: FastAPI) -> None:
         page = render(request, "error.html", status=error.status_code, detail=error.detail)
         page.headers.update(headers)
         return page
+
+    @app.exception_handler(HashingBusy)
+    async def hashing_busy(request: Request, error: HashingBusy) -> Response:
+        """Too many log-ins or sign-ups at once: 503, try again shortly (nothing changed)."""
+        text = "Too many people are logging in right now; try again in a few seconds."
+        busy = HTTPException(503, text, headers={"Retry-After": str(error.retry_after)})
+        return await http_error(request, busy)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

@@ -278,3 +278,23 @@ class Parked(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     exercise: Mapped[Exercise] = relationship()
+
+
+class SignIn(Base):
+    """One log-in of a learner, alive until Log out (or a password change) deletes its row.
+
+    `id` is the SHA-256 (hex) of the random id the learner's cookie carries, so reading the
+    table hands out no live cookie. `data` is what the pages keep between requests of this
+    sign-in (a one-time notice, the verdict just checked, a pending import's key)."""
+
+    __tablename__ = "sign_in"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """Moved at most every few minutes (`app.signins.TOUCH_EVERY`), not at every request."""
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -16,7 +16,7 @@ BUNDLED_BANK = Path(__file__).resolve().parents[1] / "exercises"
 """The curated bank shipped with the app (`exercises/<subject>/<topic>.yaml`)."""
 
 SECRET_FILE = "secret_key"
-"""The file in `data_dir` that keeps a generated session key, so sessions survive restarts."""
+"""The file in `data_dir` that keeps a generated secret key, so CSRF tokens survive restarts."""
 
 
 class Settings(BaseSettings):
@@ -46,11 +46,16 @@ class Settings(BaseSettings):
     waiting for a check does not hold one of these threads."""
 
     secret_key: str | None = None
-    """Signs the session cookie. Unset: generated once and kept in `data_dir/secret_key`.
+    """Keys the CSRF tokens. Unset: generated once and kept in `data_dir/secret_key`.
     Several app processes must share one value (set it, or share the data dir)."""
     https_only: bool = False
-    """Mark the session cookie Secure: set it when the app is served over HTTPS."""
+    """Mark the cookies Secure: set it when the app is served over HTTPS."""
     session_max_age: int = Field(default=14 * 24 * 3600, ge=60)
+    """Seconds a sign-in lasts unused (its cookie's max-age); each use extends it."""
+    trusted_proxies: str = ""
+    """Reverse proxies (comma-separated addresses or networks, `*` for any) whose
+    X-Forwarded-For/-Proto headers are believed. Empty: none; the connection's address is
+    the client's."""
 
     bank_path: Path = BUNDLED_BANK
     """The curated bank, loaded (idempotently) at start when the folder exists."""
@@ -59,6 +64,9 @@ class Settings(BaseSettings):
     """A folder whose templates take precedence over the built-in ones (same names)."""
 
     login_max_failures: int = Field(default=5, ge=1)
+    """Failed log-ins per email and address in `login_window_seconds`."""
+    login_max_failures_per_ip: int = Field(default=30, ge=1)
+    """Failed log-ins per address, whatever the email (a classroom shares one address)."""
     login_window_seconds: float = Field(default=300.0, gt=0)
     api_max_requests: int = Field(default=120, ge=1)
     """Checks per user per `api_window_seconds` through /api/v1 (each one costs a worker)."""

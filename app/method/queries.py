@@ -217,14 +217,6 @@ _SUBJECTS = (
 )
 _SUBJECT_TITLE = select(orm.Subject.title).where(
     orm.Subject.slug == bindparam("slug"), _subject_visible_to(bindparam("user_id")))
-_ACCOUNT = select(orm.User.email, orm.User.is_operator).where(orm.User.id == bindparam("id"))
-
-
-def account(uow: UnitOfWork, user_id: int) -> tuple[str, bool] | None:
-    """(email, is operator) of a signed-in user, or None when the account no longer exists."""
-    with uow.reading():
-        found = uow.execute(_ACCOUNT, {"id": user_id}).first()
-    return (found[0], found[1]) if found else None
 
 
 _STARTED = or_(

@@ -1,6 +1,6 @@
 """The JSON API of DESIGN §3: `POST /api/v1/check` and `POST /api/v1/validate`.
 
-For signed-in learners (the session cookie; the app-wide CSRF check wants the `X-CSRF-Token`
+For signed-in learners (the sign-in cookie; the app-wide CSRF check wants the `X-CSRF-Token`
 header), rate limited per learner since every call costs a checker worker.
 """
 

@@ -1,20 +1,25 @@
-"""CSRF protection: one random token per session, required on every unsafe request.
+"""CSRF protection: one token per sign-in (or per anonymous visitor), required on every unsafe
+request.
 
-The token lives in the signed session cookie. Forms carry it in a hidden `csrf_token` field;
-htmx and API calls send it in the `X-CSRF-Token` header (the base layout puts it in a `<meta>`
-and in `hx-headers` on `<body>`). `verify_csrf` is an app-wide dependency, so a new POST route
-is protected without anyone remembering to: a request without a valid token gets 403 before
-the route runs, and changes nothing.
+The token is an HMAC, under the app's secret key, of the sign-in's raw id (which only the
+learner's cookie holds), or for an anonymous visitor of a random value in a cookie of their own
+(`app.web.visitor`): it is never stored, and a page from another site can neither read nor
+compute it. A new sign-in, and the end of one, changes it. Forms carry it in a hidden
+`csrf_token` field; htmx and API calls send it in the `X-CSRF-Token` header (the base layout
+puts it in a `<meta>` and in `hx-headers` on `<body>`). `verify_csrf` is an app-wide
+dependency, so a new POST route is protected without anyone remembering to: a request without
+a valid token gets 403 before the route runs, and changes nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-import secrets
 
 from fastapi import HTTPException, Request
 
-SESSION_KEY = "csrf"
+from app.web.visitor import csrf_seed, visit_of
+
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -31,19 +36,14 @@ class CsrfRejected(HTTPException):
         )
 
 
+def _token(request: Request, seed: str) -> str:
+    key = request.app.state.csrf_key
+    return hmac.new(key, b"csrf:" + seed.encode(), hashlib.sha256).hexdigest()
+
+
 def csrf_token(request: Request) -> str:
-    """The session's token, made on first use (any page that renders a form)."""
-    token = request.session.get(SESSION_KEY)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        request.session[SESSION_KEY] = token
-    return token
-
-
-def rotate_csrf_token(request: Request) -> str:
-    """A fresh token, at log-in and log-out, so a token seen before cannot be replayed."""
-    request.session.pop(SESSION_KEY, None)
-    return csrf_token(request)
+    """The visitor's token (an anonymous visitor's seed cookie is made on first use)."""
+    return _token(request, csrf_seed(request))
 
 
 async def _sent_tokens(request: Request) -> list[str]:
@@ -58,12 +58,14 @@ async def _sent_tokens(request: Request) -> list[str]:
 
 
 async def verify_csrf(request: Request) -> None:
-    """Refuse an unsafe request without this session's token (403)."""
+    """Refuse an unsafe request without this visitor's token (403)."""
     if request.method in SAFE_METHODS:
         return
-    expected = request.session.get(SESSION_KEY)
-    if not isinstance(expected, str) or not expected:
+    visit = visit_of(request)
+    seed = visit.raw or visit.csrf_seed
+    if not seed:
         raise CsrfRejected()
+    expected = _token(request, seed)
     tokens = await _sent_tokens(request)
     if not any(hmac.compare_digest(expected.encode(), token.encode()) for token in tokens):
         raise CsrfRejected()

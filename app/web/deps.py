@@ -12,9 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.checking.pool import CheckerPool
 from app.db import UnitOfWork
-from app.method import queries
+from app.web.visitor import visit_of
 
-USER_KEY = "user_id"
 T = TypeVar("T")
 
 MAX_INT = 2**31 - 1
@@ -43,17 +42,14 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await to_thread.run_sync(partial(fn, *args, **kwargs))
 
 
-async def current_user(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> int:
-    """The signed-in learner's id; an account deleted since log-in counts as signed out."""
-    user_id = request.session.get(USER_KEY)
-    if not isinstance(user_id, int):
+async def current_user(request: Request) -> int:
+    """The signed-in learner's id, from the live sign-in the request's cookie names (an ended
+    sign-in, or a deleted account, has no row: signed out)."""
+    current = visit_of(request).current
+    if current is None:
         raise LoginRequired()
-    found = await in_thread(queries.account, uow, user_id)
-    if found is None:
-        request.session.clear()
-        raise LoginRequired()
-    request.state.user_email, request.state.is_operator = found
-    return user_id
+    request.state.user_email, request.state.is_operator = current.email, current.is_operator
+    return current.user_id
 
 
 async def require_operator(request: Request, user_id: Annotated[int, Depends(current_user)]) -> int:
@@ -81,5 +77,6 @@ def redirect(url: str) -> RedirectResponse:
 
 
 def notify(request: Request, text: str) -> None:
-    """A one-line notice shown on the next page (after a redirect)."""
+    """A one-line notice shown on the next page a signed-in learner opens (after a redirect),
+    or on this very page for an anonymous visitor (whose data is not kept)."""
     request.session["notice"] = text

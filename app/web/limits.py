@@ -7,6 +7,8 @@ be read and parsed before the CSRF check refuses it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,13 +23,14 @@ UPLOAD_OVERHEAD = 64 * 1024
 
 class BodyLimit:
     """Refuse a request body over its limit before it is read: 413 when its Content-Length is
-    too large, 411 when it has none but sends a body (chunked). Sits inside the session
-    middleware, which says whether the learner is signed in."""
+    too large, 411 when it has none but sends a body (chunked). Sits inside the sign-in
+    middleware: `signed_in(scope)` says whether a learner sent the request."""
 
-    def __init__(self, app: ASGIApp, upload_bytes: int, user_key: str) -> None:
+    def __init__(self, app: ASGIApp, upload_bytes: int,
+                 signed_in: Callable[[Scope], bool]) -> None:
         self.app = app
         self.upload_limit = upload_bytes + UPLOAD_OVERHEAD
-        self.user_key = user_key
+        self.signed_in = signed_in
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,9 +48,8 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
     def _limit(self, scope: Scope) -> int:
-        session = scope.get("session") or {}
-        signed_in = isinstance(session.get(self.user_key), int)
-        if scope["path"] == UPLOAD_PATH and scope["method"] == "POST" and signed_in:
+        upload = scope["path"] == UPLOAD_PATH and scope["method"] == "POST"
+        if upload and self.signed_in(scope):
             return self.upload_limit
         return FORM_LIMIT
 
@@ -71,12 +73,14 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
-async def plain_response(send: Send, status: int, text: str) -> None:
+async def plain_response(send: Send, status: int, text: str,
+                         headers: dict[bytes, bytes] | None = None) -> None:
     """A short plain-text answer sent before the app runs."""
     body = text.encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()),
+                            *(headers or {}).items()]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -26,7 +26,7 @@ router = APIRouter()
 VERDICT_KEY = "verdict"
 REVIEWED_KEY = "reviewed"
 REVIEWED_KEEP = 150
-"""Pass items whose theory review was read, kept in the (4 kB) session cookie."""
+"""Pass items whose theory review was read, kept in the sign-in's data (bounded)."""
 MAX_TEXT = 20_000
 
 LABELS = {

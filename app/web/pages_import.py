@@ -2,7 +2,7 @@
 
 The upload is parsed and its answers verified (in the checker pool) on POST /import; the
 result waits server-side in a temp file under the data folder, named by a random token kept in
-the learner's signed session (see `importing.save_pending`), so the confirmation does not need
+the learner's sign-in (see `importing.save_pending`), so the confirmation does not need
 the file again. The confirmation writes everything in one transaction. A pending upload expires
 after an hour; with several app machines the data folder must be shared (or the learner
 uploads again: the page says the preview expired).
@@ -78,7 +78,7 @@ def _read(file: UploadFile, fmt: str, limit: int) -> ParsedImport:
 
 
 def _keep(request: Request, parsed: ParsedImport, user: int) -> None:
-    """Keep the verified upload for the preview (and drop an earlier one of this session)."""
+    """Keep the verified upload for the preview (and drop an earlier one of this sign-in)."""
     importing.drop_pending(_folder(request), request.session.get(TOKEN_KEY), user)
     request.session[TOKEN_KEY] = importing.save_pending(_folder(request), parsed, user)
 

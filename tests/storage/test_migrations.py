@@ -28,6 +28,7 @@ TABLES = {
     "attempt",
     "rating",
     "parked",
+    "sign_in",
 }
 
 
@@ -123,3 +124,27 @@ def test_app_processes_starting_together_migrate_once(database_url):
         process.join(timeout=120)
     assert [process.exitcode for process in processes] == [0, 0, 0]
     assert table_names(database_url) == TABLES | {"alembic_version"}
+
+
+def test_0007_adds_the_sign_in_table_and_takes_it_away_again(database_url):
+    """Up to 0007 a sign-in row can be stored (and goes with its account); down to 0006 the
+    table is gone and the rest of the schema is untouched."""
+    migrate(database_url, "0006")
+    assert "sign_in" not in table_names(database_url)
+    migrate(database_url, "0007")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO user_account (id, email, password_hash, is_operator, created_at) "
+                "VALUES (1, 'a@example.org', 'x', false, CURRENT_TIMESTAMP)")
+            connection.exec_driver_sql(
+                "INSERT INTO sign_in (id, user_id, created_at, last_seen_at, data) "
+                "VALUES ('" + "ab" * 32 + "', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}')")
+            connection.exec_driver_sql("DELETE FROM user_account WHERE id = 1")
+            left = connection.exec_driver_sql("SELECT count(*) FROM sign_in").scalar_one()
+        assert left == 0  # the sign-ins go with the account
+        command.downgrade(alembic_config(database_url), "0006")
+        assert table_names(database_url) == TABLES - {"sign_in"} | {"alembic_version"}
+    finally:
+        engine.dispose()

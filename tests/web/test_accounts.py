@@ -1,4 +1,5 @@
-"""Sign up, Log in, Log out, the log-in rate limit, and `gyrus user create`."""
+"""Sign up, Log in, Log out, the log-in rate limit, and `gyrus user create`; sign-ins,
+the Account page and password rules are in test_signins.py."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_sign_up_refuses_a_taken_email_and_a_short_password(app):
     page = again.post("/signup", {"email": first.email, "password": PASSWORD})
     assert page.status_code == 400 and "already exists" in page.text
     page = again.post("/signup", {"email": "new@example.org", "password": "short"})
-    assert page.status_code == 400 and "at least 8 characters" in page.text
+    assert page.status_code == 400 and "at least 10 characters" in page.text
 
 
 def test_a_bad_password_is_refused(app):
@@ -71,11 +72,17 @@ def test_five_failures_lock_the_email_for_a_while(app):
     assert learner.get("/").url.path == "/login"  # even the right password waits
 
 
-def test_the_session_cookie_is_http_only_and_same_site(app):
+def test_the_cookies_are_http_only_and_same_site(app):
     learner = Browser(app)
     response = learner.client.get("/login")
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
+    learner.sign_up()
+    signed_in = learner.client.cookies
+    assert signed_in.get("gyrus_signin")
+    response = learner.post("/logout", follow_redirects=False)
+    cleared = response.headers["set-cookie"].lower()
+    assert "gyrus_signin=" in cleared and "httponly" in cleared and "max-age=0" in cleared
 
 
 def test_gyrus_user_create(app, monkeypatch):

@@ -94,7 +94,8 @@ def test_a_page_is_served_while_a_check_waits_for_the_checker(
 def test_database_work_never_runs_on_the_event_loop(browser, app, monkeypatch) -> None:
     """Reads and writes alike, on SQLite and PostgreSQL: the event loop serves every
     learner, so it never waits for a database."""
-    from app.method import queries, service
+    from app import signins
+    from app.method import service
 
     on_loop: list[bool] = []
 
@@ -108,7 +109,7 @@ def test_database_work_never_runs_on_the_event_loop(browser, app, monkeypatch) -
         monkeypatch.setattr(module, name, called)
 
     browser.sign_up()
-    spy(queries, "account")
+    spy(signins, "find")
     spy(service, "start_pass")
     assert browser.get("/").status_code == 200
     browser.start_pass()
