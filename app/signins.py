@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from app import models as orm
@@ -82,7 +82,8 @@ def begin(uow: UnitOfWork, user_id: int, user_agent: str, max_age: timedelta) ->
 
 _FIND = (select(orm.SignIn.id, orm.SignIn.user_id, orm.User.email, orm.User.is_operator,
                 orm.SignIn.data, orm.SignIn.last_seen_at)
-         .join(orm.User, orm.User.id == orm.SignIn.user_id))
+         .join(orm.User, orm.User.id == orm.SignIn.user_id)
+         .where(orm.SignIn.id == bindparam("key")))
 
 
 def find(uow: UnitOfWork, raw: str, max_age: timedelta) -> Current | None:
@@ -90,7 +91,7 @@ def find(uow: UnitOfWork, raw: str, max_age: timedelta) -> Current | None:
     if not well_formed(raw):
         return None
     with uow.reading():
-        row = uow.session.execute(_FIND.where(orm.SignIn.id == key_of(raw))).first()
+        row = uow.execute(_FIND, {"key": key_of(raw)}).first()
     if row is None:
         return None
     key, user_id, email, is_operator, data, last_seen = row
