@@ -42,9 +42,14 @@ def serve(
 ) -> None:
     """Run the web app with uvicorn (one process; the checker pool has its own workers).
 
-    The app logs one JSON line per request itself, so uvicorn's access log is off.
+    The app logs one JSON line per request itself, so uvicorn's access log is off. The HTTP
+    parser is h11, which refuses a request whose head (request line and headers) outgrows
+    `HEADER_LIMIT` while it is still being read (400, connection closed); httptools, uvicorn's
+    other parser, has no such limit and reads a header of any size into memory.
     """
     import uvicorn
+
+    from app.web.limits import HEADER_LIMIT
 
     settings = Settings()
     uvicorn.run(
@@ -56,6 +61,8 @@ def serve(
         access_log=False,
         proxy_headers=proxy_headers,
         forwarded_allow_ips=forwarded_allow_ips,
+        http="h11",
+        h11_max_incomplete_event_size=HEADER_LIMIT,
     )
 
 

@@ -38,7 +38,7 @@ from app.web import (
 )
 from app.web.csrf import verify_csrf
 from app.web.deps import USER_KEY, LoginRequired, in_thread, render
-from app.web.limits import BodyLimit, HeadAsGet, refuse_nul
+from app.web.limits import BodyLimit, HeadAsGet, HeaderLimit, refuse_nul
 from app.web.logs import RequestLog, configure_request_log
 from app.web.ratelimit import RateLimiter
 from app.web.templating import STATIC, make_templates
@@ -127,7 +127,8 @@ def _configure_state(app: FastAPI, settings: Settings) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Outermost last: request log, security headers, HEAD as GET, the session, body limits."""
+    """Outermost last: request log, security headers, header limit, HEAD as GET, the session,
+    body limits."""
     app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes, user_key=USER_KEY)
     app.add_middleware(
         SessionMiddleware,
@@ -138,6 +139,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         https_only=settings.https_only,
     )
     app.add_middleware(HeadAsGet)
+    app.add_middleware(HeaderLimit)
     app.add_middleware(SecurityHeaders)
     if settings.log_requests:
         configure_request_log()
