@@ -168,6 +168,8 @@ def test_a_private_import_s_subject_is_its_owners_alone(app):
                  "/subjects/alchemy"):
         assert bob.get(path).status_code == 404, path
     assert alice.get("/subjects/alchemy/progress").status_code == 200
+    assert "ALCHEMY-SUBJECT" in alice.get("/export/backup.json").text
+    assert "ALCHEMY-SUBJECT" not in bob.get("/export/backup.json").text  # found by the sweep
 
 
 def test_another_learners_pending_upload_is_not_theirs_to_cancel(tmp_path):
