@@ -41,7 +41,10 @@ def serve(host: str | None, port: int | None, reload: bool, forwarded_allow_ips:
 
     The app logs one JSON line per request itself, so uvicorn's access log is off. Proxy
     headers are the app's business (GYRUS_TRUSTED_PROXIES), never uvicorn's: by default no
-    address is trusted, so no client can choose the address the log-in limits count.
+    address is trusted, so no client can choose the address the log-in limits count. The
+    HTTP parser is h11, which refuses a request whose head (request line and headers)
+    outgrows `HEADER_LIMIT` while it is still being read (400, connection closed); httptools,
+    uvicorn's other parser, has no such limit and reads a header of any size into memory.
     """
     import os
 
@@ -49,6 +52,8 @@ def serve(host: str | None, port: int | None, reload: bool, forwarded_allow_ips:
 
     if forwarded_allow_ips is not None:  # the app factory reads its settings from the env
         os.environ["GYRUS_TRUSTED_PROXIES"] = forwarded_allow_ips
+    from app.web.limits import HEADER_LIMIT
+
     settings = Settings()
     uvicorn.run(
         "app.main:create_app",
@@ -58,6 +63,8 @@ def serve(host: str | None, port: int | None, reload: bool, forwarded_allow_ips:
         reload=reload,
         access_log=False,
         proxy_headers=False,
+        http="h11",
+        h11_max_incomplete_event_size=HEADER_LIMIT,
     )
 
 

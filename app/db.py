@@ -29,6 +29,12 @@ SQLITE_SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
 WRITER_WAIT_S = 30.0
 """How long a writer waits for its turn among the writers of its own process."""
 
+CONNECT_TIMEOUT_S = 10
+"""How long a new PostgreSQL connection may take: a server that is unreachable without refusing
+(a network partition, a frozen host) then costs a request a 503 after this long, not a thread
+held for minutes. A server that is down refuses at once; a pooled connection that died is
+replaced (`pool_pre_ping`), so the app recovers when the server is back."""
+
 READ_ONLY = "gyrus_read_only"
 """Execution option of a read-only transaction (`UnitOfWork.reading`): see `_Writers`."""
 SNAPSHOT_POSTGRESQL = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
@@ -45,7 +51,8 @@ def make_engine(url: str, *, sqlite_synchronous: str = "normal", **kwargs: Any) 
     """An engine for `url`; for SQLite, with the connection settings the app relies on
     (`sqlite_synchronous`: see `Settings.sqlite_synchronous`)."""
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT_S, **kwargs.pop("connect_args", {})}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
         raise ValueError(f"sqlite_synchronous: one of {', '.join(SQLITE_SYNCHRONOUS)}")
     _create_sqlite_parent(url)

@@ -39,7 +39,7 @@ from app.web import (
 )
 from app.web.csrf import verify_csrf
 from app.web.deps import LoginRequired, in_thread, render
-from app.web.limits import BodyLimit, HeadAsGet, refuse_nul
+from app.web.limits import BodyLimit, HeadAsGet, HeaderLimit, refuse_nul
 from app.web.logs import RequestLog, configure_request_log
 from app.web.ratelimit import RateLimiter
 from app.web.templating import STATIC, make_templates
@@ -133,11 +133,13 @@ def _configure_state(app: FastAPI, settings: Settings) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Outermost last: a trusted proxy's headers, request log, security headers, HEAD as GET,
+    """Outermost last: a trusted proxy's headers, request log, security headers, header
+    limit, HEAD as GET,
     the sign-in, body limits."""
     app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes, signed_in=signed_in)
     app.add_middleware(SignIns)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(HeaderLimit)
     app.add_middleware(SecurityHeaders)
     if settings.log_requests:
         configure_request_log()

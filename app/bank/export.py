@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app import models as orm
@@ -160,8 +160,8 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
         "exported_at": _time(orm.utcnow()),
         "user": {"email": user.email, "password_hash": user.password_hash,
                  "created_at": _time(user.created_at)},
-        "subjects": [{"id": s.id, "slug": s.slug, "title": s.title} for s in session.scalars(
-            select(orm.Subject).order_by(orm.Subject.id))],
+        "subjects": [{"id": s.id, "slug": s.slug, "title": s.title}
+                     for s in session.scalars(_subjects_of(user_id))],
         "collections": [_collection_backup(session, c) for c in own],
         "study_lists": [_study_list(s) for s in session.scalars(
             select(orm.StudyList).where(orm.StudyList.user_id == user_id))],
@@ -172,6 +172,23 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
                    for p in session.scalars(select(orm.Parked).where(
                        orm.Parked.user_id == user_id))],
     }
+
+
+def _subjects_of(user_id: int) -> Select[tuple[orm.Subject]]:
+    """The subjects a backup names: those with an exercise the learner may see (the curated
+    bank's, their own imports') and those of their study lists and passes. Another learner's
+    private import made a subject that is not theirs to see, not even its title."""
+    visible = (
+        select(orm.Topic.subject_id)
+        .join(orm.Exercise, orm.Exercise.topic_id == orm.Topic.id)
+        .join(orm.Collection, orm.Collection.id == orm.Exercise.collection_id)
+        .where(or_(orm.Collection.owner_id.is_(None), orm.Collection.owner_id == user_id))
+    )
+    studied = select(orm.StudyList.subject_id).where(orm.StudyList.user_id == user_id)
+    passed = select(orm.Pass.subject_id).where(orm.Pass.user_id == user_id)
+    return select(orm.Subject).where(or_(
+        orm.Subject.id.in_(visible), orm.Subject.id.in_(studied), orm.Subject.id.in_(passed),
+    )).order_by(orm.Subject.id)
 
 
 def _collection_backup(session: Session, collection: orm.Collection) -> dict[str, Any]:

@@ -19,6 +19,10 @@ UPLOAD_PATH = "/import"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 UPLOAD_OVERHEAD = 64 * 1024
 """Room for the upload form's other fields and multipart boundaries beyond the file itself."""
+HEADER_LIMIT = 32 * 1024
+"""The request line and headers together: the session cookie is at most 4 KB, and nginx's
+default buffers take 32 KB. Enforced twice: by the server's parser while it reads a head that
+arrives in pieces (`gyrus serve`: h11), and by `HeaderLimit` for one that arrived whole."""
 
 
 class BodyLimit:
@@ -52,6 +56,30 @@ class BodyLimit:
         if upload and self.signed_in(scope):
             return self.upload_limit
         return FORM_LIMIT
+
+
+class HeaderLimit:
+    """431 for a request whose path, query and headers together exceed `HEADER_LIMIT`.
+
+    The server's parser refuses a head that outgrows the limit while it is still incomplete,
+    but a head that arrives in one read (up to 256 KB on a socket) is parsed whole and would
+    reach the app: this refuses it before the session cookie or anything else is read."""
+
+    def __init__(self, app: ASGIApp, limit: int = HEADER_LIMIT) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and head_size(scope) > self.limit:
+            await plain_response(send, 431, "The request's headers are too large.")
+            return
+        await self.app(scope, receive, send)
+
+
+def head_size(scope: Scope) -> int:
+    """About the size of the request line and headers as sent (": " and CRLF counted)."""
+    line = len(scope.get("raw_path") or scope["path"].encode()) + len(scope["query_string"])
+    return line + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
 
 
 class HeadAsGet:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from app import models as orm
 from app.bank import importing
 from app.method import queries
-from app.web.limits import FORM_LIMIT
+from app.web.limits import FORM_LIMIT, HEADER_LIMIT
 
 from .conftest import POWER, SUBJECT, Browser, exercise_pk
 
@@ -168,6 +168,8 @@ def test_a_private_import_s_subject_is_its_owners_alone(app):
                  "/subjects/alchemy"):
         assert bob.get(path).status_code == 404, path
     assert alice.get("/subjects/alchemy/progress").status_code == 200
+    assert "ALCHEMY-SUBJECT" in alice.get("/export/backup.json").text
+    assert "ALCHEMY-SUBJECT" not in bob.get("/export/backup.json").text  # found by the sweep
 
 
 def test_another_learners_pending_upload_is_not_theirs_to_cancel(tmp_path):
@@ -179,3 +181,11 @@ def test_another_learners_pending_upload_is_not_theirs_to_cancel(tmp_path):
     assert importing.load_pending(tmp_path, token, 1) is not None
     importing.drop_pending(tmp_path, token, 1)
     assert importing.load_pending(tmp_path, token, 1) is None
+
+
+def test_headers_over_the_limit_are_refused_before_the_app(app):
+    client = TestClient(app)
+    page = client.get("/healthz", headers={"x-padding": "a" * (HEADER_LIMIT + 1)})
+    assert page.status_code == 431
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/healthz", headers={"x-padding": "a" * 4096}).status_code == 200
