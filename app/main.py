@@ -38,11 +38,12 @@ from app.web import (
     pages_study,
 )
 from app.web.csrf import verify_csrf
-from app.web.deps import LoginRequired, in_thread, render
+from app.web.deps import LoginRequired, render
 from app.web.limits import BodyLimit, HeadAsGet, HeaderLimit, refuse_nul
 from app.web.logs import RequestLog, configure_request_log
 from app.web.ratelimit import RateLimiter
 from app.web.templating import STATIC, make_templates
+from app.web.threads import in_thread
 from app.web.visitor import SignIns, signed_in
 
 log = logging.getLogger(__name__)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.checking.pool import CheckerPool
 from app.db import UnitOfWork
 from app.web.visitor import visit_of
-
-T = TypeVar("T")
 
 MAX_INT = 2**31 - 1
 """The largest value of an integer column (PostgreSQL's INTEGER): a larger id in a URL names
@@ -34,12 +29,6 @@ async def get_uow(request: Request) -> UnitOfWork:
 
 async def get_pool(request: Request) -> CheckerPool:
     return request.app.state.checker
-
-
-async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run `fn`, blocking work (a query, a service call), in the thread pool: the one place
-    database work runs (`GYRUS_THREADS` threads), so the event loop never waits for it."""
-    return await to_thread.run_sync(partial(fn, *args, **kwargs))
 
 
 async def current_user(request: Request) -> int:

@@ -11,7 +11,8 @@ from fastapi.responses import Response
 
 from app import accounts, signins
 from app.web import visitor
-from app.web.deps import Uow, User, in_thread, notify, redirect, render
+from app.web.deps import Uow, User, notify, redirect, render
+from app.web.threads import in_thread
 
 router = APIRouter()
 

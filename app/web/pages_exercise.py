@@ -19,7 +19,8 @@ from app.bank.shown import Shown, VariantUnavailable, mistake_feedback, shown
 from app.checking import CheckerBusy
 from app.checking.compare.result import CheckResult, Validation
 from app.method import model, queries, service
-from app.web.deps import PathInt, Pool, Uow, User, in_thread, notify, redirect, render
+from app.web.deps import PathInt, Pool, Uow, User, notify, redirect, render
+from app.web.threads import in_thread
 
 router = APIRouter()
 

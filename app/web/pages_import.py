@@ -21,7 +21,8 @@ from app.bank import formats, importing
 from app.bank.formats.model import ImportRefused, ParsedImport
 from app.checking import CheckerBusy
 from app.method import queries
-from app.web.deps import Pool, Uow, User, in_thread, notify, redirect, render
+from app.web.deps import Pool, Uow, User, notify, redirect, render
+from app.web.threads import in_thread
 
 router = APIRouter()
 TOKEN_KEY = "import_token"

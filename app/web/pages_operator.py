@@ -16,11 +16,11 @@ from app.web.deps import (
     PathInt,
     Pool,
     Uow,
-    in_thread,
     notify,
     redirect,
     render,
 )
+from app.web.threads import in_thread
 
 router = APIRouter()
 

@@ -9,7 +9,8 @@ from fastapi.responses import Response
 
 from app.method import model, queries, service
 from app.method.repository import UnknownSubject
-from app.web.deps import MAX_INT, PathInt, Uow, User, in_thread, notify, redirect, render
+from app.web.deps import MAX_INT, PathInt, Uow, User, notify, redirect, render
+from app.web.threads import in_thread
 
 router = APIRouter()
 

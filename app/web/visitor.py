@@ -17,7 +17,6 @@ from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 
-from anyio import to_thread
 from fastapi import Request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.datastructures import MutableHeaders
@@ -27,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import signins
 from app.db import UnitOfWork
 from app.web.limits import plain_response
+from app.web.threads import in_thread
 
 COOKIE = "gyrus_signin"
 CSRF_COOKIE = "gyrus_csrf"
@@ -131,7 +131,7 @@ class SignIns:
     async def _visit(self, scope: Scope) -> Visit:
         cookies = cookie_parser(_header(scope, b"cookie"))
         raw = cookies.get(COOKIE)
-        current = await to_thread.run_sync(
+        current = await in_thread(
             signins.find, _uow(scope), raw, _idle_limit(scope)) if raw else None
         data = current.data if current else {}
         visit = Visit(raw if current else None, current, current.key if current else None,
@@ -139,7 +139,7 @@ class SignIns:
         if raw and current is None:  # ended, expired or forged: forget it
             visit.set_cookies.append((COOKIE, "", 0))
         elif current is not None and current.stale:
-            await to_thread.run_sync(signins.touch, _uow(scope), current.key)
+            await in_thread(signins.touch, _uow(scope), current.key)
             visit.set_cookies.append((COOKIE, raw, _max_age(scope)))  # a sliding expiry
         return visit
 
@@ -151,8 +151,7 @@ class SignIns:
         changed = {k: v for k, v in visit.data.items() if visit.saved.get(k) != v}
         removed = set(visit.saved) - set(visit.data)
         if changed or removed:
-            await to_thread.run_sync(signins.save_data, _uow(scope), visit.key,
-                                     changed, removed)
+            await in_thread(signins.save_data, _uow(scope), visit.key, changed, removed)
 
 
 def _uow(scope: Scope) -> UnitOfWork:
