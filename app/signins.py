@@ -109,15 +109,20 @@ def touch(uow: UnitOfWork, key: str) -> None:
         uow.commit()
 
 
+_DATA = select(orm.SignIn.data).where(orm.SignIn.id == bindparam("key"))
+_SAVE_DATA = update(orm.SignIn).where(orm.SignIn.id == bindparam("key")).values(
+    data=bindparam("data", type_=orm.SignIn.data.type))
+
+
 def save_data(uow: UnitOfWork, key: str, changed: dict[str, Any], removed: set[str]) -> None:
     """Apply one request's changes to the sign-in's data (keys set, keys removed), merged into
     what is stored now, so two requests of one learner do not undo each other's keys."""
     with uow:
-        row = uow.session.get(orm.SignIn, key)
+        row = uow.execute(_DATA, {"key": key}).first()
         if row is None:  # ended meanwhile
             return
         data = {k: v for k, v in (row.data or {}).items() if k not in removed}
-        row.data = {**data, **changed}
+        uow.execute(_SAVE_DATA, {"key": key, "data": {**data, **changed}})
         uow.commit()
 
 

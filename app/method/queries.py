@@ -407,11 +407,11 @@ def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, li
     return title, theory or "", [e for e in examples or [] if isinstance(e, dict)]
 
 
-def exercise_to_preview(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseInfo, int]:
-    """An exercise in the learner's open pass and the seed of its variant there, for the live
-    preview (requested at every pause in typing). Only that, so it reads one row, not the whole
-    aggregate: the open pass is the one not ended (`pass.ended_at` is set when a pass ends).
-    Raises NotFound."""
+def exercise_to_check(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseInfo, int]:
+    """An exercise in the learner's open pass and the seed of its variant there: what the live
+    preview (at every pause in typing) and the Check grade with. Only that, so it reads one
+    row, not the whole aggregate (the service recording a Check loads that): the open pass is
+    the one not ended (`pass.ended_at` is set when a pass ends). Raises NotFound."""
     with uow.reading():
         found = uow.execute(
             _EXERCISE_AND_OPEN_SEED, {"pk": pk, "user_id": user_id}).mappings().first()

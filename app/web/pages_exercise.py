@@ -120,7 +120,7 @@ def _stored_verdict(request: Request, here: Here) -> VerdictView | None:
     if here.item.verdict is None:
         return None
     flash = request.session.get(VERDICT_KEY) or {}
-    kept = flash if flash.get("item") == here.row.id else {}
+    kept = flash if flash.get("item") == [here.info.id, here.item.seed] else {}
     latex = here.row.attempt.latex if here.row.attempt else None
     return VerdictView(here.item.verdict.value, kept.get("message", ""), latex,
                        kept.get("feedback"))
@@ -276,31 +276,39 @@ async def check(
     """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3)."""
     response, shape, motion = draft.response, draft.shape, draft.motion
     response = ",".join(choice) if choice else response
-    here = await _here(uow, user, pk)
-    if here.item.checked or here.item.rating:
-        return redirect(f"/exercises/{pk}#verdict")
-    exercise = await _variant(pool, here.info, here.item.seed, user)
+    info, seed = await _to_check(uow, user, pk)
+    exercise = await _variant(pool, info, seed, user)
     typed = replace(draft, response=response)
     try:
         result, feedback = await _grade(pool, exercise, response, user)
     except CheckerBusy as error:  # nothing recorded; what was typed stays
-        return _page(request, here, exercise, typed, VerdictView("busy", _busy(error)))
+        verdict = VerdictView("busy", _busy(error))
+        return _page(request, await _here(uow, user, pk), exercise, typed, verdict)
     status = "self" if exercise.self_graded else result.status
     try:
         recorded = await in_thread(
-            service.record_check, uow, user, here.info.subject, here.info.global_id,
+            service.record_check, uow, user, info.subject, info.global_id,
             response, status, latex=result.latex, shape_note=shape.strip() or None,
             motion_note=motion.strip() or None,
         )
-    except (model.AlreadyChecked, model.AlreadyRated):  # another tab got there first
+    except (model.AlreadyChecked, model.AlreadyRated):  # checked before, or in another tab
         return redirect(f"/exercises/{pk}#verdict")
     if not recorded:  # not read: nothing stored, the learner corrects the answer
         verdict = VerdictView("invalid", result.message, result.latex)
-        return _page(request, here, exercise, typed, verdict)
+        return _page(request, await _here(uow, user, pk), exercise, typed, verdict)
     request.session[VERDICT_KEY] = {
-        "item": here.row.id, "message": result.message, "feedback": feedback,
+        "item": [pk, seed], "message": result.message, "feedback": feedback,
     }
     return redirect(f"/exercises/{pk}#verdict")
+
+
+async def _to_check(uow: Uow, user: int, pk: int) -> tuple[queries.ExerciseInfo, int]:
+    """The exercise and its seed in the learner's open pass: what grading needs. The service
+    that records the check loads the learner's progress and applies the rules."""
+    try:
+        return await in_thread(queries.exercise_to_check, uow, user, pk)
+    except queries.NotFound:
+        raise HTTPException(404, "There is no such exercise in your current pass.") from None
 
 
 @router.post("/exercises/{pk}/validate", response_class=HTMLResponse)
@@ -308,10 +316,7 @@ async def preview(
     request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt, response: Text = ""
 ) -> Response:
     """The live preview (htmx): how the answer box is read, or why it is not."""
-    try:
-        info, seed = await in_thread(queries.exercise_to_preview, uow, user, pk)
-    except queries.NotFound:
-        raise HTTPException(404, "There is no such exercise in your current pass.") from None
+    info, seed = await _to_check(uow, user, pk)
     exercise = await _variant(pool, info, seed, user)
     validation = None
     if response.strip() and exercise.kind not in ("self", "choice", "text"):
