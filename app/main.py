@@ -7,6 +7,7 @@ owns the checker pool (unless a caller hands one in, as the tests do to share on
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
         use_default_pool(pool)  # app.checking.check in this process uses the same workers
         if checker is None:
             await in_thread(pool.warm_up)
+            gc.freeze()  # what start-up made is kept for good: full collections skip it
         try:
             yield
         finally:
