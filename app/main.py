@@ -45,7 +45,7 @@ from app.web.logs import RequestLog, configure_request_log
 from app.web.ratelimit import RateLimiter
 from app.web.templating import STATIC, make_templates
 from app.web.threads import in_thread
-from app.web.visitor import SignIns, signed_in
+from app.web.visitor import SignIns, database_answered, signed_in
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
     app = FastAPI(
         title="Gyrus",
         lifespan=lifespan,
-        dependencies=[Depends(verify_csrf), Depends(refuse_nul)],
+        dependencies=[Depends(database_answered), Depends(verify_csrf), Depends(refuse_nul)],
         docs_url=None,
         redoc_url=None,
         openapi_url=None,

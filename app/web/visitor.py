@@ -11,6 +11,7 @@ their CSRF token is derived from (`app.web.csrf`).
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,12 +26,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import signins
 from app.db import UnitOfWork
-from app.web.limits import plain_response
 from app.web.threads import in_thread
+
+log = logging.getLogger(__name__)
 
 COOKIE = "gyrus_signin"
 CSRF_COOKIE = "gyrus_csrf"
 SCOPE_KEY = "gyrus.visit"
+UNANSWERED_KEY = "gyrus.database_unanswered"
 UNTRACKED = ("/static/",)
 """Paths that need no visitor: no database read for them."""
 
@@ -51,6 +54,14 @@ class Visit:
     csrf_seed: str | None
     """An anonymous visitor's `gyrus_csrf` cookie (made on first use)."""
     set_cookies: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+async def database_answered(request: Request) -> None:
+    """A dependency of every route: when the sign-in lookup found the database down, the
+    route does not run and the app's 503 page (or JSON) answers."""
+    error = request.scope.get(UNANSWERED_KEY)
+    if error is not None:
+        raise error
 
 
 def visit_of(request: Request) -> Visit:
@@ -111,16 +122,18 @@ class SignIns:
             return
         try:
             visit = await self._visit(scope)
-        except (OperationalError, InterfaceError):
-            await plain_response(send, 503, "The database is not answering; try again soon.",
-                                 {b"retry-after": b"10"})
-            return
+        except (OperationalError, InterfaceError) as error:  # nobody known, no cookie touched
+            visit = Visit(None, None, None, {}, {}, None)
+            scope[UNANSWERED_KEY] = error
         scope[SCOPE_KEY] = visit
         scope["session"] = visit.data
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                await self._save(scope, visit)
+                try:
+                    await self._save(scope, visit)
+                except (OperationalError, InterfaceError):  # the answer (a 503 page, say)
+                    log.warning("sign-in data not saved: the database is not answering")
                 headers = MutableHeaders(scope=message)
                 for name, value, max_age in visit.set_cookies:
                     headers.append("set-cookie", _cookie(scope, name, value, max_age))

@@ -119,13 +119,19 @@ def test_an_unavailable_database_is_a_503_page(app):
     app.state.sessions = sessionmaker(broken)
     try:
         page = browser.get("/")
+        api = browser.client.post("/api/v1/check", headers={"X-CSRF-Token": "x"},
+                                  json={"spec": {"type": "number", "value": "1"}, "response": "1"})
         health = browser.get("/healthz")
     finally:
         app.state.sessions = working
         broken.dispose()
     assert page.status_code == 503 and "database is not answering" in page.text
+    assert page.headers["content-type"].startswith("text/html")
     assert page.headers["retry-after"] and page.headers["x-frame-options"] == "DENY"
+    assert "gyrus_signin" not in page.headers.get("set-cookie", "")  # the sign-in is kept
+    assert api.status_code == 503 and api.json()["detail"]
     assert health.status_code == 503
+    assert browser.get("/").status_code == 200  # still signed in once the database answers
 
 
 def test_error_answers_carry_the_security_headers(app, monkeypatch):
