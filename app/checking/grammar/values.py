@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy
-
 Node = "sympy.Expr | Relation | Bracket | SetLit | MatrixLit | Union | CommaList"
 
 
@@ -68,6 +66,3 @@ class Parsed:
     functions: frozenset[str] = frozenset()  # function and author-mode operation names used
     text: str = ""  # the normalised input
 
-
-def is_expr(node: object) -> bool:
-    return isinstance(node, sympy.Basic)
