@@ -52,6 +52,24 @@ class Listed:
     user_agent: str
     current: bool
 
+    @property
+    def browser(self) -> str:
+        """"Firefox on Windows": what a learner recognises of the browser's User-Agent."""
+        agent = self.user_agent
+        name = next((n for token, n in _BROWSERS if token in agent), "A browser")
+        system = next((s for token, s in _SYSTEMS if token in agent), "")
+        if name == "A browser" and not system:
+            return agent[:60] or "Unknown browser"
+        return f"{name} on {system}" if system else name
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("Chrome/", "Chrome"), ("Safari/", "Safari"), ("curl/", "curl"))
+"""(token, name) in the order to test them: Edge and Opera also say Chrome, Chrome says Safari."""
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"),
+            ("Linux", "Linux"))
+
 
 def key_of(raw: str) -> str:
     """The row id of a raw sign-in id."""

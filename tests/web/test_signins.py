@@ -260,3 +260,24 @@ def test_every_account_form_carries_the_token_and_a_bad_one_is_refused(app):
     old_token = TOKEN.search(page.text).group(1)
     replay = thief.client.post("/subjects/calculus/passes", data={"csrf_token": old_token})
     assert replay.status_code == 403 and not signed_in(thief)
+
+
+@pytest.mark.parametrize(("agent", "shown"), [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0",
+     "Firefox on Windows"),
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/156.0.0.0 Safari/537.36", "Chrome on Linux"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+     "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0 Safari/537.36 Edg/120.0", "Edge on Windows"),
+    ("testclient", "testclient"),
+    ("", "Unknown browser"),
+])
+def test_a_sign_in_names_its_browser_as_a_learner_would(agent: str, shown: str):
+    from datetime import UTC, datetime
+
+    from app.signins import Listed
+
+    now = datetime.now(UTC)
+    assert Listed(now, now, agent, current=False).browser == shown
