@@ -163,6 +163,11 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(pages_operator.router)
     app.include_router(api.router)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        """Browsers ask for it whatever the page says; the icon is the static SVG."""
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz")
     async def healthz(request: Request) -> Response:
         """Up, and the database answers."""

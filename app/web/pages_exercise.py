@@ -255,7 +255,7 @@ async def _grade(pool: Pool, exercise: Shown, response: str, user: int,
     """The checker's result (in the pool, in the learner's turn) and the feedback of a
     matching typical mistake; raises CheckerBusy."""
     if exercise.self_graded:
-        message = "Self-graded: compare your answer with the solution and rate it yourself."
+        message = "Compare your answer with the solution and rate it yourself."
         return CheckResult(status="correct", message=message), None
     try:
         spec = exercise.spec()

@@ -92,6 +92,7 @@ SPEC = {"spec": {"type": "expression", "value": "2*x"}, "response": "2x"}
 ROUTES: dict[str, Sweep] = {
     "/": Sweep(LEARNER),
     "/healthz": Sweep(PUBLIC),
+    "/favicon.ico": Sweep(PUBLIC),
     "/signup": Sweep(PUBLIC, form=lambda _a: {"email": f"new-{uuid.uuid4().hex[:8]}@example.org",
                                                "password": "another horse battery"}),
     "/login": Sweep(PUBLIC, form=lambda a: {"email": a.email, "password": "not her password"}),

@@ -212,3 +212,26 @@ def test_the_session_key_is_kept_in_the_data_dir(tmp_path):
     key = settings.session_secret()
     assert (tmp_path / "secret_key").read_text() == key
     assert settings_for(tmp_path, secret_key=None).session_secret() == key
+
+
+def test_every_page_has_an_icon_and_the_exercise_page_a_heading(browser: Browser, app):
+    browser.start_pass()
+    page = browser.open(POWER)
+    assert '<link rel="icon" href="/static/favicon.svg"' in page.text
+    assert '<h1 class="visually-hidden">Derivatives: exercise' in page.text
+    icon = browser.client.get("/favicon.ico", follow_redirects=False)
+    assert icon.status_code == 301 and icon.headers["location"] == "/static/favicon.svg"
+    assert browser.get("/static/favicon.svg").headers["content-type"].startswith("image/svg")
+
+
+def test_export_links_download_files(browser: Browser):
+    """htmx must not boost them into the page (the backup is a file, not a page to show)."""
+    page = browser.get("/export")
+    links = re.findall(r'<a [^>]*href="/export/[^"]+"[^>]*>', page.text)
+    assert links and all('hx-boost="false"' in a and " download" in a for a in links)
+
+
+def test_a_self_graded_check_says_self_graded_once(browser: Browser, app):
+    browser.start_pass()
+    page = browser.check(PROOF, "A constant's graph is flat.")
+    assert page.text.count("Self-graded") == 1, page.text
