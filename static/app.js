@@ -24,8 +24,9 @@
     });
   }
 
-  // Keyboard: Enter checks (the browser submits the answer form); 1/2/3 rate, n next, h hint.
-  // Never while typing in a field, and never with a modifier key.
+  // Keyboard: Enter checks (the browser submits the answer form); 1/2/3 rate, n next, h hint,
+  // a or / to the Answer box, Esc out of a field. Never while typing in a field (the Answer box
+  // is not focused on its own, so the keys work from the first one), never with a modifier.
   function typing(target) {
     if (!target) return false;
     var tag = target.tagName;
@@ -41,7 +42,16 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (typing(event.target)) return;
+    if (typing(event.target)) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    var answer = document.getElementById("answer");
+    if ((event.key === "a" || event.key === "/") && answer) {
+      answer.focus();
+      event.preventDefault();
+      return;
+    }
     var keys = { "1": '[data-key="1"]', "2": '[data-key="2"]', "3": '[data-key="3"]',
                  "n": '[data-key="n"]', "h": '[data-key="h"]' };
     var selector = keys[event.key];

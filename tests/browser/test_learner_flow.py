@@ -141,6 +141,18 @@ def learner_flow(page: Page) -> None:
     expect(page.locator(".prompt")).to_contain_text("Differentiate")
     expect(page.locator(".prompt .katex").first).to_be_visible()  # the prompt's maths too
 
+    # Nothing is focused when the page opens, so keys work at once: a (or /) goes to the
+    # Answer box, where letters type; Esc leaves it.
+    box = page.get_by_label("Answer", exact=True)
+    expect(box).not_to_be_focused()
+    page.keyboard.press("a")
+    expect(box).to_be_focused()
+    page.keyboard.press("n")
+    expect(box).to_have_value("n")
+    page.keyboard.press("Escape")
+    expect(box).not_to_be_focused()
+    box.fill("")
+
     # The live preview shows how the answer is read, rendered by KaTeX.
     answer(page, "2x")
     expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
