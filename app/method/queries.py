@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import models as orm
@@ -210,10 +210,14 @@ def _subject_visible_to(user_id: object) -> ColumnElement[bool]:
     )
 
 
+CURATED_SUBJECTS = ("calculus", "linear-algebra", "probability", "bayesian", "papers")
+"""The curated bank's subjects in the order a learner takes them; imported ones follow."""
 _SUBJECTS = (
     select(orm.Subject.slug, orm.Subject.title)
     .where(_subject_visible_to(bindparam("user_id")))
-    .order_by(orm.Subject.id)
+    .order_by(case({slug: n for n, slug in enumerate(CURATED_SUBJECTS)},
+                   value=orm.Subject.slug, else_=len(CURATED_SUBJECTS)),
+              orm.Subject.title)
 )
 _SUBJECT_TITLE = select(orm.Subject.title).where(
     orm.Subject.slug == bindparam("slug"), _subject_visible_to(bindparam("user_id")))

@@ -235,3 +235,20 @@ def test_a_self_graded_check_says_self_graded_once(browser: Browser, app):
     browser.start_pass()
     page = browser.check(PROOF, "A constant's graph is flat.")
     assert page.text.count("Self-graded") == 1, page.text
+
+
+def test_the_dashboard_lists_subjects_in_the_order_they_are_learnt(app):
+    """Calculus, linear algebra, probability, Bayesian, papers; then imported ones by title."""
+    with app.state.sessions.begin() as session:
+        bank = session.query(orm.Collection).filter_by(slug="curated").one()
+        for slug, title in [("zeta-imported", "Another book"), ("papers", "Reading papers"),
+                            ("bayesian", "Bayesian"), ("alpha-imported", "Zoology")]:
+            subject = orm.Subject(slug=slug, title=title)
+            topic = orm.Topic(subject=subject, slug="t", title="T")
+            session.add(orm.Exercise(global_id=f"{slug}/t/e", collection=bank, topic=topic,
+                                     prompt="Say 1.", answer={"type": "number", "value": "1"}))
+    browser = Browser(app).sign_up()
+    page = browser.get("/").text
+    order = [slug for slug in re.findall(r'id="subject-([a-z-]+)"', page)]
+    assert order[:4] == ["calculus", "probability", "bayesian", "papers"], order
+    assert order.index("zeta-imported") < order.index("alpha-imported")  # by title
