@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 from serving import Server, free_port
-from test_durability import ANSWERS, CSRF, PASS_URL, PASSWORD, RATINGS, exercise_ids, stored
+from test_durability import ANSWERS, PASS_URL, RATINGS, exercise_ids, sign_up, stored
 
 pytestmark = pytest.mark.slow
 
@@ -141,11 +141,7 @@ class Learner(threading.Thread):
         self.rated: list[tuple[int, str, str]] = []  # (pass number, local id, rating)
 
     def sign_up(self) -> None:
-        token = CSRF.search(self.client.get("/signup").text).group(1)
-        answer = self.client.post("/signup", data={"email": self.email, "password": PASSWORD,
-                                                    "csrf_token": token})
-        assert answer.status_code == 303, answer.text
-        self.token = CSRF.search(self.client.get("/").text).group(1)
+        self.token = sign_up(self.client, self.email)
 
     def request(self, method: str, path: str, **kwargs: object) -> httpx.Response | None:
         started = time.monotonic()

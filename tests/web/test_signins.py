@@ -171,22 +171,21 @@ def test_x_forwarded_for_from_an_untrusted_client_is_ignored(tmp_path, pool):
     """No proxy is trusted by default: a rotating X-Forwarded-For does not escape the limit;
     from a configured proxy the header names the client."""
     untrusted = create_app(settings_for(tmp_path, login_max_failures_per_ip=2), checker=pool)
-    with Browser(untrusted).client:
-        visitor = Browser(untrusted)
-        statuses = [visitor.post("/login", {"email": f"{n}@example.org", "password": "x" * 10},
-                                 headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
-                    for n in range(3)]
-        assert statuses == [400, 400, 429]
+    assert _forwarded_log_ins(untrusted) == [400, 400, 429]
     folder = tmp_path / "proxied"
     folder.mkdir()
     proxied = create_app(settings_for(folder, login_max_failures_per_ip=2,
                                       trusted_proxies="testclient"), checker=pool)
-    with Browser(proxied).client:
-        visitor = Browser(proxied)
-        statuses = [visitor.post("/login", {"email": f"{n}@example.org", "password": "x" * 10},
-                                 headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
-                    for n in range(3)]
-        assert statuses == [400, 400, 400]
+    assert _forwarded_log_ins(proxied) == [400, 400, 400]
+
+
+def _forwarded_log_ins(app) -> list[int]:
+    """Three failed log-ins, each with another X-Forwarded-For address."""
+    with Browser(app).client:
+        visitor = Browser(app)
+        return [visitor.post("/login", {"email": f"{n}@example.org", "password": "x" * 10},
+                             headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
+                for n in range(3)]
 
 
 def test_gyrus_serve_trusts_no_proxy_unless_told(monkeypatch):
