@@ -222,6 +222,9 @@ class PassItem(Base):
     disputed: Mapped[bool] = mapped_column(default=False)
     saw_solution_before_check: Mapped[bool] = mapped_column(default=False)
     saw_last_hint_before_check: Mapped[bool] = mapped_column(default=False)
+    snippet: Mapped[str | None] = mapped_column(Text)
+    """The prompt's start with this item's variant filled (`app.bank.snippets`), for lists;
+    None until the checker pool has made it."""
 
     exercise: Mapped[Exercise] = relationship()
 

@@ -355,8 +355,13 @@ class Subject:
         "Latest" rather than "in the previous pass" so that an exercise skipped in one pass, or
         unparked after a break, still gets its review.
         """
+        return exercise_id in self.theory_reviews()
+
+    def theory_reviews(self) -> set[str]:
+        """Every exercise `needs_theory_review` is true of, found in one sweep of the passes
+        (a list page asks for all of them)."""
         earlier = _latest_ratings(self.passes[:-1])
-        return earlier.get(exercise_id) in (Rating.YELLOW, Rating.RED)
+        return {e for e, rating in earlier.items() if rating in (Rating.YELLOW, Rating.RED)}
 
     def variant_seed(self, exercise_id: str, pass_number: int) -> int:
         """Rule 6: one seed per (learner, exercise, pass), reproducible from stored data.

@@ -1,0 +1,26 @@
+"""`pass_item.snippet`: the item's prompt snippet with its variant's parameters filled, made in
+the checker pool when the item is created, so a list page only reads it (issue 15).
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("pass_item") as batch:
+        batch.add_column(sa.Column("snippet", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("pass_item") as batch:
+        batch.drop_column("snippet")
