@@ -18,6 +18,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from app.bank import formats, importing
+from app.bank.formats import tabular
 from app.bank.formats.model import ImportRefused, ParsedImport
 from app.checking import CheckerBusy
 from app.method import queries, service
@@ -31,6 +32,7 @@ TOKEN_KEY = "import_token"
 async def _form(request: Request, uow: Uow, user: int, status: int = 200, error: str = ""
                 ) -> Response:
     return render(request, "import.html", status=status, formats=formats.FORMATS,
+                  columns=tabular.COLUMN_HELP, aliases=tabular.ALIASES,
                   subjects=await in_thread(queries.subjects, uow, user), error=error,
                   limit_mb=request.app.state.settings.max_upload_bytes / 1e6)
 

@@ -40,7 +40,8 @@ def pass_url(subject: str, number: int) -> str:
 @router.get("/")
 async def dashboard(request: Request, uow: Uow, user: User) -> Response:
     cards = await in_thread(queries.subject_cards, uow, user)
-    return render(request, "dashboard.html", subjects=cards)
+    rated = any(c.progress.counts.total - c.progress.counts.unrated for c in cards)
+    return render(request, "dashboard.html", subjects=cards, first_visit=not rated)
 
 
 @router.get("/subjects/{subject}")
