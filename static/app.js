@@ -32,10 +32,14 @@
     { left: "$", right: "$", display: false },
   ];
 
+  // A list keeps each exercise to a line or two: display-size fractions are shown text-size.
+  var LINE_MACROS = { "\\dfrac": "\\tfrac", "\\displaystyle": "\\textstyle" };
+
   function renderTex(el) {
     if (el.dataset.rendered || !window.renderMathInElement) return;
     el.dataset.rendered = "1";
-    window.renderMathInElement(el, { delimiters: TEX_DELIMITERS, throwOnError: false });
+    window.renderMathInElement(el, { delimiters: TEX_DELIMITERS, throwOnError: false,
+                                     macros: LINE_MACROS });
   }
 
   var texObserver = window.IntersectionObserver && new IntersectionObserver(function (entries) {

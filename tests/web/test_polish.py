@@ -29,3 +29,15 @@ def test_the_dashboard_explains_the_method_until_the_first_rating(browser: Brows
     browser.check(POWER, "2x")
     browser.rate(POWER, "green")
     assert 'class="method"' not in browser.get("/").text
+
+
+def test_a_multiple_choice_reference_lists_each_option_apart(app):
+    """It read "a) ABb) BAd) CA": the options ran together."""
+    from app.bank.shown import Shown
+
+    exercise = Shown(prompt="Which are true?", answer={
+        "type": "choice", "value": ["a", "b", "d"],
+        "options": {"a": "AB", "b": "BA", "c": "AC", "d": "CA"}})
+    html = app.state.templates.env.get_template("_reference.html").render(exercise=exercise)
+    items = re.findall(r"<li>(.*?)</li>", html)
+    assert [re.sub(r"<[^>]+>", "", item).strip() for item in items] == ["a) AB", "b) BA", "d) CA"]
