@@ -181,6 +181,7 @@ def _upsert(session: Session, topics: list[TopicFile]) -> LoadReport:
     report.retired = _retired(session, collection, set(global_ids))
     session.flush()
     _join_study_lists(session, report.created)
+    service.forget_snippets(session, report.updated)
     return report
 
 

@@ -284,6 +284,22 @@ def fill_snippets(uow: UnitOfWork, run: Runner, user_id: int | None = None,
     return len(texts)
 
 
+def forget_snippets(session: Session, global_ids: list[str]) -> None:
+    """Edited exercises (a bank load, a re-import): their open-pass items' snippets are made
+    again by the next `fill_snippets`, inside the caller's transaction. Closed passes keep the
+    text their learner saw."""
+    if not global_ids:
+        return
+    open_passes = select(orm.Pass.id).where(orm.Pass.ended_at.is_(None))
+    for start in range(0, len(global_ids), 500):
+        edited = select(orm.Exercise.id).where(
+            orm.Exercise.global_id.in_(global_ids[start:start + 500]))
+        session.execute(update(orm.PassItem)
+                        .where(orm.PassItem.exercise_id.in_(edited),
+                               orm.PassItem.pass_id.in_(open_passes))
+                        .values(snippet=None))
+
+
 def _filled(run: Runner, rows: Sequence[Row]) -> dict[int, str]:
     """One batch's snippets from the pool; a batch that failed (a slow variant) is split
     until the failing item is alone, which then stays unfilled (its list shows the prompt)."""

@@ -113,7 +113,7 @@ async def confirm(
                                  add_to_study_list=bool(study_list))
     except ImportRefused as error:
         return await _form(request, uow, user, status=400, error=str(error))
-    if report.added_to_study_list:  # they joined the open passes: give them their snippets
+    if report.added_to_study_list or report.updated:  # new or edited items in open passes
         await in_thread(service.fill_snippets, uow, partial(pool.run, owner=user), user)
     await in_thread(importing.drop_pending, _folder(request), token, user)
     request.session.pop(TOKEN_KEY, None)
