@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.checking.pool import CheckerPool
@@ -39,6 +40,7 @@ def test_settings_read_the_gyrus_environment(monkeypatch, tmp_path):
     assert settings.https_only is True
 
 
+@pytest.mark.slow
 def test_gyrus_serve_says_what_it_is_doing_on_first_start(tmp_path):
     """A real `gyrus serve` on the tiny browser bank: migrating, the bank's counts per subject,
     the checker, then the address to open, on the terminal before uvicorn's own lines."""
