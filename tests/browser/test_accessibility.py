@@ -33,7 +33,9 @@ CSV = "id,topic,prompt,answer\nq1,Powers,Differentiate $x^4$.,4x^3\n"
 
 
 def audit(page: Page, name: str, found: dict[str, list[str]]) -> None:
-    """Run axe and the sideways-scroll check on the page as it is, in every size and scheme."""
+    """Run axe and the sideways-scroll check on the page with its folded parts open, in every
+    size and scheme."""
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
     if not page.evaluate("() => typeof axe !== 'undefined'"):
         page.evaluate(AXE.read_text())  # DevTools evaluation: the page's CSP does not apply
     for width, height in SIZES:
