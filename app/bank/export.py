@@ -109,7 +109,8 @@ def _topic_dict(topic: orm.Topic) -> dict[str, Any]:
 def _exercise_dict(row: orm.Exercise, ident: str) -> dict[str, Any]:
     stored = row.params or {}
     values: dict[str, Any] = {
-        "id": ident, "prompt": row.prompt, "answer": dict(row.answer),
+        "id": ident, "prompt": row.prompt, "answer": dict(row.answer) if row.answer else None,
+        "parts": list(row.parts) if row.parts else None,
         "wrong": list(row.wrong or []), "hints": list(row.hints or []),
         "solution": row.solution or "", "difficulty": row.difficulty,
         "source": row.source or "original", "params": stored.get("params"),
@@ -132,7 +133,7 @@ def export_csv(session: Session, collection: orm.Collection) -> str:
 
 
 def _csv_row(row: orm.Exercise, ident: str) -> list[str]:
-    answer = dict(row.answer)
+    answer = {"type": "parts", "parts": row.parts} if row.parts else dict(row.answer or {})
     simple = set(answer) <= {"type", "value"} and isinstance(answer.get("value", ""), str)
     values = {"id": ident, "subject": row.topic.subject.slug, "topic": row.topic.slug,
               "prompt": row.prompt, "answer": answer.get("value", "") if simple else "",

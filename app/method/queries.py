@@ -54,6 +54,8 @@ class ExerciseInfo:
     updated_at: Any = None
     macros: dict[str, Any] | None = None
     """The collection's KaTeX macros (an imported PreTeXt book's), for the page."""
+    parts: list[Any] | None = None
+    """A multi-part exercise's parts (DESIGN §5); `answer` is then empty."""
 
     @property
     def local_id(self) -> str:
@@ -69,7 +71,7 @@ class ExerciseInfo:
             params=row.params, hints=row.hints, wrong=row.wrong, solution=row.solution,
             source=row.source, difficulty=row.difficulty,
             collection_title=row.collection.title, updated_at=row.updated_at,
-            macros=row.collection.macros,
+            macros=row.collection.macros, parts=row.parts,
         )
 
     @classmethod
@@ -325,7 +327,7 @@ _EXERCISE = (
         orm.Exercise.prompt, orm.Exercise.answer, orm.Exercise.params, orm.Exercise.hints,
         orm.Exercise.wrong, orm.Exercise.solution, orm.Exercise.source, orm.Exercise.difficulty,
         orm.Collection.title.label("collection_title"), orm.Exercise.updated_at,
-        orm.Collection.macros,
+        orm.Collection.macros, orm.Exercise.parts,
     )
     .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
     .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
