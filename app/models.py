@@ -196,6 +196,8 @@ class Pass(Base):
     closed_early: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    undo_exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercise.id"))
+    """The exercise whose rating Undo may still withdraw (until the next Check)."""
 
     items: Mapped[list[PassItem]] = relationship(
         order_by="PassItem.position", cascade="all, delete-orphan"
@@ -222,26 +224,35 @@ class PassItem(Base):
     disputed: Mapped[bool] = mapped_column(default=False)
     saw_solution_before_check: Mapped[bool] = mapped_column(default=False)
     saw_last_hint_before_check: Mapped[bool] = mapped_column(default=False)
+    incorrect_attempts: Mapped[int] = mapped_column(default=0)
+    solution_open: Mapped[bool] = mapped_column(default=False)
 
     exercise: Mapped[Exercise] = relationship()
 
 
 class Attempt(Base):
-    """The learner's one checked answer to a pass item, with the two notes (rule 3), kept to
-    show again before the retry (rule 5)."""
+    """A checked answer to a pass item (one per Check; Try again makes more), with the two notes
+    and what the checker said (rule 3), kept to show again in the next pass (rule 5)."""
 
     __tablename__ = "attempt"
-    __table_args__ = (CheckConstraint(_one_of("status", _RECORDED_VERDICTS), name="status"),)
+    __table_args__ = (
+        UniqueConstraint("pass_item_id", "number"),
+        CheckConstraint(_one_of("status", _RECORDED_VERDICTS), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pass_item_id: Mapped[int] = mapped_column(
-        ForeignKey("pass_item.id", ondelete="CASCADE"), unique=True
-    )
+    pass_item_id: Mapped[int] = mapped_column(ForeignKey("pass_item.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(default=1)
+    """1, 2, ... within the pass item: two Checks of one attempt at once make one row."""
     response: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     latex: Mapped[str | None] = mapped_column(Text)
     shape_of_problem: Mapped[str | None] = mapped_column(Text)
     motion_to_solution: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)
+    """The checker's message (DESIGN §3)."""
+    feedback: Mapped[str | None] = mapped_column(Text)
+    """The feedback of the typical mistake the answer matched, if any."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pass_item: Mapped[PassItem] = relationship()
@@ -264,6 +275,17 @@ class Rating(Base):
     """When an operator marked the dispute reviewed (None: not yet, or not disputed)."""
 
     pass_item: Mapped[PassItem] = relationship()
+
+
+class TheorySeen(Base):
+    """A topic whose theory review was shown in a pass (rule 5: once per topic per pass)."""
+
+    __tablename__ = "theory_seen"
+
+    pass_id: Mapped[int] = mapped_column(
+        ForeignKey("pass.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), primary_key=True)
 
 
 class Parked(Base):

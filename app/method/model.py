@@ -163,7 +163,9 @@ class PassItem:
     After an Incorrect check the learner may try again, as often as they like, until they open
     the solution; every other verdict shows the solution at once, so the attempt is the last.
     `verdict` is the latest attempt's (None before the first, and again after Try again);
-    `incorrect_before` remembers that one attempt was Incorrect, which rules Green out.
+    `incorrect_attempts` counts the Incorrect ones, any of which rules Green out. Only an
+    Incorrect attempt is ever followed by another, so the attempts are numbered from these two
+    (`attempts`), and the storage's unique attempt number turns a double Check into one.
     An invalid response is not an attempt.
     """
 
@@ -174,8 +176,18 @@ class PassItem:
     disputed: bool = False
     saw_solution_before_check: bool = False
     saw_last_hint_before_check: bool = False
-    incorrect_before: bool = False
+    incorrect_attempts: int = 0
     solution_open: bool = False
+
+    @property
+    def incorrect_before(self) -> bool:
+        return self.incorrect_attempts > 0
+
+    @property
+    def attempts(self) -> int:
+        """How many attempts the item has: the number of the latest one."""
+        latest = self.verdict is not None and self.verdict is not Verdict.INCORRECT
+        return self.incorrect_attempts + latest
 
     @property
     def checked(self) -> bool:
@@ -213,7 +225,7 @@ class PassItem:
             return False
         self.verdict = verdict
         if verdict is Verdict.INCORRECT:
-            self.incorrect_before = True
+            self.incorrect_attempts += 1
         return True
 
     def try_again(self) -> None:

@@ -42,8 +42,10 @@ class _StoredPass:
     id: int
     closed_early: bool
     ended: bool
+    undoable: str | None = None
     items: dict[str, _StoredItem] = field(default_factory=dict)
     """Exercise id -> its row."""
+    theory_seen: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -62,7 +64,7 @@ class _Loaded:
 
 
 _STATE_COLUMNS = ("verdict", "rating", "disputed", "saw_solution_before_check",
-                  "saw_last_hint_before_check")
+                  "saw_last_hint_before_check", "incorrect_attempts", "solution_open")
 
 
 def _state(item: model.PassItem) -> tuple:
@@ -73,6 +75,8 @@ def _state(item: model.PassItem) -> tuple:
         item.disputed,
         item.saw_solution_before_check,
         item.saw_last_hint_before_check,
+        item.incorrect_attempts,
+        item.solution_open,
     )
 
 
@@ -81,9 +85,9 @@ _RATINGS = {None: None, **{r.value: r for r in model.Rating}}
 
 
 def _item(exercise_id: str, seed: int, state: tuple) -> model.PassItem:
-    verdict, rating, disputed, solution, hint = state
+    verdict, rating, disputed, solution, hint, incorrect, solution_open = state
     return model.PassItem(exercise_id, seed, _VERDICTS[verdict], _RATINGS[rating], disputed,
-                          solution, hint)
+                          solution, hint, incorrect, solution_open)
 
 
 _KEY = (
@@ -109,8 +113,9 @@ _CURATED_BANK = (
 _PASSES = (
     select(
         orm.Pass.id, orm.Pass.number, orm.Pass.closed_early, orm.Pass.ended_at.is_not(None),
-        orm.PassItem.id, orm.PassItem.position, orm.Exercise.global_id, orm.Exercise.id,
-        orm.PassItem.seed, *(getattr(orm.PassItem, column) for column in _STATE_COLUMNS),
+        orm.Pass.undo_exercise_id, orm.PassItem.id, orm.PassItem.position,
+        orm.Exercise.global_id, orm.Exercise.id, orm.PassItem.seed,
+        *(getattr(orm.PassItem, column) for column in _STATE_COLUMNS),
     )
     .select_from(orm.Pass)
     .outerjoin(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
@@ -118,6 +123,18 @@ _PASSES = (
     .where(orm.Pass.user_id == bindparam("user_id"),
            orm.Pass.subject_id == bindparam("subject_id"))
     .order_by(orm.Pass.number, orm.PassItem.position)
+)
+_THEORY_SEEN = (
+    select(orm.Pass.number, orm.Topic.slug)
+    .join(orm.TheorySeen, orm.TheorySeen.pass_id == orm.Pass.id)
+    .join(orm.Topic, orm.Topic.id == orm.TheorySeen.topic_id)
+    .where(orm.Pass.user_id == bindparam("user_id"),
+           orm.Pass.subject_id == bindparam("subject_id"))
+)
+_ADD_THEORY_SEEN = insert(orm.TheorySeen).from_select(
+    ["pass_id", "topic_id"],
+    select(bindparam("pass_id"), orm.Topic.id).where(
+        orm.Topic.subject_id == bindparam("subject_id"), orm.Topic.slug == bindparam("topic")),
 )
 _PARKED = (
     select(orm.Exercise.global_id, orm.Exercise.id)
@@ -170,18 +187,30 @@ class SubjectRepository:
     def _passes(self, loaded: _Loaded) -> list[model.Pass]:
         """The learner's passes in order, each with its items in position order."""
         passes: list[model.Pass] = []
+        undo: dict[int, int] = {}  # pass number -> exercise row id
         rows = self._rows(_PASSES, user_id=loaded.user_id, subject_id=loaded.subject_id)
         for row in rows:
-            pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed = row[:9]
+            pass_id, number, closed_early, ended, undo_pk, item_id, position, global_id, pk, \
+                seed = row[:10]
             if not passes or passes[-1].number != number:
                 passes.append(model.Pass(number, [], closed_early=closed_early))
                 stored = loaded.passes[number] = _StoredPass(pass_id, closed_early, bool(ended))
+                if undo_pk is not None:
+                    undo[number] = undo_pk
             if item_id is None:  # a pass without items
                 continue
-            state = row[9:]
+            state = row[10:]
             passes[-1].items.append(_item(global_id, seed, state))
             stored.items[global_id] = _StoredItem(item_id, position, state)
             loaded.pks[global_id] = pk
+            if undo.get(number) == pk:
+                passes[-1].undoable = stored.undoable = global_id
+        if passes:
+            by_number = {p.number: p for p in passes}
+            for number, topic in self._rows(_THEORY_SEEN, user_id=loaded.user_id,
+                                            subject_id=loaded.subject_id):
+                by_number[number].theory_seen.add(topic)
+                loaded.passes[number].theory_seen.add(topic)
         return passes
 
     def subject_id(self, slug: str) -> int:
@@ -223,7 +252,8 @@ class SubjectRepository:
         item = aggregate.item(exercise_id)
         stored = loaded.passes[aggregate.passes[-1].number].items[exercise_id]
         return self._execute(
-            _ADD_ATTEMPT, {"pass_item_id": stored.id, "status": _value(item.verdict), **texts},
+            _ADD_ATTEMPT, {"pass_item_id": stored.id, "number": item.attempts,
+                           "status": _value(item.verdict), **texts},
         ).scalar_one()
 
     def _loaded(self, aggregate: model.Subject) -> _Loaded:
@@ -270,17 +300,26 @@ class SubjectRepository:
         stored = loaded.passes.get(new.number)
         if stored is None:
             stored = self._insert_pass(loaded, new)
-        elif (new.closed_early, new.is_finished) != (stored.closed_early, stored.ended):
-            values: dict = {"closed_early": new.closed_early}
-            if new.is_finished and not stored.ended:
-                values["ended_at"] = orm.utcnow()
+        elif ((new.closed_early, new.is_finished, new.undoable)
+              != (stored.closed_early, stored.ended, stored.undoable)):
+            values: dict = {"closed_early": new.closed_early,
+                            "undo_exercise_id": loaded.pks.get(new.undoable)}
+            if new.is_finished != stored.ended:  # ended, or reopened by Undo
+                values["ended_at"] = orm.utcnow() if new.is_finished else None
             self._execute(update(orm.Pass).where(orm.Pass.id == stored.id).values(values))
             stored.closed_early, stored.ended = new.closed_early, new.is_finished
+            stored.undoable = new.undoable
         self._save_items(loaded, stored, new)
+        if shown := new.theory_seen - stored.theory_seen:
+            self._execute(_ADD_THEORY_SEEN, [
+                {"pass_id": stored.id, "subject_id": loaded.subject_id, "topic": topic}
+                for topic in sorted(shown)])
+            stored.theory_seen |= shown
 
     def _insert_pass(self, loaded: _Loaded, new: model.Pass) -> _StoredPass:
         values = {"user_id": loaded.user_id, "subject_id": loaded.subject_id,
-                  "number": new.number, "closed_early": new.closed_early}
+                  "number": new.number, "closed_early": new.closed_early,
+                  "undo_exercise_id": loaded.pks.get(new.undoable)}
         if new.is_finished:
             values["ended_at"] = orm.utcnow()
         pass_id = self._execute(
@@ -291,8 +330,8 @@ class SubjectRepository:
 
     def _save_items(self, loaded: _Loaded, stored: _StoredPass, new: model.Pass) -> None:
         """Insert the items the pass gained, update the changed ones, delete the dropped ones;
-        a rating just made gets its `rating` row."""
-        added, changed, rated = [], [], []
+        a rating just made gets its `rating` row, and an undone one loses it."""
+        added, changed, rated, withdrawn = [], [], [], []
         for position, item in enumerate(new.items):
             row = stored.items.get(item.exercise_id)
             state = _state(item)
@@ -300,8 +339,11 @@ class SubjectRepository:
                 added.append((position, item))
                 continue
             if (row.position, row.state) != (position, state):
-                if item.rating is not None and row.state[1] is None:
-                    rated.append((row.id, item))
+                if _value(item.rating) != row.state[1]:
+                    if row.state[1] is not None:
+                        withdrawn.append(row.id)
+                    if item.rating is not None:
+                        rated.append((row.id, item))
                 changed.append({"item_id": row.id, "position": position,
                                 **dict(zip(_STATE_COLUMNS, state, strict=True))})
                 stored.items[item.exercise_id] = row._replace(position=position, state=state)
@@ -309,6 +351,8 @@ class SubjectRepository:
         if dropped:
             ids = [stored.items.pop(g).id for g in dropped]
             self._execute(delete(orm.PassItem).where(orm.PassItem.id.in_(ids)))
+        if withdrawn:
+            self._execute(delete(orm.Rating).where(orm.Rating.pass_item_id.in_(withdrawn)))
         if changed:
             self._execute(_UPDATE_ITEM, changed)
         if added:

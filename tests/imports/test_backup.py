@@ -41,6 +41,7 @@ def history(uow, learner: int, pool) -> None:
                          shape_note="a number", motion_note="read it")
     service.rate(uow, learner, "calculus", "calculus/rules/r0", Rating.GREEN)
     service.record_check(uow, learner, "calculus", "calculus/rules/r1", "7", "incorrect")
+    service.show_solution(uow, learner, "calculus", "calculus/rules/r1")
     service.rate(uow, learner, "calculus", "calculus/rules/r1", Rating.RED)
     service.record_check(uow, learner, "calculus", book, "2x cos(x^2)", "correct")
     service.rate(uow, learner, "calculus", book, Rating.YELLOW)

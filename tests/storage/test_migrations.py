@@ -29,6 +29,7 @@ TABLES = {
     "rating",
     "parked",
     "sign_in",
+    "theory_seen",
 }
 
 
