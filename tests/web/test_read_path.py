@@ -44,6 +44,7 @@ def test_what_is_saved_is_what_is_read_back(browser: Browser, app):
     browser.check(POWER, "2x", shape="a power")
     browser.rate(POWER, "green")
     browser.check(LINEAR, "0")
+    browser.show_solution(LINEAR)
     browser.rate(LINEAR, "red")
     browser.post(f"/exercises/{browser.open(PROOF).url.path.rsplit('/', 1)[-1]}/solution")
     aggregate = reload(app, user_id)
@@ -77,9 +78,10 @@ def test_saving_writes_only_the_differences(browser: Browser, app):
         assert seen == []  # nothing changed, nothing written
         aggregate.rate(POWER, model.Rating.GREEN)
         repository.save(aggregate)
-        assert seen == ["UPDATE pass_item SET", "INSERT INTO rating"]  # one item, its rating
+        # One item, its rating, and the pass's note of the rating Undo may withdraw.
+        assert seen == ["UPDATE pass SET", "UPDATE pass_item SET", "INSERT INTO rating"]
         repository.save(aggregate)
-        assert len(seen) == 2  # saving again: already written
+        assert len(seen) == 3  # saving again: already written
     assert reload(app, user_id).latest_rating(POWER) is model.Rating.GREEN
 
 
