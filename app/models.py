@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -196,8 +197,6 @@ class Pass(Base):
     closed_early: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
-    undo_exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercise.id"))
-    """The exercise whose rating Undo may still withdraw (until the next Check)."""
 
     items: Mapped[list[PassItem]] = relationship(
         order_by="PassItem.position", cascade="all, delete-orphan"
@@ -224,8 +223,10 @@ class PassItem(Base):
     disputed: Mapped[bool] = mapped_column(default=False)
     saw_solution_before_check: Mapped[bool] = mapped_column(default=False)
     saw_last_hint_before_check: Mapped[bool] = mapped_column(default=False)
-    incorrect_attempts: Mapped[int] = mapped_column(default=0)
-    solution_open: Mapped[bool] = mapped_column(default=False)
+    incorrect_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    solution_open: Mapped[bool] = mapped_column(default=False, server_default=false())
+    undoable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Its rating is the one Undo may withdraw (until the next Check of the pass)."""
 
     exercise: Mapped[Exercise] = relationship()
 
@@ -242,7 +243,7 @@ class Attempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pass_item_id: Mapped[int] = mapped_column(ForeignKey("pass_item.id", ondelete="CASCADE"))
-    number: Mapped[int] = mapped_column(default=1)
+    number: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     """1, 2, ... within the pass item: two Checks of one attempt at once make one row."""
     response: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))

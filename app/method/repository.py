@@ -42,7 +42,6 @@ class _StoredPass:
     id: int
     closed_early: bool
     ended: bool
-    undoable: str | None = None
     items: dict[str, _StoredItem] = field(default_factory=dict)
     """Exercise id -> its row."""
     theory_seen: set[str] = field(default_factory=set)
@@ -64,11 +63,13 @@ class _Loaded:
 
 
 _STATE_COLUMNS = ("verdict", "rating", "disputed", "saw_solution_before_check",
-                  "saw_last_hint_before_check", "incorrect_attempts", "solution_open")
+                  "saw_last_hint_before_check", "incorrect_attempts", "solution_open",
+                  "undoable")
 
 
-def _state(item: model.PassItem) -> tuple:
-    """The columns of a pass item that the method changes, as stored."""
+def _state(item: model.PassItem, undoable: bool) -> tuple:
+    """The columns of a pass item that the method changes, as stored; `undoable`: its rating
+    is the one its pass's Undo may withdraw (`model.Pass.undoable`)."""
     return (
         _value(item.verdict),
         _value(item.rating),
@@ -77,6 +78,7 @@ def _state(item: model.PassItem) -> tuple:
         item.saw_last_hint_before_check,
         item.incorrect_attempts,
         item.solution_open,
+        undoable,
     )
 
 
@@ -85,7 +87,7 @@ _RATINGS = {None: None, **{r.value: r for r in model.Rating}}
 
 
 def _item(exercise_id: str, seed: int, state: tuple) -> model.PassItem:
-    verdict, rating, disputed, solution, hint, incorrect, solution_open = state
+    verdict, rating, disputed, solution, hint, incorrect, solution_open, _undoable = state
     return model.PassItem(exercise_id, seed, _VERDICTS[verdict], _RATINGS[rating], disputed,
                           solution, hint, incorrect, solution_open)
 
@@ -113,8 +115,8 @@ _CURATED_BANK = (
 _PASSES = (
     select(
         orm.Pass.id, orm.Pass.number, orm.Pass.closed_early, orm.Pass.ended_at.is_not(None),
-        orm.Pass.undo_exercise_id, orm.PassItem.id, orm.PassItem.position,
-        orm.Exercise.global_id, orm.Exercise.id, orm.PassItem.seed,
+        orm.PassItem.id, orm.PassItem.position, orm.Exercise.global_id, orm.Exercise.id,
+        orm.PassItem.seed,
         *(getattr(orm.PassItem, column) for column in _STATE_COLUMNS),
     )
     .select_from(orm.Pass)
@@ -187,24 +189,20 @@ class SubjectRepository:
     def _passes(self, loaded: _Loaded) -> list[model.Pass]:
         """The learner's passes in order, each with its items in position order."""
         passes: list[model.Pass] = []
-        undo: dict[int, int] = {}  # pass number -> exercise row id
         rows = self._rows(_PASSES, user_id=loaded.user_id, subject_id=loaded.subject_id)
         for row in rows:
-            pass_id, number, closed_early, ended, undo_pk, item_id, position, global_id, pk, \
-                seed = row[:10]
+            pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed = row[:9]
             if not passes or passes[-1].number != number:
                 passes.append(model.Pass(number, [], closed_early=closed_early))
                 stored = loaded.passes[number] = _StoredPass(pass_id, closed_early, bool(ended))
-                if undo_pk is not None:
-                    undo[number] = undo_pk
             if item_id is None:  # a pass without items
                 continue
-            state = row[10:]
+            state = row[9:]
             passes[-1].items.append(_item(global_id, seed, state))
             stored.items[global_id] = _StoredItem(item_id, position, state)
             loaded.pks[global_id] = pk
-            if undo.get(number) == pk:
-                passes[-1].undoable = stored.undoable = global_id
+            if state[-1]:
+                passes[-1].undoable = global_id
         if passes:
             by_number = {p.number: p for p in passes}
             for number, topic in self._rows(_THEORY_SEEN, user_id=loaded.user_id,
@@ -300,15 +298,12 @@ class SubjectRepository:
         stored = loaded.passes.get(new.number)
         if stored is None:
             stored = self._insert_pass(loaded, new)
-        elif ((new.closed_early, new.is_finished, new.undoable)
-              != (stored.closed_early, stored.ended, stored.undoable)):
-            values: dict = {"closed_early": new.closed_early,
-                            "undo_exercise_id": loaded.pks.get(new.undoable)}
+        elif (new.closed_early, new.is_finished) != (stored.closed_early, stored.ended):
+            values: dict = {"closed_early": new.closed_early}
             if new.is_finished != stored.ended:  # ended, or reopened by Undo
                 values["ended_at"] = orm.utcnow() if new.is_finished else None
             self._execute(update(orm.Pass).where(orm.Pass.id == stored.id).values(values))
             stored.closed_early, stored.ended = new.closed_early, new.is_finished
-            stored.undoable = new.undoable
         self._save_items(loaded, stored, new)
         if shown := new.theory_seen - stored.theory_seen:
             self._execute(_ADD_THEORY_SEEN, [
@@ -318,8 +313,7 @@ class SubjectRepository:
 
     def _insert_pass(self, loaded: _Loaded, new: model.Pass) -> _StoredPass:
         values = {"user_id": loaded.user_id, "subject_id": loaded.subject_id,
-                  "number": new.number, "closed_early": new.closed_early,
-                  "undo_exercise_id": loaded.pks.get(new.undoable)}
+                  "number": new.number, "closed_early": new.closed_early}
         if new.is_finished:
             values["ended_at"] = orm.utcnow()
         pass_id = self._execute(
@@ -334,7 +328,7 @@ class SubjectRepository:
         added, changed, rated, withdrawn = [], [], [], []
         for position, item in enumerate(new.items):
             row = stored.items.get(item.exercise_id)
-            state = _state(item)
+            state = _state(item, item.exercise_id == new.undoable)
             if row is None:
                 added.append((position, item))
                 continue
@@ -356,7 +350,7 @@ class SubjectRepository:
         if changed:
             self._execute(_UPDATE_ITEM, changed)
         if added:
-            self._insert_items(loaded, stored, added)
+            self._insert_items(loaded, stored, added, new.undoable)
             rated += [(stored.items[i.exercise_id].id, i) for _, i in added if i.rating]
         if rated:
             self._execute(insert(orm.Rating), [
@@ -365,16 +359,17 @@ class SubjectRepository:
             ])
 
     def _insert_items(self, loaded: _Loaded, stored: _StoredPass,
-                      added: list[tuple[int, model.PassItem]]) -> None:
+                      added: list[tuple[int, model.PassItem]], undoable: str | None) -> None:
+        states = [_state(item, item.exercise_id == undoable) for _, item in added]
         ids = self._execute(
             insert(orm.PassItem).returning(orm.PassItem.id, sort_by_parameter_order=True),
             [{"pass_id": stored.id, "exercise_id": loaded.pks[item.exercise_id],
               "position": position, "seed": item.seed,
-              **dict(zip(_STATE_COLUMNS, _state(item), strict=True))}
-             for position, item in added],
+              **dict(zip(_STATE_COLUMNS, state, strict=True))}
+             for (position, item), state in zip(added, states, strict=True)],
         ).scalars().all()
-        for item_id, (position, item) in zip(ids, added, strict=True):
-            stored.items[item.exercise_id] = _StoredItem(item_id, position, _state(item))
+        for item_id, (position, item), state in zip(ids, added, states, strict=True):
+            stored.items[item.exercise_id] = _StoredItem(item_id, position, state)
 
     def _save_parked(self, loaded: _Loaded, parked: set[str]) -> None:
         if new := parked - loaded.parked:

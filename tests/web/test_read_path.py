@@ -78,10 +78,9 @@ def test_saving_writes_only_the_differences(browser: Browser, app):
         assert seen == []  # nothing changed, nothing written
         aggregate.rate(POWER, model.Rating.GREEN)
         repository.save(aggregate)
-        # One item, its rating, and the pass's note of the rating Undo may withdraw.
-        assert seen == ["UPDATE pass SET", "UPDATE pass_item SET", "INSERT INTO rating"]
+        assert seen == ["UPDATE pass_item SET", "INSERT INTO rating"]  # one item, its rating
         repository.save(aggregate)
-        assert len(seen) == 3  # saving again: already written
+        assert len(seen) == 2  # saving again: already written
     assert reload(app, user_id).latest_rating(POWER) is model.Rating.GREEN
 
 
