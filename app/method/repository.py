@@ -203,7 +203,7 @@ class SubjectRepository:
             loaded.pks[global_id] = pk
             if state[-1]:
                 passes[-1].undoable = global_id
-        if passes:
+        if len(passes) > 1:  # pass 1 reviews nothing (rule 5): no rows to read before pass 2
             by_number = {p.number: p for p in passes}
             for number, topic in self._rows(_THEORY_SEEN, user_id=loaded.user_id,
                                             subject_id=loaded.subject_id):

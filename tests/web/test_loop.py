@@ -257,6 +257,10 @@ def test_undo_a_rating_until_the_next_check(browser: Browser, app):
     late = browser.undo(POWER)
     assert "can no longer be undone" in late.text
     assert item(app, browser.user_id(), POWER, 1).rating == "green"
+    assert browser.undo(POWER, subject="nowhere").status_code == 404
+    assert "can no longer be undone" in browser.undo("not/an/exercise").text
+    too_long = browser.undo("x" * 301)
+    assert too_long.status_code == 422
 
 
 def test_undo_of_the_rating_that_ended_the_pass_reopens_it(browser: Browser, app):
