@@ -197,6 +197,7 @@ def learner_flow(page: Page) -> None:
 
     # Undo (u) until the next Check: back to the rating, rate again.
     expect(page.locator('button[data-key="u"]')).to_be_visible()
+    screenshots(page, "exercise-after-rating-undo")
     page.locator("body").focus()
     page.keyboard.press("u")
     expect(page.locator(".notice")).to_contain_text("Rating undone")
@@ -250,6 +251,7 @@ def learner_flow(page: Page) -> None:
     previous.locator("summary").click()
     expect(previous).to_contain_text("SLOPE-FEEDBACK")
     expect(previous).to_contain_text("4")
+    screenshots(page, "exercise-pass-2-previous-attempt")
     page.get_by_role("link", name="Theory").first.click()  # readable at any time
     expect(page.locator("h1")).to_have_text("Theory: Basics")
     expect(page.locator(".theory")).to_contain_text("THEORY-NOTE")
