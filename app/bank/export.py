@@ -391,8 +391,9 @@ def _restore_pass(session: Session, data: dict[str, Any], user_id: int,
     for item in data["items"]:
         values = {name: item[name] for name in _ITEM_FIELDS}
         values |= {name: item.get(name, default) for name, default in _RETRY_FIELDS.items()}
-        if "solution_open" not in item:  # before Try again the solution opened at the check
+        if "solution_open" not in item:  # before Try again: as migration 0008 sets them
             values["solution_open"] = bool(item["verdict"] or item["saw_solution_before_check"])
+            values["incorrect_attempts"] = int(item["verdict"] == "incorrect")
         item_row = orm.PassItem(exercise_id=pks[item["exercise"]], **values)
         row.items.append(item_row)
         # Before Try again a backup held one "attempt" per item.

@@ -250,6 +250,8 @@ class PassItem:
     def rate(self, rating: Rating, *, disputed: bool = False) -> None:
         """Rate once; a dispute is only about an incorrect verdict and is kept for the operator."""
         self._ensure_unrated()
+        if self.stage == "incorrect":
+            raise RatingNotAllowed("the rating follows the solution: Try again or Show solution")
         if disputed and not self.incorrect_before:
             raise RatingNotAllowed("only an incorrect verdict can be disputed")
         if rating not in self.allowed_ratings(disputed=disputed):

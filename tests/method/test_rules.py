@@ -185,7 +185,7 @@ def test_after_incorrect_the_learner_tries_again_or_opens_the_solution():
     with pytest.raises(AlreadyChecked):
         subject.record_check("a", Verdict.CORRECT)
     assert item.allowed_ratings() == frozenset()
-    with pytest.raises(RatingNotAllowed):
+    with pytest.raises(RatingNotAllowed, match="Try again or Show solution"):
         subject.rate("a", Y)
     subject.try_again("a")
     assert item.stage == "answer" and item.verdict is None
