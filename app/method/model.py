@@ -400,7 +400,7 @@ class Subject:
         current.close_early()
         return current
 
-    # -- one attempt (rule 3) --------------------------------------------------------------
+    # -- attempts, Try again, rating and Undo (rule 3) ------------------------------------------
 
     def item(self, exercise_id: str) -> PassItem:
         """The exercise's item in the open pass, to read (its seed, verdict, allowed ratings)."""
