@@ -4,7 +4,8 @@ These rows store what the pure model (`app.method.model`) decides; the rules the
 here. The unique constraints repeat the few rules that concurrent requests could otherwise
 break between a read and a write: one pass n per learner and subject, one item per exercise in a
 pass, one attempt n and one rating per item, one study list per subject, one parked row per
-exercise, one theory review per topic per pass. The service turns their violations back into the model's exceptions.
+exercise, one theory review per topic per pass. The service turns their violations back into
+the model's exceptions.
 
 Constraint names come from a naming convention, so Alembic autogenerate names them the same way
 on every database and finds no spurious differences.
