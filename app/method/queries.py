@@ -100,6 +100,8 @@ class Label:
     global_id: str
     topic_title: str
     snippet: str
+    topic: str = ""
+    """The topic's slug (its Theory, its review once per pass)."""
 
     @property
     def local_id(self) -> str:
@@ -202,7 +204,7 @@ def _snippet(prompt: str, length: int = 90) -> str:
 
 
 def _label(row: orm.Exercise) -> Label:
-    return Label(row.id, row.global_id, row.topic.title, _snippet(row.prompt))
+    return Label(row.id, row.global_id, row.topic.title, _snippet(row.prompt), row.topic.slug)
 
 
 # -- subjects and progress --------------------------------------------------------------------

@@ -92,6 +92,7 @@ def test_the_whole_loop(browser: Browser, app):
     assert "Correct" in again.text
     browser.rate(LINEAR, "green")
     # The topic's theory was shown once in this pass: its next Red exercise opens directly.
+    assert "theory review first" not in browser.get(f"/subjects/{SUBJECT}/passes/2").text
     proof = browser.get(f"/subjects/{SUBJECT}/next?order=list")
     assert proof.url.path == f"/exercises/{exercise_pk(app, PROOF)}"
     assert '<details class="previous">' in proof.text
