@@ -136,9 +136,9 @@ async def pass_page(request: Request, uow: Uow, user: User, subject: str, number
     if shown.is_finished:
         return redirect(pass_url(subject, number) + "/summary")
     names = await in_thread(queries.pass_labels, uow, user, subject, number)
-    reviews = aggregate.theory_reviews()
+    due = aggregate.theory_reviews_due({e: label.topic for e, label in names.items()})
     rows = [
-        (item, names[item.exercise_id], item.exercise_id in reviews)
+        (item, names[item.exercise_id], item.exercise_id in due)
         for item in shown.items
         if item.exercise_id in names
     ]
