@@ -278,7 +278,7 @@ SNIPPET_BATCH = 25
 _UNFILLED = (
     select(orm.PassItem.id, orm.PassItem.seed, orm.Exercise.global_id, orm.Exercise.prompt,
            orm.Exercise.answer, orm.Exercise.params, orm.Exercise.hints,
-           orm.Exercise.solution, orm.Exercise.wrong)
+           orm.Exercise.solution, orm.Exercise.wrong, orm.Exercise.parts)
     .join(orm.Pass, orm.Pass.id == orm.PassItem.pass_id)
     .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
     .join(orm.Subject, orm.Subject.id == orm.Pass.subject_id)
