@@ -331,7 +331,8 @@ def forget_snippets(session: Session, global_ids: list[str]) -> None:
         session.execute(update(orm.PassItem)
                         .where(orm.PassItem.exercise_id.in_(edited),
                                orm.PassItem.pass_id.in_(open_passes))
-                        .values(snippet=None))
+                        .values(snippet=None)
+                        .execution_options(synchronize_session=False))
 
 
 def _filled(run: Runner, rows: Sequence[Row]) -> dict[int, str]:
