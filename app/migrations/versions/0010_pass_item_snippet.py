@@ -17,10 +17,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("pass_item") as batch:
-        batch.add_column(sa.Column("snippet", sa.Text(), nullable=True))
+    op.add_column("pass_item", sa.Column("snippet", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("pass_item") as batch:
-        batch.drop_column("snippet")
+    # In place (SQLite 3.35+ too): rebuilding pass_item would cascade-delete its attempts.
+    op.drop_column("pass_item", "snippet")
