@@ -120,6 +120,11 @@ def same_set(ref: Sequence, resp: Sequence, ctx: Context) -> Outcome:
 Position = tuple[int, ...]
 
 
+def place(position: Sequence[int]) -> str:
+    """A position as the learner reads it: `2` in a vector, `(2,1)` in a matrix."""
+    return str(position[0]) if len(position) == 1 else f"({','.join(map(str, position))})"
+
+
 @dataclass(frozen=True)
 class Entries:
     """Which entries of a structured answer are wrong, by position (1-based; (row, column) in
@@ -136,7 +141,7 @@ class Entries:
 
     def where(self) -> str:
         """`entry (2,1)`, `entries 1 and 3`, `your element 3`: the wrong ones, in words."""
-        names = [str(p[0]) if len(p) == 1 else f"({','.join(map(str, p))})" for p in self.wrong]
+        names = [place(p) for p in self.wrong]
         listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
         if self.elements:
             return f"your element{'s' if len(names) > 1 else ''} {listed}"
