@@ -7,13 +7,17 @@ answer that is merely different).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
+from app.checking.compare.diagnosis import diagnose
 from app.checking.compare.engine import check_now
 from app.checking.compare.result import CheckResult
 from app.checking.compare.spec import AnswerSpec
+from app.checking.compare.structures import Context
+from app.checking.grammar.syntax import parse
 
 
 def check(response: str, **spec: Any) -> CheckResult:
@@ -266,3 +270,12 @@ def test_a_timed_result_keeps_its_entries_and_diagnosis() -> None:
     timed = result.timed(3.5)
     assert timed.elapsed_ms == 3.5
     assert timed.entries == result.entries and timed.diagnosis == result.diagnosis
+
+
+def test_a_check_that_is_already_slow_gets_no_diagnosis() -> None:
+    """The diagnosis must not push a slow check past the pool's limit (it would turn an
+    incorrect verdict into an undecided one): late in a check, no candidate is tried."""
+    spec = AnswerSpec(type="expression", value="2x")
+    ref, resp = parse("2x").value, parse("-2x").value
+    assert diagnose(spec, ref, resp, Context(), time.monotonic()).code == "sign"
+    assert diagnose(spec, ref, resp, Context(), time.monotonic() - 60) is None

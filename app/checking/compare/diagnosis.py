@@ -24,7 +24,10 @@ from .spec import AnswerSpec
 from .structures import Context, same_sequence
 
 BUDGET = 0.1
-"""Seconds for trying candidates, well inside the check's limit; past it, no diagnosis."""
+"""Seconds for trying candidates; past it, no diagnosis."""
+LATEST = 0.5
+"""Seconds into a check after which no candidate is tried: the pool's limit (2 s by default)
+must not turn a slow incorrect check into an undecided one."""
 MAX_FACTORS = 5
 """Products with more factors are not searched for a missing one (2^5 subsets at most)."""
 MAX_POWERS = 6
@@ -61,9 +64,11 @@ Test = Callable[[object], bool]
 Candidate = tuple[str, str, Test]  # code, message, whether the response is this mistake
 
 
-def diagnose(spec: AnswerSpec, ref: object, resp: object, ctx: Context) -> Diagnosis | None:
+def diagnose(spec: AnswerSpec, ref: object, resp: object, ctx: Context,
+             started: float) -> Diagnosis | None:
     """The mistake `resp` makes, found among transformations of `ref` (both shaped for the
-    answer type: an expression, a tuple of entries, rows of a matrix), or None."""
+    answer type: an expression, a tuple of entries, rows of a matrix), or None. `started`:
+    when the check began (`time.monotonic()`)."""
     if spec.type not in DIAGNOSED or spec.compare != "equivalent":
         return None
     if spec.type == "matrix":
@@ -72,7 +77,7 @@ def diagnose(spec: AnswerSpec, ref: object, resp: object, ctx: Context) -> Diagn
         candidates = _vector_candidates(ref, ctx)
     else:
         candidates = _scalar_candidates(evaluated(ref), ctx, evaluated(resp))
-    deadline = time.monotonic() + BUDGET
+    deadline = min(time.monotonic() + BUDGET, started + LATEST)
     for code, message, test in candidates:
         if time.monotonic() > deadline:
             return None

@@ -8,6 +8,7 @@ sandbox's limits.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -73,6 +74,7 @@ class SpecError(ValueError):
 
 def check_now(spec: AnswerSpec, response: str) -> CheckResult:
     """Check a response against a spec. Unlimited: only call it inside the pool's workers."""
+    started = time.monotonic()
     if spec.type == "self":
         return CheckResult("undecided", "Compare your answer with the worked solution and rate "
                            "it yourself.", notes=["self-graded"])
@@ -98,7 +100,7 @@ def check_now(spec: AnswerSpec, response: str) -> CheckResult:
     result = _result(spec, answer, judged, latex)
     if result.status == "incorrect" and judged.outcome.equal is False and spec.form != "literal":
         found = diagnose(spec, _reference_shape(spec, reference), _shape(spec, answer.value),
-                         _context(spec, answer))
+                         _context(spec, answer), started)
         if found is not None:
             return replace(result, diagnosis={"code": found.code, "message": found.message})
     return result

@@ -104,11 +104,6 @@ def same_sequence(ref: Sequence, resp: Sequence, ctx: Context,
     return combine(outcomes)
 
 
-def same_unordered(ref: Sequence, resp: Sequence, ctx: Context) -> Outcome:
-    """The same items in any order, each used once (a multiset match)."""
-    return judge_elements(ref, resp, ctx, once=True)[0]
-
-
 def same_set(ref: Sequence, resp: Sequence, ctx: Context) -> Outcome:
     """Sets: every response element is some reference element and every reference element is
     given; repeats do not matter."""
