@@ -246,6 +246,8 @@ def test_the_sign_message_is_plain() -> None:
     ({"type": "expression", "value": "x^3/3", "compare": "antiderivative"}, "-x^3/3 + C"),
     ({"type": "set", "value": "{1, 2}"}, "{-1, -2}"),
     ({"type": "tuple", "value": "(1, 2)"}, "(-1, -2)"),
+    ({"type": "vector", "value": "[x > 1, 2]"}, "[x > 1, -2]"),  # a condition among entries
+    ({"type": "matrix", "value": "[[x > 1, 2], [3, 4]]"}, "[[x > 1, -2], [-3, -4]]"),
 ])
 def test_no_diagnosis_for_correct_or_merely_different_answers(spec: dict, response: str
                                                                ) -> None:
