@@ -4,8 +4,9 @@ An incorrect response to an expression, number, vector or matrix question is com
 same probes the check uses, with cheap transformations of the reference: its negative, its
 reciprocal, a constant factor 2, 1/2, π or 1/π, its transpose, a constant added, one factor of
 a product missing, an exponent off by one. The first transformation the response equals is the
-diagnosis. Each one is an exact transformation, so an answer that is merely different (or a
-correct one) is never given a diagnosis; the candidates stop at a small time budget.
+diagnosis. Each is an exact transformation: a response gets a diagnosis only when it equals
+one, so a correct answer, or one merely different, gets none. The candidates stop at a small
+time budget.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ must not turn a slow incorrect check into an undecided one."""
 MAX_FACTORS = 5
 """Products with more factors are not searched for a missing one (2^5 subsets at most)."""
 MAX_POWERS = 6
+"""Powers of the reference whose exponent is moved by one (two candidates each)."""
 
 DIAGNOSED = ("expression", "number", "vector", "matrix")
 
@@ -130,7 +132,7 @@ class Probe:
             for point, ref, resp in zip(self.points, self.ref, self.resp, strict=True):
                 try:
                     value = predict(ref, point)
-                except (ZeroDivisionError, ValueError, ArithmeticError):
+                except (ArithmeticError, ValueError, TypeError):  # a factor undefined there
                     value = None
                 if value is not None and not close(value, resp):
                     return True
