@@ -8,7 +8,7 @@ with the diagnosis switched off (the baseline). Prints
 
 - per answer type: the wrong values, their verdicts, and how often a diagnosis fired (the
   share is of the incorrect ones of the diagnosed types: expression, number, vector, matrix);
-- per diagnosis code: how often it fired;
+- per diagnosis code: how often it fired, and on which answer types;
 - disagreements: a diagnosis on a result that is not `incorrect` (there must be none), and
   `wrong` values that no longer check incorrect (lint's rule);
 - check time of the incorrect values, p50/p95, with and without the diagnosis, and the ratio.
@@ -84,6 +84,7 @@ def main() -> None:
 
     by_type: dict[str, Counter] = {}
     codes: Counter = Counter()
+    by_code: Counter = Counter()
     disagree: list[str] = []
     not_incorrect: list[str] = []
     shown: list[str] = []
@@ -105,6 +106,7 @@ def main() -> None:
         if result.diagnosis:
             counts["diagnosed"] += 1
             codes[result.diagnosis["code"]] += 1
+            by_code[(spec.type, result.diagnosis["code"])] += 1
             if result.status != "incorrect" or plain.status != "incorrect":
                 disagree.append(f"{where}: {value!r} {result.status} with {result.diagnosis}")
             if len(shown) < args.show:
@@ -130,9 +132,10 @@ def main() -> None:
     print(f"{'all':<12}{total['wrong']:>7}{total['incorrect']:>11}{total['invalid']:>9}"
           f"{other:>7}{total['diagnosed']:>11}{share:>8}")
 
-    print("\ncode            fired  share of diagnoses")
+    print(f"\n{'code':<16}{'fired':>6}{'share':>8}" + "".join(f"{k:>12}" for k in DIAGNOSED))
     for code, count in codes.most_common():
-        print(f"{code:<16}{count:>5}  {100 * count / max(1, sum(codes.values())):.1f}%")
+        split = "".join(f"{by_code[(k, code)]:>12}" for k in DIAGNOSED)
+        print(f"{code:<16}{count:>6}{100 * count / max(1, sum(codes.values())):>7.1f}%{split}")
 
     print(f"\ndiagnosis on a result that is not incorrect: {len(disagree)}")
     for line in disagree[:20]:

@@ -20,9 +20,9 @@ SIGFIGS_SLIP = Outcome(False, "sigfigs")
 DECIMALS_SLIP = Outcome(False, "decimals")
 INEXACT_SLIP = Outcome(False, "inexact")
 SLIPS = ("sigfigs", "decimals", "inexact")
+"""Notes of a response that is wrong only in form (digits, an exact value asked): `invalid`."""
 CLOSE_FIGURES = 2
 """The fewest significant figures a rounded decimal needs to be Not read as close."""
-"""Notes of a response that is wrong only in form (digits, an exact value asked): `invalid`."""
 
 
 def number_value(expr: sympy.Basic) -> mpmath.mpc | None:
@@ -46,10 +46,8 @@ def significant_figures(text: str) -> tuple[int, int] | None:
 
 
 def decimal_places(text: str) -> int | None:
-    match = LITERAL.match(text.strip())
-    if not match or "e" in text.lower():
-        return None
-    return len(match["frac"] or "")
+    place = last_place(text)
+    return None if place is None or "e" in text.lower() else -place
 
 
 def round_significant(value: mpmath.mpf, figures: int) -> Decimal:
