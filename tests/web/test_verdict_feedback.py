@@ -41,14 +41,22 @@ def test_the_wrong_entries_of_a_matrix_are_listed(browser: Browser):
     page = browser.check(MATRIX, "[[2, 3], [3, 5]]")
     assert "Incorrect" in page.text
     assert "3 of 4 entries right: entry (2,2) is wrong." in page.text
+    marked = '<p class="entries">Wrong entry: <mark>(2,2)</mark></p>'
+    assert marked in page.text
     again = browser.open(MATRIX)  # kept with the attempt, shown again on the page
-    assert "3 of 4 entries right: entry (2,2) is wrong." in again.text
+    assert marked in again.text
+
+
+def test_several_wrong_entries_are_all_marked(browser: Browser):
+    browser.start_pass()
+    page = browser.check(MATRIX, "[[2, 0], [0, 4]]")
+    assert "Wrong entries: <mark>(1,2)</mark>, <mark>(2,1)</mark>" in page.text
 
 
 def test_a_right_matrix_lists_no_entries(browser: Browser):
     browser.start_pass()
     page = browser.check(MATRIX, "[[2, 3], [3, 4]]")
-    assert "Correct" in page.text and "entries right" not in page.text
+    assert "Correct" in page.text and 'class="entries"' not in page.text
 
 
 def test_a_recognised_mistake_is_shown_without_an_author(browser: Browser):
