@@ -116,7 +116,10 @@ def test_the_live_preview_reads_the_answer(browser: Browser, app):
     pk = exercise_pk(app, POWER)
     browser.open(POWER)
     read = browser.post(f"/exercises/{pk}/validate", {"response": "2x"})
-    assert "Read as:" in read.text and 'class="math inline"' in read.text
+    assert "Preview:" in read.text and 'class="math inline"' in read.text
+    assert "read as" not in read.text  # the typed form says it all
+    reread = browser.post(f"/exercises/{pk}/validate", {"response": "1/2x"})
+    assert "Preview:" in reread.text and "read as" in reread.text  # ½·x, read as x/2
     assert "<html" not in read.text  # a fragment for htmx
     unread = browser.post(f"/exercises/{pk}/validate", {"response": "2x +* ("})
     assert "Not read:" in unread.text
