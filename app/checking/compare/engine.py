@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import sympy
 
-from app.checking.grammar.display import shown
+from app.checking.grammar.display import as_typed, shown
 from app.checking.grammar.syntax import ParseError, parse
 from app.checking.grammar.values import (
     Bracket,
@@ -189,7 +189,7 @@ def _children(node: object) -> tuple:
 def _latex(parsed: Parsed) -> str | None:
     """The response as typed (DESIGN §3: `latex` keeps the learner's order)."""
     try:
-        return shown(parsed)[0]
+        return as_typed(parsed)
     except (TypeError, ValueError, AttributeError, RecursionError):
         return None
 

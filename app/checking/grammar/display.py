@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy
 from lark import Lark, Token, Transformer
@@ -63,11 +64,15 @@ def to_latex(value: object, decimals: tuple[str, ...] = (), ln: bool = False) ->
 
 
 def _is_matrix(value: Bracket) -> bool:
-    """`[[1, 2], [3, 4]]`: square brackets of square brackets of one length, shown as a grid."""
-    inner = value.items
-    return (value.open + value.close == "[]" and bool(inner)
-            and all(isinstance(i, Bracket) and i.open + i.close == "[]" and i.items for i in inner)
-            and len({len(i.items) for i in inner}) == 1)
+    rows = [i.items if isinstance(i, Bracket) and i.open + i.close == "[]" else ()
+            for i in value.items]
+    return value.open + value.close == "[]" and _rectangular(rows)
+
+
+def _rectangular(rows: list[tuple]) -> bool:
+    """`[[1, 2], [3, 4]]`, `[[1], [2]]`: square brackets (the rows given here, () where an item
+    is not one) of one length, all inside square brackets: shown as a grid."""
+    return bool(rows) and all(rows) and len({len(r) for r in rows}) == 1
 
 
 def _as_written(decimals: tuple[str, ...]) -> dict[sympy.Basic, sympy.Basic]:
@@ -119,7 +124,9 @@ class _Shown:
     """One node as typed: its LaTeX, and what the parent needs to know to place it."""
 
     tex: str
-    kind: str = "other"  # number, atom, paren (round brackets around one item), bracket, grid
+    # number, atom, negative, paren (round brackets around one item), square ([...]), bracket
+    # (any other), grid, other
+    kind: str = "other"
     items: tuple = ()  # a bracket's items, for grids
     hidden: bool = False  # the typed form hides how it was read (`\\sin 2x`: sin(2x))
 
@@ -144,7 +151,9 @@ def _function_tex(name: str) -> str:
     return _FUNCTION_TEX.get(name, rf"\operatorname{{{name}}}")
 
 
+@lru_cache(maxsize=1024)
 def _symbol(name: str) -> str:
+    """`x_1` -> x_{1}, `alpha` -> \\alpha: SymPy's way, cached (it is most of the cost)."""
     return sympy.latex(sympy.Symbol(name))
 
 
@@ -163,17 +172,12 @@ def _grid(rows: tuple[tuple[_Shown, ...], ...]) -> _Shown:
                   hidden=_hidden(c for row in rows for c in row))
 
 
-def _is_grid(items: tuple) -> bool:
-    """`[[1, 2], [3, 4]]`, `[[1], [2]]`: square brackets of square brackets, all one length."""
-    return bool(items) and all(i.kind == "bracket" and i.tex.startswith(r"\left[")
-                               and i.tex.endswith(r"\right]") and i.items for i in items) \
-        and len({len(i.items) for i in items}) == 1
-
-
 class _Typed(Transformer):
     """Grammar callbacks that write each node as it was typed."""
 
-    def __default__(self, data: str, children: list, meta: object) -> _Shown:
+    def __default__(self, data: str, children: list, meta: object) -> object:
+        if data.startswith("_"):  # lark's own helper rules (`x (op x)+`), inlined into the parent
+            return super().__default__(data, children, meta)
         raise _Unshown(data)
 
     def start(self, c: list) -> _Shown:
@@ -217,7 +221,7 @@ class _Typed(Transformer):
 
     def pow(self, c: list) -> _Shown:
         base, exponent = c[0], c[2]
-        if exponent.tex == "T" and base.kind == "bracket" and base.items:
+        if exponent.tex == "T" and base.kind in ("bracket", "square") and base.items:
             return _grid(tuple((item,) for item in base.items))
         return _Shown(f"{base.tex}^{{{_bare(exponent)}}}", hidden=_hidden(c))
 
@@ -240,9 +244,11 @@ class _Typed(Transformer):
         return tuple(c)
 
     def _bracket(self, opening: str, closing: str, items: tuple) -> _Shown:
-        if opening + closing == "[]" and _is_grid(items):
-            return _grid(tuple(i.items for i in items))
-        kind = "paren" if opening + closing == "()" and len(items) == 1 else "bracket"
+        rows = [i.items if i.kind == "square" else () for i in items]
+        if opening + closing == "[]" and _rectangular(rows):
+            return _grid(tuple(rows))
+        kind = {"()": "paren" if len(items) == 1 else "bracket", "[]": "square"}.get(
+            opening + closing, "bracket")
         tex = rf"{_OPENERS[opening]}{', '.join(i.tex for i in items)}{_CLOSERS[closing]}"
         return _Shown(tex, kind, items, _hidden(items))
 
@@ -259,7 +265,7 @@ class _Typed(Transformer):
         return self._bracket("[", "]", c[0])
 
     def empty_square(self, c: list) -> _Shown:
-        return _Shown(r"\left[\right]", "bracket")
+        return _Shown(r"\left[\right]", "square")
 
     def setlit(self, c: list) -> _Shown:
         return _Shown(rf"\left\{{{', '.join(i.tex for i in c[0])}\right\}}", hidden=_hidden(c[0]))
@@ -306,7 +312,7 @@ class _Typed(Transformer):
     def _lcall(self, name: str, power: str, arg: _Shown) -> _Shown:
         """`\\sin x`, `ln x`, `\\sin^2 2x`: the argument as typed, without brackets."""
         head = _function_tex(name) + (f"^{{{power}}}" if power else "")
-        if arg.kind in ("paren", "bracket"):
+        if arg.kind in ("paren", "square", "bracket"):
             return _Shown(f"{head}{arg.tex}", hidden=arg.hidden)
         return _Shown(rf"{head} {arg.tex}", hidden=arg.hidden or arg.kind not in ("atom", "number"))
 
@@ -340,18 +346,22 @@ def _dotted(nodes: list[_Shown]) -> str:
     return r" \cdot ".join(n.tex for n in nodes)
 
 
-_TREE_PARSER = Lark.open_from_package(__package__, "answer.lark", parser="lalr",
-                                      lexer=TokenList)
+# The same grammar, its callbacks writing LaTeX as the parser reduces (no tree is built). A rule
+# it has no callback for (one the grammar gained since) leaves a lark Tree among the children,
+# which the next callback trips over: the caller then shows the reading.
+_TYPED_PARSER = Lark.open_from_package(__package__, "answer.lark", parser="lalr",
+                                       lexer=TokenList, transformer=_Typed())
 
 
 def typed_latex(tokens: tuple[Token, ...]) -> tuple[str, bool] | None:
     """LaTeX for a response as typed, and whether that hides how it was read; None when a
     grammar rule has no typed form here (the caller shows the reading instead)."""
     try:
-        shown = _Typed().transform(_TREE_PARSER.parse(list(tokens)))
-    except (_Unshown, LarkError, RecursionError):
+        shown = _TYPED_PARSER.parse(list(tokens))
+    except (_Unshown, LarkError, RecursionError, AttributeError, TypeError, IndexError,
+            ValueError):
         return None
-    return shown.tex, shown.hidden
+    return (shown.tex, shown.hidden) if isinstance(shown, _Shown) else None
 
 
 # --- typed beside read ----------------------------------------------------------------------
@@ -373,9 +383,21 @@ def differs(typed: str, reading: str) -> bool:
     return _lexemes(typed) != _lexemes(_MINUS_ONE.sub("-", reading))
 
 
+def reading_latex(parsed: Parsed) -> str:
+    """The reading that will be checked, as LaTeX (`ln` kept where the learner wrote it)."""
+    return to_latex(parsed.value, parsed.decimals, ln="ln" in parsed.functions)
+
+
+def as_typed(parsed: Parsed) -> str:
+    """The response as typed (the result's `latex`), or its reading where no typed form is."""
+    typed = typed_latex(parsed.tokens)
+    return typed[0] if typed is not None else reading_latex(parsed)
+
+
 def shown(parsed: Parsed) -> tuple[str, str | None]:
-    """The response as typed, and the reading that will be checked where it differs."""
-    reading = to_latex(parsed.value, parsed.decimals, ln="ln" in parsed.functions)
+    """The response as typed, and the reading that will be checked where it differs (the
+    live preview)."""
+    reading = reading_latex(parsed)
     typed = typed_latex(parsed.tokens)
     if typed is None:
         return reading, None
