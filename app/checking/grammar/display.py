@@ -2,9 +2,9 @@
 
 The preview exists so a learner can see that `1/2x` was read as ½·x and `xy` as x·y before
 checking; hence `\\cdot` everywhere and brackets exactly as written. The typed form keeps the
-learner's order and notation (it is rebuilt from the parse tree of their tokens, never from the
-SymPy value, which orders terms its own way); the reading that will be checked is shown beside
-it only where the two differ (`differs`).
+learner's order and notation (it is written from the parse of their tokens, never from the SymPy
+value, which orders terms its own way); the reading that will be checked is shown beside it only
+where the two differ (`differs`).
 """
 
 from __future__ import annotations
@@ -111,8 +111,9 @@ def _matrix(rows: list | tuple, ln: bool = False) -> str:
 
 # --- as typed -------------------------------------------------------------------------------
 #
-# The learner's own order and notation, rebuilt from the parse tree of their tokens: nothing is
-# evaluated, so `2xe^x + x^2e^x` keeps its order, `ln` stays ln and `-x^2/2` stays -x²/2.
+# The learner's own order and notation, written by the grammar's rules as the parser reduces the
+# learner's tokens once more: nothing is evaluated, so `2xe^x + x^2e^x` keeps its order, `ln`
+# stays ln and `-x^2/2` stays -x²/2.
 
 
 class _Unshown(Exception):
