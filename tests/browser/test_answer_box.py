@@ -94,6 +94,7 @@ def test_the_preview_keeps_the_typed_order_and_the_keypad_inserts_a_fraction(
         box.press_sequentially("1/2x", delay=10)  # ½·x, and the reading beside it
         expect(page.locator("#preview .read-as .katex")).to_be_visible()
         expect(page.locator("#preview .read-as")).to_contain_text("read as")
+        page.locator(".answer-box").screenshot(path=str(screenshots() / "preview-read-as.png"))
 
         # On a desktop the keypad waits behind its button.
         keypad, toggle = page.locator("#keypad"), page.get_by_role("button", name="Keypad")
