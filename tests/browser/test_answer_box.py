@@ -91,7 +91,7 @@ def test_the_preview_keeps_the_typed_order_and_the_keypad_inserts_a_fraction(
         expect_typed(page, r"2 \cdot x \cdot e^{x} + x^{2} \cdot e^{x}")
         expect(page.locator("#preview .read-as")).to_have_count(0)
         box.fill("")
-        box.press_sequentially("1/2x", delay=10)  # ½·x, and the reading beside it
+        box.press_sequentially("\\sin 2x", delay=10)  # and the reading beside it: sin(2x)
         expect(page.locator("#preview .read-as .katex")).to_be_visible()
         expect(page.locator("#preview .read-as")).to_contain_text("read as")
         page.locator(".answer-box").screenshot(path=str(screenshots() / "preview-read-as.png"))

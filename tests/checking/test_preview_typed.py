@@ -44,6 +44,7 @@ def test_ln_stays_ln(response: str) -> None:
 def test_a_negated_fraction_is_not_minus_one_times() -> None:
     assert typed(EXPR, "-x^2/2") == (r"-\frac{x^{2}}{2}", None)
     assert typed(EXPR, "-2x/3") == (r"-\frac{2 \cdot x}{3}", None)
+    assert typed(EXPR, "exp(-x^2/2)") == (r"{e^{-\frac{x^{2}}{2}}}", None)
 
 
 @pytest.mark.parametrize(("response", "grid"), [
@@ -78,6 +79,8 @@ def test_implicit_multiplication_is_visible(response: str, variables: list[str],
 @pytest.mark.parametrize("response", [
     "2x + 1", "(x+1)/(x-1)", "sin(x)^2", r"\sin^2 x", "e^(-x^2)", "0.25x", "sqrt(x) + |x|",
     "arcsin(x)", r"\frac{x}{2}", "floor(x)", "2^3^2", "(0, 1]", "x = 2, x = -1",
+    "1/2x",  # ½·x already shows how it is read: x/2 says nothing more
+    "exp(-x/2)", "-1*0.2 + 3x", "x*(1/4)",
 ])
 def test_no_reading_beside_where_it_says_nothing_new(response: str) -> None:
     spec = AnswerSpec(type="expression", value="x")
@@ -89,11 +92,11 @@ def test_no_reading_beside_where_it_says_nothing_new(response: str) -> None:
 
 
 @pytest.mark.parametrize(("response", "latex", "reading"), [
-    ("1/2x", r"\frac{1}{2} \cdot x", r"\frac{x}{2}"),
     (r"\sin 2x", r"\sin 2 \cdot x", r"\sin{\left(2 \cdot x \right)}"),
     (r"\cos(x)^2", r"\cos \left(x\right)^{2}", None),
     ("2 - -3", "2 - -3", "2 + 3"),
-    ("exp(x)", r"\exp\left(x\right)", "e^{x}"),
+    (r"\sin x^2", r"\sin x^{2}", r"\sin{\left(x^{2} \right)}"),
+    ("log(x, 2)", r"\log_{2}\left(x\right)", None),
 ])
 def test_the_reading_is_beside_where_it_differs(response: str, latex: str,
                                                 reading: str | None) -> None:

@@ -139,7 +139,7 @@ _FUNCTION_TEX = {
         "log", "arcsin", "arccos", "arctan", "min", "max",
     )
 } | {"asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan", "log10": r"\log_{10}"}
-_WRAPPERS = {"sqrt": (r"\sqrt{", "}"), "abs": (r"\left|", r"\right|"),
+_WRAPPERS = {"sqrt": (r"\sqrt{", "}"), "abs": (r"\left|", r"\right|"), "exp": ("{e^{", "}}"),
              "floor": (r"\left\lfloor ", r"\right\rfloor"),
              "ceil": (r"\left\lceil ", r"\right\rceil"),
              "ceiling": (r"\left\lceil ", r"\right\rceil")}
@@ -148,7 +148,7 @@ _WRAPPERS = {"sqrt": (r"\sqrt{", "}"), "abs": (r"\left|", r"\right|"),
 def _function_tex(name: str) -> str:
     base, _, sub = name.partition("_")
     if base == "log" and sub:
-        return rf"\log_{{{_symbol(sub) if not sub.isdigit() else sub}}}"
+        return rf"\log_{{{_symbol(sub) if sub.isalnum() and not sub.isdigit() else sub}}}"
     return _FUNCTION_TEX.get(name, rf"\operatorname{{{name}}}")
 
 
@@ -296,6 +296,8 @@ class _Typed(Transformer):
             return _Shown(f"{opening}{args[0].tex}{closing}", "atom", hidden=hidden)
         if name == "root" and len(args) == 2 and not power:
             return _Shown(rf"\sqrt[{args[1].tex}]{{{args[0].tex}}}", "atom", hidden=hidden)
+        if name == "log" and len(args) == 2:  # log(x, b): the base as a subscript
+            name, args = f"log_{args[1].tex}", args[:1]
         if name == "binomial" and len(args) == 2 and not power:
             return _Shown(rf"\binom{{{args[0].tex}}}{{{args[1].tex}}}", "atom", hidden=hidden)
         head = _function_tex(name) + (f"^{{{power}}}" if power else "")
@@ -368,20 +370,22 @@ def typed_latex(tokens: tuple[Token, ...]) -> tuple[str, bool] | None:
 # --- typed beside read ----------------------------------------------------------------------
 
 _LEXEME = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|\S")
-# layout, not meaning: brackets SymPy adds or drops, the multiplication dot, braces
+# layout, not meaning: brackets SymPy adds or drops, the multiplication dot, braces, and the 1
+# of a unit numerator SymPy folds in (x·(1/4) is x/4, ½·x is x/2)
 _LAYOUT = frozenset({r"\left", r"\right", r"\cdot", r"\,", r"\ ", r"\operatorname", "{", "}",
-                     "(", ")"})
-_MINUS_ONE = re.compile(r"\\left\(-1\\right\) \\cdot ")  # SymPy's (-1)·x for an unevaluated -x
+                     "(", ")", "1"})
+# -1·x as typed and SymPy's (-1)·x for an unevaluated -x: both are a minus sign
+_MINUS_ONE = re.compile(r"(?:\\left\()?-1(?:\\right\))? \\cdot ")
 
 
 def _lexemes(tex: str) -> Counter:
-    return Counter(x for x in _LEXEME.findall(tex) if x not in _LAYOUT)
+    return Counter(x for x in _LEXEME.findall(_MINUS_ONE.sub("-", tex)) if x not in _LAYOUT)
 
 
 def differs(typed: str, reading: str) -> bool:
     """Whether the reading says something the typed form does not: the same symbols in another
     order or with other brackets are SymPy's layout, not another reading (`2xe^x + x^2e^x`)."""
-    return _lexemes(typed) != _lexemes(_MINUS_ONE.sub("-", reading))
+    return _lexemes(typed) != _lexemes(reading)
 
 
 def reading_latex(parsed: Parsed) -> str:
