@@ -129,6 +129,15 @@ def test_the_preview_keeps_the_typed_order_and_the_keypad_inserts_a_fraction(
         expect(box).to_have_value("(1)/(x^2)")
         expect_typed(page, r"\frac{1}{x^{2}}")
         page.locator(".answer-box").screenshot(path=str(screenshots() / "answer-box-1280x800.png"))
+
+        # Not read: the page comes back (through htmx) with the keypad's button still working.
+        box.fill("2x +")
+        box.press("Enter")
+        expect(page.locator("#verdict")).to_contain_text("Not read")
+        toggle = page.get_by_role("button", name="Keypad")
+        expect(toggle).to_be_visible()
+        toggle.click()
+        expect(page.locator("#keypad")).to_be_visible()
         assert not errors, f"JavaScript errors: {errors}"
 
 
@@ -157,3 +166,15 @@ def test_the_keypad_builds_a_matrix_grid_on_a_phone(server: Server) -> None:
         expect_typed(page, r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}")
         page.locator(".answer-box").screenshot(path=str(screenshots() / "answer-box-390x844.png"))
         assert not errors, f"JavaScript errors: {errors}"
+
+
+def test_without_javascript_the_box_is_plain_and_checks(server: Server) -> None:
+    with open_page(server, {**DESKTOP, "java_script_enabled": False}) as (page, errors):
+        start(page, "product-01")
+        expect(page.get_by_role("button", name="Keypad")).to_be_hidden()
+        expect(page.locator("#keypad")).to_be_hidden()
+        expect(page.locator(".input-help")).to_be_visible()
+        box = page.get_by_label("Answer", exact=True)
+        box.fill("2xe^x + x^2e^x")
+        box.press("Enter")
+        expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
