@@ -138,7 +138,8 @@ _FUNCTION_TEX = {
         "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "coth", "exp", "ln",
         "log", "arcsin", "arccos", "arctan", "min", "max",
     )
-} | {"asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan", "log10": r"\log_{10}"}
+} | {"asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan", "log10": r"\log_{10}",
+     "gamma": r"\Gamma"}
 _WRAPPERS = {"sqrt": (r"\sqrt{", "}"), "abs": (r"\left|", r"\right|"), "exp": ("{e^{", "}}"),
              "floor": (r"\left\lfloor ", r"\right\rfloor"),
              "ceil": (r"\left\lceil ", r"\right\rceil"),
