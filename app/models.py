@@ -138,8 +138,8 @@ class Exercise(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     prompt: Mapped[str] = mapped_column(Text)
-    answer: Mapped[dict[str, Any] | None]
-    """The answer spec (DESIGN §3); None for a multi-part exercise, whose `parts` hold theirs."""
+    answer: Mapped[dict[str, Any]]
+    """The answer spec (DESIGN §3); `{}` for a multi-part exercise, whose `parts` hold theirs."""
     parts: Mapped[list[Any] | None]
     params: Mapped[dict[str, Any] | None]
     hints: Mapped[list[Any]] = mapped_column(default=list)

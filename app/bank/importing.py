@@ -291,7 +291,7 @@ def columns(exercise: ImportedExercise) -> dict[str, Any]:
     """An imported exercise as the columns of its row (as the bank loader stores them)."""
     params = {"params": exercise.params, "where": exercise.conditions} if exercise.params \
         else None
-    return {"prompt": exercise.prompt, "answer": None if exercise.parts else exercise.answer,
+    return {"prompt": exercise.prompt, "answer": {} if exercise.parts else exercise.answer,
             "parts": exercise.parts, "params": params,
             "hints": list(exercise.hints), "wrong": list(exercise.wrong),
             "solution": exercise.solution, "difficulty": min(max(exercise.difficulty, 1), 3),

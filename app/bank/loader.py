@@ -274,7 +274,7 @@ def exercise_columns(exercise: ExerciseFile) -> dict[str, Any]:
     params = exercise.params_dict()
     return {
         "prompt": exercise.prompt,
-        "answer": exercise.answer_dict(),
+        "answer": exercise.answer_dict() or {},
         "parts": exercise.parts_list(),
         "params": {"params": params, "where": list(exercise.where)} if params else None,
         "hints": list(exercise.hints),

@@ -70,7 +70,7 @@ def test_an_exercise_may_have_parts_instead_of_an_answer() -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda t: t.replace("    prompt: Let", "    answer: {type: number, value: '1'}\n    prompt: Let"),
+    (lambda t: t.replace("    prompt: Let", "    answer: {type: self}\n    prompt: Let"),
      "either an `answer` or `parts`, not both or neither"),
     (lambda t: t.split("    parts:")[0], "either an `answer` or `parts`, not both or neither"),
     (lambda t: t.replace("id: at-one", "id: derivative"), "part id 'derivative' is used more"),

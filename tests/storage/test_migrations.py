@@ -198,3 +198,30 @@ def test_0008_keeps_checked_items_solution_open_and_numbers_attempts(database_ur
         assert "theory_seen" not in table_names(database_url)
     finally:
         engine.dispose()
+
+
+def test_0009_stores_parts_and_going_down_makes_them_self_graded(database_url):
+    """Up to 0009 an exercise may hold parts and no answer; down to 0008 it keeps its row (and
+    so every learner's history) as a self-graded exercise."""
+    migrate(database_url, "0009")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for statement in [
+                "INSERT INTO subject (id, slug, title) VALUES (1, 's', 'S')",
+                "INSERT INTO topic (id, subject_id, slug, title, position, theory, examples, "
+                "prerequisites) VALUES (1, 1, 't', 'T', 0, '', '[]', '[]')",
+                "INSERT INTO collection (id, slug, title, created_at) "
+                "VALUES (1, 'c', 'C', CURRENT_TIMESTAMP)",
+                "INSERT INTO exercise (id, global_id, collection_id, topic_id, position, prompt, "
+                "answer, parts, hints, wrong, solution, difficulty, source, updated_at) VALUES "
+                "(1, 's/t/e', 1, 1, 0, 'p', '{}', '[{\"id\": \"a\"}]', '[]', '[]', '', 1, "
+                "'original', CURRENT_TIMESTAMP)",
+            ]:
+                connection.exec_driver_sql(statement)
+        command.downgrade(alembic_config(database_url), "0008")
+        with engine.connect() as connection:
+            answer = connection.exec_driver_sql("SELECT answer FROM exercise").scalar_one()
+        assert answer in ({"type": "self"}, '{"type": "self"}')
+    finally:
+        engine.dispose()
