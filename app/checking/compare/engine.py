@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import sympy
 
-from app.checking.grammar.display import to_latex
+from app.checking.grammar.display import as_typed, shown
 from app.checking.grammar.syntax import ParseError, parse
 from app.checking.grammar.values import (
     Bracket,
@@ -117,7 +117,11 @@ def validate_now(spec: AnswerSpec, response: str) -> Validation:
     except NotRead as error:
         return Validation(False, str(error))
     names = sorted(s.name for s in _symbols(answer.value))
-    return Validation(True, "", _latex(answer), names)
+    try:
+        typed, reading = shown(answer)
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return Validation(True, "", None, names)
+    return Validation(True, "", typed, names, reading)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -190,8 +194,9 @@ def _children(node: object) -> tuple:
 
 
 def _latex(parsed: Parsed) -> str | None:
+    """The response as typed (DESIGN §3: `latex` keeps the learner's order)."""
     try:
-        return to_latex(parsed.value, parsed.decimals)
+        return as_typed(parsed)
     except (TypeError, ValueError, AttributeError, RecursionError):
         return None
 

@@ -46,12 +46,17 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Validation:
-    """How a response was read, for the live preview: no comparison is made."""
+    """How a response was read, for the live preview: no comparison is made.
+
+    `latex` is the response as typed; `reading` is what will be checked, set only where the two
+    differ (`1/2x` is read as x/2, `\\sin 2x` as sin(2x)).
+    """
 
     valid: bool
     message: str = ""
     latex: str | None = None
     variables: list[str] = field(default_factory=list)
+    reading: str | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
