@@ -43,7 +43,7 @@ Case = tuple[str, AnswerSpec, str, str]  # where, spec, wrong value, its authore
 
 
 def cases(seeds: int) -> Iterator[Case]:
-    """Each wrong value of each variant lint checks."""
+    """Each wrong value of each variant (and part) lint checks."""
     for path in bank_files([ROOT / "exercises"]):
         topic = load_file(path)
         for exercise in topic.exercises:
@@ -53,9 +53,10 @@ def cases(seeds: int) -> Iterator[Case]:
                     variant = make_variant(data, seed)
                 except VariantError:
                     continue
-                spec = AnswerSpec.model_validate(variant.answer)
-                for item in variant.wrong:
-                    yield (f"{data['id']}#{seed}", spec, item["value"], item["feedback"])
+                for part in variant.parts or [variant]:  # a multi-part exercise: each part
+                    spec = AnswerSpec.model_validate(part.answer)
+                    for item in part.wrong:
+                        yield (f"{data['id']}#{seed}", spec, item["value"], item["feedback"])
 
 
 def timed(spec: AnswerSpec, response: str, diagnosis: bool) -> tuple[CheckResult, float]:
