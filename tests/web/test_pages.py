@@ -200,6 +200,11 @@ def test_the_check_api(browser: Browser, app):
                                  headers=headers).json()
     assert result["status"] == "correct"
     assert set(result) == {"status", "message", "latex", "notes", "elapsed_ms"}
+    transposed = browser.client.post("/api/v1/check", headers=headers, json={
+        "spec": {"type": "matrix", "value": "[[1, 2], [3, 4]]"}, "response": "[[1, 3], [2, 4]]",
+    }).json()
+    assert transposed["entries"] == {"wrong": [[1, 2], [2, 1]], "right": 2, "of": 4}
+    assert transposed["diagnosis"]["code"] == "transpose"
     preview = browser.client.post("/api/v1/validate", json={"spec": spec, "response": "2x"},
                                   headers=headers).json()
     assert preview["valid"] is True and preview["latex"]
