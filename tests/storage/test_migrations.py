@@ -227,8 +227,8 @@ def test_0009_stores_parts_and_going_down_makes_them_self_graded(database_url):
         engine.dispose()
 
 
-def test_0010_adds_the_snippet_column_and_going_down_keeps_the_attempts(database_url):
-    """Down from 0010 the column goes in place: the items and their attempts stay."""
+def test_0011_adds_the_snippet_column_and_going_down_keeps_the_attempts(database_url):
+    """Down from 0011 the column goes in place: the items and their attempts stay."""
     migrate(database_url)
     engine = make_engine(database_url)
     try:
@@ -254,7 +254,7 @@ def test_0010_adds_the_snippet_column_and_going_down_keeps_the_attempts(database
                 "VALUES (1, 1, 1, 'x', 'correct', CURRENT_TIMESTAMP)",
             ]:
                 connection.exec_driver_sql(statement)
-        command.downgrade(alembic_config(database_url), "0009")
+        command.downgrade(alembic_config(database_url), "0010")
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT response FROM attempt").scalars().all() \
                 == ["x"]
