@@ -198,7 +198,7 @@ class Builder:
         """Refuse a function at a point where it has no value: csc(0), log(0), tan(pi/2)."""
         value = self._constant_value(built)
         if value is not None and value.has(sympy.zoo, sympy.nan):
-            raise ParseError(f"{name} has no value there: {name}({built.args[0]}) is undefined")
+            raise ParseError(f"{name}({built.args[0]}) is undefined: {name} has no value there")
         return built
 
     def _bounded_argument(self, x: sympy.Basic, bound: int, what: str) -> float | None:

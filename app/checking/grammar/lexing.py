@@ -219,6 +219,8 @@ WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]+)
 COMMAND_RE = re.compile(r"[A-Za-z]+")
 SUBSCRIPT_RE = re.compile(r"\s*_\s*(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]+))")  # TeX skips spaces
 LOG_BASE_RE = re.compile(r"log_?(\d+)")  # log2(x), log_2 x
+# the power written after a function's name: sin^2, \\sin^{-1}, \\cos ^\\theta
+FUNCTION_POWER_RE = re.compile(r"\s*(?:\^|\*\*)\s*(?:[+-]?\d+|\{[^{}]*\}|\\?[A-Za-z]+)")
 
 # after these tokens a `|` opens an absolute value
 _OPERATORISH = frozenset({
@@ -379,8 +381,6 @@ class Lexer:
             raise ParseError(self._say_commas(word), pos)
         if word == "in":
             return [("_IN", "in")]
-        if not self.tokens and self._is_label(word, pos):
-            return [("NAME", word)]
         special = self._function_word(word, pos, nxt)
         if special is not None:
             return special
@@ -397,7 +397,7 @@ class Lexer:
             typed = "{" + typed + "}"
         return f"'{word}' is not understood: type {typed}"
 
-    def _is_label(self, word: str, pos: int) -> bool:
+    def _is_label(self, word: str) -> bool:
         """`y = 7`, `S = [0, 2)`, `x \\in [0, 1]`: a name written before the answer. It is read
         as a name here; `reading` decides whether it is a label or an equation."""
         rest = self.text[self.i:].lstrip()
@@ -417,7 +417,7 @@ class Lexer:
             if not sub.isdigit():
                 self._check_name(sub, pos)
             self.ctx.functions.update({"log", f"log_{sub}"})
-            return [("FUNC" if nxt == "(" else "LFUNC", f"log_{sub}")]
+            return [("FUNC" if self._bracket_follows() else "LFUNC", f"log_{sub}")]
         if word in AUTHOR_OPS and nxt == "(":
             if not self.ctx.author:
                 raise ParseError(f"unknown name '{word}': {word}(...) cannot be used in an "
@@ -429,7 +429,7 @@ class Lexer:
                 raise ParseError(f"put the argument of {word} in brackets: "
                                  f"{word}({self._following(pos + len(word))})", pos)
             self.ctx.functions.update({word, FUNCTIONS[word]})
-            return [("FUNC" if nxt == "(" else "LFUNC", word)]
+            return [("FUNC" if self._bracket_follows() else "LFUNC", word)]
         if nxt == "(" and word.lower() in FUNCTIONS and word != word.lower():
             raise ParseError(f"function names are written in lowercase: {word.lower()}(...)", pos)
         if nxt == "(" and word == "In":
@@ -476,6 +476,8 @@ class Lexer:
         if nxt == "(":
             pieces |= {f: "FUNC" for f in FUNCTIONS if f not in variables}
         found = _split(word, pieces)
+        if found is None and not self.tokens and self._is_label(word):
+            return [("NAME", word)]
         if found is None and nxt != "(":
             found = self._function_prefix(word, pieces)
         if found is None:
@@ -501,13 +503,15 @@ class Lexer:
     def _check_name(self, word: str, pos: int) -> None:
         """Raise the error for a name that is not one of the question's variables."""
         variables = self.ctx.variables
-        if variables is None or word in variables or word in CONSTANTS:
+        if variables is None or word in variables:
             return
         listed = ", ".join(sorted(variables))
         known = f" (the variables here are {listed})" if listed else ""
         if word == "i" and not self.ctx.imaginary:
             raise ParseError("i is not a number here: this question is about real numbers"
                              f"{known}", pos)
+        if word in CONSTANTS:
+            return
         m = re.fullmatch(r"([A-Za-z]+)(\d+)", word)
         if m:
             a, d = m.groups()
@@ -676,9 +680,12 @@ class Lexer:
             raise ParseError(f"unknown LaTeX command \\{name} at position {pos}", pos)
 
     def _bracket_follows(self) -> bool:
-        """`\\cos(x)^2` and `\\cos\\left(x\\right)^2` call with the bracket, like `cos(x)^2`."""
-        rest = self.text[self.i:].lstrip()
-        return rest.startswith("(") or bool(re.match(r"\\left\s*\(", rest))
+        """Whether a function's argument is in brackets, after any power: then `cos(x)^2`,
+        `\\cos(x)^2` and `\\cos\\left(x\\right)^2` are (cos x)^2 and `sin^2(x) y` is
+        sin(x)^2*y; else the function takes the factors that follow (`sin x`, `\\sin^2 x`)."""
+        m = FUNCTION_POWER_RE.match(self.text, self.i)
+        rest = self.text[m.end() if m else self.i:].lstrip()
+        return rest.startswith(("(", "|")) or bool(re.match(r"\\left\s*[(|]", rest))
 
     def _tex_log_base(self, name: str, pos: int) -> str:
         """`\\log_2 x` -> the function log_2."""

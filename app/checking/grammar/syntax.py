@@ -156,6 +156,10 @@ class _Rules(Transformer):
             raise ParseError(f"put the argument of {c[0]} in round brackets")
         return b.call(str(c[0]), (b.call("abs", (c[1],)),))
 
+    def call_pow_abs(self, c: list) -> object:
+        b = _b()
+        return b.call_power(str(c[0]), c[2], (b.call("abs", (c[3],)),))
+
     def call_pow(self, c: list) -> object:
         name, exponent, args = str(c[0]), c[2], c[3]
         if name in AUTHOR_OPS:
