@@ -57,8 +57,10 @@ def normalise(raw: str) -> str:
     if len(text) > 4 * limits.MAX_INPUT_CHARS:
         raise ParseError("the answer is too long")
     text = _strip_math_wrapper(INDEXED.sub(r"\1_\2", text))
-    text = SUB_AFTER_SUP.sub(r"\1\2_\4^\3", text)
-    return _matlab_matrices(_reversed_brackets(text))
+    text = _matlab_matrices(_reversed_brackets(SUB_AFTER_SUP.sub(r"\1\2_\4^\3", text)))
+    if len(text) > 4 * limits.MAX_INPUT_CHARS:
+        raise ParseError("the answer is too long")
+    return text
 
 
 # `x[1]` is the subscript x_1, as in programming and in Maxima's indexed names.
@@ -103,7 +105,7 @@ def _reversed_brackets(text: str) -> str:
             else:
                 stack.append([pos, 0])
         elif ch == "]" and (last in ("", "(", ",", "=", "U", ">", "<") or text[:pos].rstrip()
-                            .endswith(("\\in", " in"))):
+                            .endswith(("\\in", " in", "\\cup"))):
             out[pos] = "("
             stack.append([pos, 0])
         elif ch in ")]}":
