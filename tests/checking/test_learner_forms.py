@@ -287,3 +287,9 @@ def test_6x7_is_told_to_use_a_star() -> None:
 
 def test_a_label_in_an_unknown_name_is_not_called_unknown() -> None:
     assert "unknown name" not in message("y = 7", type="number", value="7")
+
+
+def test_a_huge_power_does_not_hide_the_rest_of_an_equation() -> None:
+    value = "y = (x - a)^5999"
+    assert status("y = (a - x)^5999", type="equation", value=value) == "incorrect"
+    assert status("2y = 2(x - a)^5999", type="equation", value=value) == "correct"
