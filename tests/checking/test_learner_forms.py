@@ -293,3 +293,9 @@ def test_a_huge_power_does_not_hide_the_rest_of_an_equation() -> None:
     value = "y = (x - a)^5999"
     assert status("y = (a - x)^5999", type="equation", value=value) == "incorrect"
     assert status("2y = 2(x - a)^5999", type="equation", value=value) == "correct"
+
+
+def test_a_membership_read_without_an_answer_type_is_shown_as_written() -> None:
+    from app.checking.grammar.display import to_latex
+
+    assert to_latex(read(r"x \in [0, 1]")) == r"x \in \left[0, 1\right]"

@@ -14,7 +14,8 @@ import sympy
 
 from .values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
 
-_RELATIONS = {"=": "=", "!=": r"\ne", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}
+_RELATIONS = {"=": "=", "!=": r"\ne", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge",
+              "in": r"\in"}
 _OPENERS = {"(": r"\left(", "[": r"\left["}
 _CLOSERS = {")": r"\right)", "]": r"\right]"}
 
