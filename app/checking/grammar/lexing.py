@@ -427,7 +427,7 @@ class Lexer:
             self.ctx.functions.add(word)
             return [("FUNC", word)]
         if word in FUNCTIONS and not (word == "gamma" and nxt != "("):
-            if nxt in ("", ")", "]", "}", ",", "=", "+", "*", "/", "<", ">", "!"):
+            if nxt in ("", ")", "]", "}", ",", "=", "+", "-", "*", "/", "<", ">", "!"):
                 raise ParseError(f"put the argument of {word} in brackets: "
                                  f"{word}({self._following(pos + len(word))})", pos)
             self.ctx.functions.update({word, FUNCTIONS[word]})
@@ -717,7 +717,7 @@ class Lexer:
         word = m.group(1)
         if word in FUNCTIONS:
             self.ctx.functions.update({word, FUNCTIONS[word]})
-            self._emit("LFUNC", FUNCTIONS[word], pos)
+            self._emit("FUNC" if self._bracket_follows() else "LFUNC", FUNCTIONS[word], pos)
         else:
             self._emit_words(word, pos)
 
