@@ -299,3 +299,10 @@ def test_a_membership_read_without_an_answer_type_is_shown_as_written() -> None:
     from app.checking.grammar.display import to_latex
 
     assert to_latex(read(r"x \in [0, 1]")) == r"x \in \left[0, 1\right]"
+
+
+def test_plus_minus_inside_set_braces_gives_one_set() -> None:
+    got = read(r"\{1 \pm 2\}")
+    assert isinstance(got, SetLit) and [v.doit() for v in got.items] == [3, -1]
+    assert status(r"\{1 \pm \sqrt{2}\}", type="set", value="{1 - sqrt(2), 1 + sqrt(2)}") == \
+        "correct"

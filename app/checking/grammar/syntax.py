@@ -22,7 +22,7 @@ from .building import Builder
 from .lexing import ParseError, check_brackets, normalise, tokenize
 from .names import AUTHOR_OPS
 from .reading import as_expected
-from .values import Bracket, CommaList, Parsed
+from .values import Bracket, CommaList, Parsed, SetLit
 
 __all__ = ["ParseError", "parse"]
 
@@ -264,15 +264,19 @@ def _plus_minus(tokens: list[Token], text: str) -> object:
     if not signs:
         return _run(_PARSER.parse, tokens, text)
     answers: list[object] = []
+    values = []
     for first, second in (("+", "-"), ("-", "+")):
         variant = list(tokens)
         for i in signs:
             variant[i] = Token("ADDOP", first if tokens[i] == "±" else second,
                                start_pos=tokens[i].start_pos)
         value = _run(_PARSER.parse, variant, text)
-        for item in value.items if isinstance(value, CommaList) else (value,):
+        values.append(value)
+        for item in value.items if isinstance(value, (CommaList, SetLit)) else (value,):
             if item not in answers:
                 answers.append(item)
+    if all(isinstance(v, SetLit) for v in values):  # {1 \pm 2} is {3, -1}
+        return SetLit(tuple(answers))
     return CommaList(tuple(answers)) if len(answers) > 1 else answers[0]
 
 
