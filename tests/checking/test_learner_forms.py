@@ -306,3 +306,14 @@ def test_plus_minus_inside_set_braces_gives_one_set() -> None:
     assert isinstance(got, SetLit) and [v.doit() for v in got.items] == [3, -1]
     assert status(r"\{1 \pm \sqrt{2}\}", type="set", value="{1 - sqrt(2), 1 + sqrt(2)}") == \
         "correct"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sin 2x/3", sympy.sin(2 * x) / 3), ("-sin^2 x", -sympy.sin(x) ** 2),
+    ("ln x^2", log(x ** 2)), ("e^sin x", sympy.exp(sympy.sin(x))), ("sin x + 1", sympy.sin(x) + 1),
+    ("2 sin x cos x", 2 * sympy.sin(x) * sympy.cos(x)),
+    ("x^2%", x ** Rational(2, 100)),  # like x^2!, % binds to the 2
+    ("sin(x)^2/2", sympy.sin(x) ** 2 / 2), (r"\sin^2 x + \cos^2 x", Integer(1)),
+])
+def test_precedence_of_the_new_forms(text: str, expected: sympy.Basic) -> None:
+    means(text, expected, variables=X)

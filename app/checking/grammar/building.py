@@ -186,8 +186,8 @@ class Builder:
         `1/sin(0)` and `tan(pi/2)` are found undefined while reading, like `1/0`."""
         if isinstance(x, sympy.Number):
             return x
-        if x.free_symbols or self.info(x)[0] > _CHECKED_DEPTH or self.digits(x) is None and \
-                not isinstance(x, sympy.Function):
+        if self.info(x)[0] > _CHECKED_DEPTH or (
+                self.digits(x) is None and not isinstance(x, sympy.Function)) or x.free_symbols:
             return None
         try:
             return x.doit()
