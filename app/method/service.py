@@ -20,12 +20,15 @@ from sqlalchemy.orm import Session
 
 from app import models as orm
 from app.db import UnitOfWork, is_duplicate
+from app.method import session_store, sessions
 from app.method.model import (
     AlreadyChecked,
     AlreadyRated,
     Counts,
     MethodError,
+    NoOpenPass,
     NotParked,
+    Pass,
     PassNotFinished,
     Rating,
     Subject,
@@ -136,8 +139,11 @@ def rate(
     """Rate the exercise in the open pass (rule 3); True when the Red cap parked it (rule 7)."""
     with uow, _conflict_means(AlreadyRated, exercise_id):
         repository, aggregate = _load(uow, user_id, subject)
+        rated_in = aggregate.open_pass
         aggregate.rate(exercise_id, rating, disputed=disputed)
-        _save(uow, repository, aggregate)
+        repository.save(aggregate)
+        _count_in_session(uow, repository.subject_id(subject), user_id, rated_in, exercise_id)
+        uow.commit()
     return exercise_id in aggregate.parked
 
 
@@ -235,3 +241,59 @@ def review_dispute(uow: UnitOfWork, rating_id: int) -> bool:
             rating.reviewed_at = orm.utcnow()
             uow.commit()
     return True
+
+
+# -- sessions and settings (rules 9, 10) --------------------------------------------------------
+
+
+def _count_in_session(uow: UnitOfWork, subject_id: int, user_id: int, rated_in: Pass | None,
+                      exercise_id: str) -> None:
+    """The rating just saved counts in the learner's current session of the pass; without one
+    (the learner went straight to an exercise) the rating starts a session."""
+    if rated_in is None:
+        return
+    current = _current_session(uow, user_id, subject_id, rated_in)
+    pass_row = session_store.pass_id(uow.session, user_id, subject_id, rated_in.number)
+    if current is None:
+        chosen = session_store.settings(uow.session, user_id)
+        session_id = session_store.start(uow.session, user_id, pass_row, chosen)
+    else:
+        session_id = current.id
+    session_store.attach_rating(uow.session, pass_row, exercise_id, session_id)
+
+
+def _current_session(uow: UnitOfWork, user_id: int, subject_id: int, open_pass: Pass
+                     ) -> sessions.StudySession | None:
+    latest = session_store.latest(uow.session, user_id, subject_id)
+    return sessions.current_session(latest, open_pass)
+
+
+def continue_pass(uow: UnitOfWork, user_id: int, subject: str, browser_zone: str = "") -> None:
+    """Continue pass (rule 10): resume the current session of the open pass, or start the next
+    one. A time zone the browser sent becomes the learner's if they never chose one (an
+    unknown name is ignored: the learner did not type it). Raises NoOpenPass."""
+    with uow:
+        repository, aggregate = _load(uow, user_id, subject)
+        open_pass = aggregate.open_pass
+        if open_pass is None:
+            raise NoOpenPass(subject)
+        if browser_zone:
+            try:
+                zone = sessions.time_zone_name(browser_zone)
+            except sessions.SettingsError:
+                pass
+            else:
+                session_store.adopt_time_zone(uow.session, user_id, zone)
+        subject_id = repository.subject_id(subject)
+        if _current_session(uow, user_id, subject_id, open_pass) is None:
+            pass_row = session_store.pass_id(uow.session, user_id, subject_id, open_pass.number)
+            chosen = session_store.settings(uow.session, user_id)
+            session_store.start(uow.session, user_id, pass_row, chosen)
+        uow.commit()
+
+
+def save_settings(uow: UnitOfWork, user_id: int, chosen: sessions.LearnerSettings) -> None:
+    """The Account page's settings; a session already started keeps its size and order."""
+    with uow:
+        session_store.save_settings(uow.session, user_id, chosen)
+        uow.commit()
