@@ -48,9 +48,10 @@ class LearnerSettings:
         return ZoneInfo(self.time_zone or DEFAULT_TIME_ZONE)
 
 
-def validated(session_size: int, daily_goal: int, time_zone: str, order: str
+def validated(session_size: int, daily_goal: int, time_zone: str | None, order: str
               ) -> LearnerSettings:
-    """The settings the Account form asks for, or SettingsError naming the first bad field."""
+    """The settings the Account form asks for, or SettingsError naming the first bad field.
+    No time zone (an empty box) leaves it unchosen: UTC until the browser names one."""
     if session_size not in SESSION_SIZES:
         raise SettingsError(f"The session size must be a whole number from {SESSION_SIZES[0]} "
                             f"to {SESSION_SIZES[-1]}.")
@@ -59,7 +60,8 @@ def validated(session_size: int, daily_goal: int, time_zone: str, order: str
                             f"to {DAILY_GOALS[-1]}.")
     if order not in SESSION_ORDERS:
         raise SettingsError("The order must be prerequisites or shuffled.")
-    return LearnerSettings(session_size, daily_goal, time_zone_name(time_zone), order)
+    zone = time_zone_name(time_zone) if time_zone and time_zone.strip() else None
+    return LearnerSettings(session_size, daily_goal, zone, order)
 
 
 def time_zone_name(name: str) -> str:

@@ -187,7 +187,7 @@ async def save_settings(
     try:
         chosen = sessions.validated(_whole(session_size, "session size"),
                                     _whole(daily_goal, "daily goal"),
-                                    time_zone or sessions.DEFAULT_TIME_ZONE, order)
+                                    time_zone, order)
     except sessions.SettingsError as error:
         return await _account_page(request, uow, user, 400, settings_error=str(error),
                                    typed=typed)

@@ -158,6 +158,7 @@ def test_without_a_chosen_zone_days_are_utc():
 def test_settings_are_validated_with_a_message_naming_the_field():
     chosen = sessions.validated(8, 20, " Europe/Paris ", "shuffled")
     assert chosen == LearnerSettings(8, 20, "Europe/Paris", "shuffled")
+    assert sessions.validated(8, 20, " ", "shuffled").time_zone is None  # unchosen: UTC
     for args, word in [((0, 10, "UTC", "shuffled"), "session size"),
                        ((12, 0, "UTC", "shuffled"), "daily goal"),
                        ((12, 10, "Mars/Olympus", "shuffled"), "time zone"),
