@@ -812,7 +812,8 @@ def place(uow: UnitOfWork, user_id: int, subject: str, open_pass: model.Pass) ->
         subject_id = SubjectRepository(uow.session).subject_id(subject)
         latest = session_store.latest(uow.session, user_id, subject_id)
         chosen = session_store.settings(uow.session, user_id)
-    return sessions.place(sessions.current_session(latest, open_pass), chosen, open_pass)
+    current = sessions.current_session(latest, open_pass, datetime.now(UTC), chosen.zone)
+    return sessions.place(current, chosen, open_pass)
 
 
 @dataclass(frozen=True)

@@ -252,20 +252,21 @@ def _count_in_session(uow: UnitOfWork, subject_id: int, user_id: int, rated_in: 
     (the learner went straight to an exercise) the rating starts a session."""
     if rated_in is None:
         return
-    current = _current_session(uow, user_id, subject_id, rated_in)
     pass_row = session_store.pass_id(uow.session, user_id, subject_id, rated_in.number)
-    if current is None:
-        chosen = session_store.settings(uow.session, user_id)
-        session_id = session_store.start(uow.session, user_id, pass_row, chosen)
-    else:
-        session_id = current.id
+    session_id = _session_to_join(uow, user_id, subject_id, rated_in, pass_row)
     session_store.attach_rating(uow.session, pass_row, exercise_id, session_id)
 
 
-def _current_session(uow: UnitOfWork, user_id: int, subject_id: int, open_pass: Pass
-                     ) -> sessions.StudySession | None:
+def _session_to_join(uow: UnitOfWork, user_id: int, subject_id: int, open_pass: Pass,
+                     pass_row: int) -> int:
+    """The id of the learner's current session of the open pass (row `pass_row`), started
+    now if there is none (rule 10)."""
+    chosen = session_store.settings(uow.session, user_id)
     latest = session_store.latest(uow.session, user_id, subject_id)
-    return sessions.current_session(latest, open_pass)
+    current = sessions.current_session(latest, open_pass, orm.utcnow(), chosen.zone)
+    if current is not None:
+        return current.id
+    return session_store.start(uow.session, user_id, pass_row, chosen)
 
 
 def continue_pass(uow: UnitOfWork, user_id: int, subject: str, browser_zone: str = "") -> None:
@@ -285,10 +286,8 @@ def continue_pass(uow: UnitOfWork, user_id: int, subject: str, browser_zone: str
             else:
                 session_store.adopt_time_zone(uow.session, user_id, zone)
         subject_id = repository.subject_id(subject)
-        if _current_session(uow, user_id, subject_id, open_pass) is None:
-            pass_row = session_store.pass_id(uow.session, user_id, subject_id, open_pass.number)
-            chosen = session_store.settings(uow.session, user_id)
-            session_store.start(uow.session, user_id, pass_row, chosen)
+        pass_row = session_store.pass_id(uow.session, user_id, subject_id, open_pass.number)
+        _session_to_join(uow, user_id, subject_id, open_pass, pass_row)
         uow.commit()
 
 

@@ -113,12 +113,16 @@ class StudySession:
         return _count(self.ratings)
 
 
-def current_session(latest: StudySession | None, open_pass: Pass | None) -> StudySession | None:
-    """The session a rating now joins: the latest one, while it is of the open pass and not
-    full. None means the next rating (or Continue pass) starts a new session."""
+def current_session(latest: StudySession | None, open_pass: Pass | None, now: datetime,
+                    zone: ZoneInfo) -> StudySession | None:
+    """The session a rating now joins: the latest one, while it is of the open pass, not full,
+    and of the learner's today (a session is a day's work: "7 of 12 today"; one left half
+    done yesterday is over). None means the next rating (or Continue pass) starts a new one."""
     if latest is None or open_pass is None:
         return None
     if latest.pass_number != open_pass.number or latest.is_full:
+        return None
+    if local_day(latest.started_at, zone) != local_day(now, zone):
         return None
     return latest
 

@@ -36,13 +36,27 @@ def test_a_session_is_full_with_its_nth_rating():
     assert a_session(3).counts().yellow == 3
 
 
+def current(latest: StudySession | None, open_pass: Pass | None,
+            now: datetime = T0 + timedelta(hours=1), zone: str = "UTC") -> StudySession | None:
+    return sessions.current_session(latest, open_pass, now, ZoneInfo(zone))
+
+
 def test_the_current_session_is_the_latest_one_of_the_open_pass_while_not_full():
     open_pass = a_pass(1)
-    assert sessions.current_session(a_session(2), open_pass) == a_session(2)
-    assert sessions.current_session(a_session(3), open_pass) is None  # full: the next starts
-    assert sessions.current_session(a_session(1, number=1), a_pass(2)) is None  # older pass
-    assert sessions.current_session(None, open_pass) is None
-    assert sessions.current_session(a_session(1), None) is None
+    assert current(a_session(2), open_pass) == a_session(2)
+    assert current(a_session(3), open_pass) is None  # full: the next starts
+    assert current(a_session(1, number=1), a_pass(2)) is None  # of an older pass
+    assert current(None, open_pass) is None
+    assert current(a_session(1), None) is None
+
+
+def test_a_session_is_a_days_work_in_the_learners_days():
+    """Started 09:00 UTC on 7 December: still today at 22:30 UTC in London, but 8 December
+    has begun in Tokyo (07:30), so there the next rating starts a new session."""
+    late = datetime(2026, 12, 7, 22, 30, tzinfo=UTC)
+    assert current(a_session(1), a_pass(1), late, "Europe/London") == a_session(1)
+    assert current(a_session(1), a_pass(1), late, "Asia/Tokyo") is None
+    assert current(a_session(1), a_pass(1), T0 + timedelta(days=1)) is None
 
 
 def test_the_place_counts_in_the_session_and_in_the_pass():

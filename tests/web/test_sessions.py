@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -214,3 +215,16 @@ def test_continue_without_an_open_pass_goes_to_the_subject(browser: Browser):
     page = browser.post(f"/subjects/{SUBJECT}/continue")
     assert page.url.path == "/"
     assert browser.post("/subjects/no-such-subject/continue").status_code == 404
+
+
+def test_a_session_left_half_done_yesterday_is_over_today(browser: Browser, app):
+    browser.start_pass()
+    browser.post(f"/subjects/{SUBJECT}/continue")
+    answer(browser, CHOICE)
+    with app.state.sessions.begin() as session:  # as if it was yesterday's
+        row = session.scalar(select(orm.StudySession))
+        row.started_at = row.started_at - timedelta(days=1)
+    page = browser.open(POWER)
+    assert place(page.text) == "1 of 12 today · 2 of 4 in pass 1"
+    answer(browser, POWER)
+    assert count(app, orm.StudySession, user_id=browser.user_id()) == 2
