@@ -145,10 +145,13 @@ def sessions_flow(page: Page) -> None:
     page.get_by_role("button", name="Continue pass").click()
     expect(place).to_have_text("1 of 2 today · 3 of 3 in pass 1")  # a new session's count
     page.get_by_role("link", name=re.compile(r"Calculus, pass 1")).click()
+    expect(page.locator("h1")).to_have_text("Calculus: pass 1")
+    shoot(page, "pass-by-topic")
     page.get_by_role("link", name="Close the pass early").click()
     expect(page.locator("h1")).to_have_text("Close pass 1 of Calculus early?")
     expect(main).to_contain_text("1 unrated exercise")
     expect(main).to_contain_text("Pass 2 will hold 2 exercises")
+    shoot(page, "close-pass")
     page.get_by_role("button", name="Close pass 1").click()
     expect(page.locator("h1")).to_have_text("Calculus: pass 1 summary")
     expect(main).to_contain_text("You closed this pass early.")
@@ -169,3 +172,4 @@ def sessions_flow(page: Page) -> None:
     expect(page.locator(".notice")).to_contain_text("Nothing of this topic is left")
     page.get_by_role("link", name="Account").click()
     expect(page.get_by_label("Time zone")).to_have_value("Europe/Paris")
+    shoot(page, "account")

@@ -83,7 +83,11 @@ def test_rating_without_continue_still_counts_in_a_session(browser: Browser, app
     assert place(page.text) == "1 of 12 today · 1 of 4 in pass 1"
     answer(browser, PROOF)
     with app.state.sessions() as session:
-        assert session.scalar(select(orm.Rating.session_id)) is not None
+        linked = session.scalars(
+            select(orm.Rating.id).join(orm.StudySession, orm.StudySession.id ==
+                                       orm.Rating.session_id)
+            .where(orm.StudySession.user_id == browser.user_id())).all()
+    assert len(linked) == 1
 
 
 def test_the_last_rating_of_a_pass_leads_to_the_pass_summary(browser: Browser, app):
@@ -124,7 +128,7 @@ def test_closing_a_pass_early_asks_first_and_says_what_moves_on(browser: Browser
     assert confirm.status_code == 200 and "Close pass 1 of Calculus early?" in confirm.text
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", confirm.text))
     assert "2 unrated exercises" in text and "0 Yellow and 1 Red" in text
-    assert "Pass 2 will hold 3 exercises" in text and "The 1 Green ones are done" in text
+    assert "Pass 2 will hold 3 exercises" in text and "The 1 Green one is done" in text
     with app.state.sessions() as session:  # asking changed nothing
         assert session.scalar(select(orm.Pass.ended_at)) is None
     closed = browser.post(f"/subjects/{SUBJECT}/passes/1/close")
@@ -222,7 +226,8 @@ def test_a_session_left_half_done_yesterday_is_over_today(browser: Browser, app)
     browser.post(f"/subjects/{SUBJECT}/continue")
     answer(browser, CHOICE)
     with app.state.sessions.begin() as session:  # as if it was yesterday's
-        row = session.scalar(select(orm.StudySession))
+        row = session.scalar(select(orm.StudySession).where(
+            orm.StudySession.user_id == browser.user_id()))
         row.started_at = row.started_at - timedelta(days=1)
     page = browser.open(POWER)
     assert place(page.text) == "1 of 12 today · 2 of 4 in pass 1"
