@@ -160,20 +160,25 @@ def place(current: StudySession | None, settings: LearnerSettings, open_pass: Pa
 
 
 def prerequisite_order(topics: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
-    """Topic keys (`subject/topic`) with each after its prerequisites, otherwise in the given
-    order (the bank's order, which the loader already sorted). Prerequisites naming no listed
-    topic are ignored; a cycle is broken at the first topic of it in the given order."""
+    """Topic keys (`subject/topic`) with each after its prerequisites: foundations first.
+
+    Topics are taken in layers (those needing nothing, then those needing only the first layer,
+    ...), each layer in the given order: a topic that needs nothing is not left behind the
+    ones that happen to come before it. Prerequisites naming no listed topic are ignored; a
+    cycle is broken where the walk meets it again."""
     given = [(key, set(prerequisites)) for key, prerequisites in topics]
     known = {key for key, _ in given}
-    remaining = [(key, wanted & known - {key}) for key, wanted in given]
-    placed: list[str] = []
-    done: set[str] = set()
-    while remaining:
-        index = next((i for i, (_, wanted) in enumerate(remaining) if wanted <= done), 0)
-        key, _ = remaining.pop(index)
-        placed.append(key)
-        done.add(key)
-    return placed
+    needs = {key: wanted & known - {key} for key, wanted in given}
+    depth: dict[str, int] = {}
+
+    def layer(key: str, walking: frozenset[str]) -> int:
+        if key not in depth:
+            below = [layer(p, walking | {key}) for p in sorted(needs[key]) if p not in walking]
+            depth[key] = 1 + max(below, default=-1)
+        return depth[key]
+
+    index = {key: n for n, (key, _) in enumerate(given)}
+    return sorted(index, key=lambda key: (layer(key, frozenset()), index[key]))
 
 
 def next_exercise(

@@ -77,20 +77,29 @@ def test_the_place_never_runs_past_the_pass_or_the_session():
 # -- topic order ----------------------------------------------------------------------------------
 
 
-def test_topics_come_after_their_prerequisites_else_in_the_given_order():
+def test_topics_come_after_their_prerequisites_foundations_first():
     topics = [
         ("la/eigen", ["la/matrices"]),
-        ("la/vectors", []),
         ("la/matrices", ["la/vectors", "calculus/limits"]),  # another subject's: ignored
+        ("la/vectors", []),
         ("la/norms", []),
     ]
-    assert sessions.prerequisite_order(topics) == ["la/vectors", "la/matrices", "la/eigen",
-                                                   "la/norms"]
+    assert sessions.prerequisite_order(topics) == ["la/vectors", "la/norms", "la/matrices",
+                                                   "la/eigen"]
+
+
+def test_a_topic_needing_nothing_is_not_left_behind_later_layers():
+    """As in the bank's linear algebra: vectors need nothing, so they come with the first
+    layer, not ninth after eigenvectors because of where their file sorts."""
+    topics = [("la/matrix-products", []), ("la/determinants", ["la/matrix-products"]),
+              ("la/eigenvectors", ["la/determinants"]), ("la/vectors", [])]
+    order = sessions.prerequisite_order(topics)
+    assert order == ["la/matrix-products", "la/vectors", "la/determinants", "la/eigenvectors"]
 
 
 def test_a_prerequisite_cycle_is_broken_not_looped_on():
     order = sessions.prerequisite_order([("s/a", ["s/b"]), ("s/b", ["s/a"]), ("s/c", [])])
-    assert order == ["s/c", "s/a", "s/b"]  # the ready one first, then the cycle at its first
+    assert order == ["s/b", "s/c", "s/a"]
 
 
 def test_continue_goes_through_the_pass_in_topic_order_and_wraps_round():
