@@ -919,6 +919,8 @@ def topic_start(uow: UnitOfWork, user_id: int, subject: str, topic: str) -> int 
     """A click on a topic tile: the row id of the topic's first unrated exercise in the open
     pass (None when the topic has none left there). Raises UnknownSubject."""
     with uow.reading():
+        if uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar() is None:
+            raise UnknownSubject(subject)
         aggregate = SubjectRepository(uow.session).get(user_id, subject)
         if aggregate.open_pass is None:
             return None

@@ -12,7 +12,17 @@ from sqlalchemy import select
 
 from app import models as orm
 
-from .conftest import CHOICE, LINEAR, POWER, PROOF, SUBJECT, Browser, count, exercise_pk
+from .conftest import (
+    CHOICE,
+    LINEAR,
+    POWER,
+    PROOF,
+    SUBJECT,
+    TOPIC,
+    Browser,
+    count,
+    exercise_pk,
+)
 
 PLACE = re.compile(r'<p class="place" id="place">([^<]*)</p>')
 
@@ -159,6 +169,7 @@ def test_progress_shows_a_topic_map_and_a_streak_and_a_tile_starts_there(browser
     assert "Today 1 of 10" in page and "Streak 1 day" in page
     opened = browser.get(tiles[1][1])
     assert opened.url.path == f"/exercises/{exercise_pk(app, POWER)}"
+    assert browser.get(f"/subjects/no-such/topics/{TOPIC}/start").status_code == 404
     done = browser.get(tiles[0][1])
     assert done.url.path == f"/subjects/{SUBJECT}/passes/1"
     assert "Nothing of this topic is left" in done.text
