@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.method.model import Rating as RatingValue
 from app.method.model import Verdict
+from app.method.sessions import DEFAULT_DAILY_GOAL, DEFAULT_SESSION_SIZE, SESSION_ORDERS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,9 +75,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    session_size: Mapped[int] = mapped_column(default=12, server_default="12")
+    session_size: Mapped[int] = mapped_column(default=DEFAULT_SESSION_SIZE,
+                                              server_default=str(DEFAULT_SESSION_SIZE))
     """Ratings per session (rule 10), set on the Account page."""
-    daily_goal: Mapped[int] = mapped_column(default=10, server_default="10")
+    daily_goal: Mapped[int] = mapped_column(default=DEFAULT_DAILY_GOAL,
+                                            server_default=str(DEFAULT_DAILY_GOAL))
     """Ratings per day the learner aims at (rule 9)."""
     time_zone: Mapped[str | None] = mapped_column(String(64))
     """IANA name the learner's days are counted in; None: never chosen (UTC)."""
@@ -287,7 +290,7 @@ class StudySession(Base):
     __tablename__ = "study_session"
     __table_args__ = (
         CheckConstraint("size >= 1", name="size"),
-        CheckConstraint(_one_of("session_order", ["prerequisites", "shuffled"]), name="order"),
+        CheckConstraint(_one_of("session_order", list(SESSION_ORDERS)), name="order"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -643,12 +642,11 @@ def calendar(counts: dict[date, int], today: date,
 
 def subject_history(
     uow: UnitOfWork, user_id: int, slug: str, today: date | None = None,
-    zone: ZoneInfo | None = None,
+    zone: tzinfo = UTC,
 ) -> History:
     """The learner's passes of a subject with their counts and time spent, and a calendar of
     their attempts per day (in the learner's time `zone`, UTC by default) over the last
     CALENDAR_WEEKS weeks. Raises UnknownSubject."""
-    zone = zone or ZoneInfo("UTC")
     today = today or sessions.local_day(datetime.now(UTC), zone)
     with uow.reading():
         session = uow.session

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -44,8 +44,8 @@ class LearnerSettings:
     order: SessionOrder = "prerequisites"
 
     @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone or DEFAULT_TIME_ZONE)
+    def zone(self) -> tzinfo:
+        return ZoneInfo(self.time_zone) if self.time_zone else UTC
 
 
 def validated(session_size: int, daily_goal: int, time_zone: str | None, order: str
@@ -114,7 +114,7 @@ class StudySession:
 
 
 def current_session(latest: StudySession | None, open_pass: Pass | None, now: datetime,
-                    zone: ZoneInfo) -> StudySession | None:
+                    zone: tzinfo) -> StudySession | None:
     """The session a rating now joins: the latest one, while it is of the open pass, not full,
     and of the learner's today (a session is a day's work: "7 of 12 today"; one left half
     done yesterday is over). None means the next rating (or Continue pass) starts a new one."""
@@ -210,10 +210,10 @@ def first_in_topic(open_pass: Pass, topic_of: Mapping[str, str], topic: str) -> 
 # -- days, streaks, goals ------------------------------------------------------------------------
 
 
-def local_day(moment: datetime, zone: ZoneInfo) -> date:
+def local_day(moment: datetime, zone: tzinfo) -> date:
     """The learner's calendar day of a UTC moment (a naive one is UTC, as SQLite returns it)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).date()
 
 
