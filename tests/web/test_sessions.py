@@ -206,6 +206,8 @@ def test_bad_settings_get_a_clear_400_and_change_nothing(browser: Browser, app):
     ]:
         page = settings(browser, **values)
         assert page.status_code == 400 and message in html.unescape(page.text), values
+    too_long = settings(browser, time_zone="Europe/" + "x" * 80)
+    assert too_long.status_code == 422 and "not filled in as expected" in too_long.text
     with app.state.sessions() as session:
         user = session.get(orm.User, browser.user_id())
         assert (user.session_size, user.daily_goal, user.time_zone) == (12, 10, None)
