@@ -807,8 +807,7 @@ def learner_settings(uow: UnitOfWork, user_id: int) -> sessions.LearnerSettings:
 def place(uow: UnitOfWork, user_id: int, subject: str, open_pass: model.Pass) -> sessions.Place:
     """Where the exercise page is: "7 of 12 today · 43 of 186 in pass 1" (rule 10)."""
     with uow.reading():
-        subject_id = SubjectRepository(uow.session).subject_id(subject)
-        latest = session_store.latest(uow.session, user_id, subject_id)
+        latest = session_store.latest(uow.session, user_id, subject)
         chosen = session_store.settings(uow.session, user_id)
     current = sessions.current_session(latest, open_pass, datetime.now(UTC), chosen.zone)
     return sessions.place(current, chosen, open_pass)
@@ -837,7 +836,7 @@ def continuing(uow: UnitOfWork, user_id: int, subject: str, after: int | None,
     with uow.reading():
         repository = SubjectRepository(uow.session)
         current = repository.get(user_id, subject).open_pass
-        latest = session_store.latest(uow.session, user_id, repository.subject_id(subject))
+        latest = session_store.latest(uow.session, user_id, subject)
         if current is None:
             return Continuing(None, None, latest)
         after_id = uow.execute(_GLOBAL_ID, {"pk": after}).scalar() if after else None
@@ -865,8 +864,7 @@ def session_summary(uow: UnitOfWork, user_id: int, subject: str, session_id: int
     """One of the learner's sessions with its colours and time spent; raises NotFound."""
     with uow.reading():
         repository = SubjectRepository(uow.session)
-        subject_id = repository.subject_id(subject)
-        found = session_store.one(uow.session, user_id, subject_id, session_id)
+        found = session_store.one(uow.session, user_id, subject, session_id)
         if found is None:
             raise NotFound(f"session {session_id}")
         moments = [found.started_at, *session_store.activity_times(uow.session, found.id)]

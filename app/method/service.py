@@ -142,7 +142,7 @@ def rate(
         rated_in = aggregate.open_pass
         aggregate.rate(exercise_id, rating, disputed=disputed)
         repository.save(aggregate)
-        _count_in_session(uow, repository.subject_id(subject), user_id, rated_in, exercise_id)
+        _count_in_session(uow, subject, user_id, rated_in, exercise_id)
         uow.commit()
     return exercise_id in aggregate.parked
 
@@ -246,23 +246,23 @@ def review_dispute(uow: UnitOfWork, rating_id: int) -> bool:
 # -- sessions and settings (rules 9, 10) --------------------------------------------------------
 
 
-def _count_in_session(uow: UnitOfWork, subject_id: int, user_id: int, rated_in: Pass | None,
+def _count_in_session(uow: UnitOfWork, subject: str, user_id: int, rated_in: Pass | None,
                       exercise_id: str) -> None:
     """The rating just saved counts in the learner's current session of the pass; without one
     (the learner went straight to an exercise) the rating starts a session."""
     if rated_in is None:
         return
-    pass_row = session_store.pass_id(uow.session, user_id, subject_id, rated_in.number)
-    session_id = _session_to_join(uow, user_id, subject_id, rated_in, pass_row)
+    pass_row = session_store.pass_id(uow.session, user_id, subject, rated_in.number)
+    session_id = _session_to_join(uow, user_id, subject, rated_in, pass_row)
     session_store.attach_rating(uow.session, pass_row, exercise_id, session_id)
 
 
-def _session_to_join(uow: UnitOfWork, user_id: int, subject_id: int, open_pass: Pass,
+def _session_to_join(uow: UnitOfWork, user_id: int, subject: str, open_pass: Pass,
                      pass_row: int) -> int:
     """The id of the learner's current session of the open pass (row `pass_row`), started
     now if there is none (rule 10)."""
     chosen = session_store.settings(uow.session, user_id)
-    latest = session_store.latest(uow.session, user_id, subject_id)
+    latest = session_store.latest(uow.session, user_id, subject)
     current = sessions.current_session(latest, open_pass, orm.utcnow(), chosen.zone)
     if current is not None:
         return current.id
@@ -274,7 +274,7 @@ def continue_pass(uow: UnitOfWork, user_id: int, subject: str, browser_zone: str
     one. A time zone the browser sent becomes the learner's if they never chose one (an
     unknown name is ignored: the learner did not type it). Raises NoOpenPass."""
     with uow:
-        repository, aggregate = _load(uow, user_id, subject)
+        _, aggregate = _load(uow, user_id, subject)
         open_pass = aggregate.open_pass
         if open_pass is None:
             raise NoOpenPass(subject)
@@ -285,9 +285,8 @@ def continue_pass(uow: UnitOfWork, user_id: int, subject: str, browser_zone: str
                 pass
             else:
                 session_store.adopt_time_zone(uow.session, user_id, zone)
-        subject_id = repository.subject_id(subject)
-        pass_row = session_store.pass_id(uow.session, user_id, subject_id, open_pass.number)
-        _session_to_join(uow, user_id, subject_id, open_pass, pass_row)
+        pass_row = session_store.pass_id(uow.session, user_id, subject, open_pass.number)
+        _session_to_join(uow, user_id, subject, open_pass, pass_row)
         uow.commit()
 
 

@@ -10,36 +10,36 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Row, ScalarSelect, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import models as orm
 from app.method import sessions
-from app.method.model import Rating
+from app.method.model import Counts, Rating
 
 _SETTINGS = select(orm.User.session_size, orm.User.daily_goal, orm.User.time_zone,
                    orm.User.session_order).where(orm.User.id == bindparam("user_id"))
-_LATEST = (
+def _rated(colour: Rating) -> ScalarSelect:
+    """How many of the session's ratings have this colour (correlated with the row)."""
+    return (select(func.count(orm.Rating.id))
+            .where(orm.Rating.session_id == orm.StudySession.id,
+                   orm.Rating.rating == colour.value)
+            .scalar_subquery())
+
+
+_SESSIONS = (
     select(orm.StudySession.id, orm.Pass.number, orm.StudySession.size,
-           orm.StudySession.session_order, orm.StudySession.started_at)
+           orm.StudySession.session_order, orm.StudySession.started_at,
+           *(_rated(colour) for colour in Rating))
     .join(orm.Pass, orm.Pass.id == orm.StudySession.pass_id)
+    .join(orm.Subject, orm.Subject.id == orm.Pass.subject_id)
     .where(orm.StudySession.user_id == bindparam("user_id"),
-           orm.Pass.subject_id == bindparam("subject_id"))
-    .order_by(orm.StudySession.id.desc())
-    .limit(1)
+           orm.Subject.slug == bindparam("subject"))
 )
-_ONE = (
-    select(orm.StudySession.id, orm.Pass.number, orm.StudySession.size,
-           orm.StudySession.session_order, orm.StudySession.started_at)
-    .join(orm.Pass, orm.Pass.id == orm.StudySession.pass_id)
-    .where(orm.StudySession.user_id == bindparam("user_id"),
-           orm.Pass.subject_id == bindparam("subject_id"),
-           orm.StudySession.id == bindparam("session_id"))
-)
-_RATINGS = (select(orm.Rating.rating).where(orm.Rating.session_id == bindparam("session_id"))
-            .order_by(orm.Rating.id))
-_PASS_ID = select(orm.Pass.id).where(
-    orm.Pass.user_id == bindparam("user_id"), orm.Pass.subject_id == bindparam("subject_id"),
+_LATEST = _SESSIONS.order_by(orm.StudySession.id.desc()).limit(1)
+_ONE = _SESSIONS.where(orm.StudySession.id == bindparam("session_id"))
+_PASS_ID = select(orm.Pass.id).join(orm.Subject, orm.Subject.id == orm.Pass.subject_id).where(
+    orm.Pass.user_id == bindparam("user_id"), orm.Subject.slug == bindparam("subject"),
     orm.Pass.number == bindparam("number"))
 _ITEM = (
     select(orm.PassItem.id)
@@ -81,33 +81,31 @@ def adopt_time_zone(session: Session, user_id: int, name: str) -> None:
         .values(time_zone=name))
 
 
-def latest(session: Session, user_id: int, subject_id: int) -> sessions.StudySession | None:
-    """The learner's latest session in the subject, with its ratings."""
-    found = session.connection().execute(
-        _LATEST, {"user_id": user_id, "subject_id": subject_id}).first()
-    return _with_ratings(session, found)
+def latest(session: Session, user_id: int, subject: str) -> sessions.StudySession | None:
+    """The learner's latest session in the subject, with its colours: one statement."""
+    found = session.connection().execute(_LATEST, {"user_id": user_id, "subject": subject})
+    return _session(found.first())
 
 
-def one(session: Session, user_id: int, subject_id: int, session_id: int
+def one(session: Session, user_id: int, subject: str, session_id: int
         ) -> sessions.StudySession | None:
     """One of the learner's sessions in the subject (None for anyone else's)."""
     found = session.connection().execute(
-        _ONE, {"user_id": user_id, "subject_id": subject_id, "session_id": session_id}).first()
-    return _with_ratings(session, found)
+        _ONE, {"user_id": user_id, "subject": subject, "session_id": session_id})
+    return _session(found.first())
 
 
-def _with_ratings(session: Session, found: object) -> sessions.StudySession | None:
+def _session(found: Row | None) -> sessions.StudySession | None:
     if found is None:
         return None
-    session_id, number, size, order, started_at = found
-    ratings = session.connection().execute(_RATINGS, {"session_id": session_id}).scalars()
-    return sessions.StudySession(session_id, number, size, order, started_at,
-                                 tuple(Rating(r) for r in ratings))
+    session_id, number, size, order, started_at, *colours = found
+    counts = Counts(**{colour.value: n for colour, n in zip(Rating, colours, strict=True)})
+    return sessions.StudySession(session_id, number, size, order, started_at, counts)
 
 
-def pass_id(session: Session, user_id: int, subject_id: int, number: int) -> int:
+def pass_id(session: Session, user_id: int, subject: str, number: int) -> int:
     return session.connection().execute(
-        _PASS_ID, {"user_id": user_id, "subject_id": subject_id, "number": number}).scalar_one()
+        _PASS_ID, {"user_id": user_id, "subject": subject, "number": number}).scalar_one()
 
 
 def start(session: Session, user_id: int, pass_row: int, chosen: sessions.LearnerSettings

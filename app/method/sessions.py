@@ -98,19 +98,17 @@ class StudySession:
     size: int
     order: SessionOrder
     started_at: datetime
-    ratings: tuple[Rating, ...] = ()
+    counts: Counts = Counts()
+    """The colours of the ratings made in it."""
 
     @property
     def rated(self) -> int:
-        return len(self.ratings)
+        return self.counts.green + self.counts.yellow + self.counts.red
 
     @property
     def is_full(self) -> bool:
         """Rule 10: a session ends with its Nth rating (an Undo can reopen it)."""
         return self.rated >= self.size
-
-    def counts(self) -> Counts:
-        return _count(self.ratings)
 
 
 def current_session(latest: StudySession | None, open_pass: Pass | None, now: datetime,

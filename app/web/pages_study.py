@@ -261,7 +261,7 @@ async def session_summary(request: Request, uow: Uow, user: User, subject: str,
     except queries.NotFound:
         raise HTTPException(404, "There is no such session.") from None
     return render(request, "session_summary.html", subject=subject, title=title,
-                  summary=summary, counts=summary.session.counts())
+                  summary=summary, counts=summary.session.counts)
 
 
 # -- needs help --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.method import sessions
-from app.method.model import Pass, PassItem, Rating
+from app.method.model import Counts, Pass, PassItem, Rating
 from app.method.sessions import LearnerSettings, StudySession
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -24,7 +24,7 @@ def a_pass(number: int = 1, rated: int = 0, size: int = 5) -> Pass:
 
 
 def a_session(rated: int, size: int = 3, number: int = 1) -> StudySession:
-    return StudySession(1, number, size, "prerequisites", T0, (Rating.YELLOW,) * rated)
+    return StudySession(1, number, size, "prerequisites", T0, Counts(yellow=rated))
 
 
 # -- session counting (rule 10) -----------------------------------------------------------------
@@ -33,7 +33,7 @@ def a_session(rated: int, size: int = 3, number: int = 1) -> StudySession:
 def test_a_session_is_full_with_its_nth_rating():
     assert not a_session(2).is_full
     assert a_session(3).is_full
-    assert a_session(3).counts().yellow == 3
+    assert a_session(3).counts.yellow == 3
 
 
 def current(latest: StudySession | None, open_pass: Pass | None,
