@@ -39,25 +39,25 @@ def upgrade() -> None:
     with op.batch_alter_table("study_session") as batch_op:
         batch_op.create_index(batch_op.f("ix_study_session_user_id"), ["user_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_study_session_pass_id"), ["pass_id"], unique=False)
-    with op.batch_alter_table("rating") as batch_op:
+    with op.batch_alter_table("rating") as batch_op:  # nothing refers to a rating: a rebuild
         batch_op.add_column(sa.Column("session_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_rating_session_id"), ["session_id"], unique=False)
         batch_op.create_foreign_key(batch_op.f("fk_rating_session_id_study_session"),
                                     "study_session", ["session_id"], ["id"], ondelete="SET NULL")
-    with op.batch_alter_table("user_account") as batch_op:
-        batch_op.add_column(sa.Column("session_size", sa.Integer(), server_default="12",
-                                      nullable=False))
-        batch_op.add_column(sa.Column("daily_goal", sa.Integer(), server_default="10",
-                                      nullable=False))
-        batch_op.add_column(sa.Column("time_zone", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("session_order", sa.String(length=16),
-                                      server_default="prerequisites", nullable=False))
+    # Added in place, never rebuilt: on SQLite a rebuild drops the table, and ON DELETE CASCADE
+    # would take every learner's passes, sign-ins and imports with it.
+    op.add_column("user_account", sa.Column("session_size", sa.Integer(), server_default="12",
+                                            nullable=False))
+    op.add_column("user_account", sa.Column("daily_goal", sa.Integer(), server_default="10",
+                                            nullable=False))
+    op.add_column("user_account", sa.Column("time_zone", sa.String(length=64), nullable=True))
+    op.add_column("user_account", sa.Column("session_order", sa.String(length=16),
+                                            server_default="prerequisites", nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user_account") as batch_op:
-        for column in ("session_order", "time_zone", "daily_goal", "session_size"):
-            batch_op.drop_column(column)
+    for column in ("session_order", "time_zone", "daily_goal", "session_size"):
+        op.drop_column("user_account", column)  # SQLite 3.35+ drops a column in place
     with op.batch_alter_table("rating") as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_rating_session_id_study_session"),
                                  type_="foreignkey")
