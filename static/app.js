@@ -24,8 +24,8 @@
     });
   }
 
-  // Keyboard: Enter checks (the browser submits the answer form); 1/2/3 rate, n next, h hint,
-  // a or / to the Answer box, Esc out of a field. Never while typing in a field (the Answer box
+  // Keyboard: Enter checks (the browser submits the answer form); 1/2/3 rate, u undoes a rating,
+  // n next, h hint, a or / to the Answer box, Esc out of a field. Never while typing in a field (the Answer box
   // is not focused on its own, so the keys work from the first one), never with a modifier.
   function typing(target) {
     if (!target) return false;
@@ -53,7 +53,7 @@
       return;
     }
     var keys = { "1": '[data-key="1"]', "2": '[data-key="2"]', "3": '[data-key="3"]',
-                 "n": '[data-key="n"]', "h": '[data-key="h"]' };
+                 "n": '[data-key="n"]', "h": '[data-key="h"]', "u": '[data-key="u"]' };
     var selector = keys[event.key];
     if (selector && press(selector)) event.preventDefault();
   });

@@ -153,7 +153,7 @@ async def pass_page(request: Request, uow: Uow, user: User, subject: str, number
     groups = await in_thread(queries.pass_groups, uow, user, subject, shown)
     topics = [
         (group, [(item, names[item.exercise_id],
-                  aggregate.needs_theory_review(item.exercise_id))
+                  aggregate.theory_review_due(item.exercise_id, names[item.exercise_id].topic))
                  for item in group.items if item.exercise_id in names])
         for group in groups
     ]

@@ -62,6 +62,7 @@ def test_red_in_the_fifth_pass_parks_it_until_unparked(browser: Browser, app):
             browser.get(f"/exercises/{exercise_pk(app, POWER)}/theory")
             browser.post(f"/exercises/{exercise_pk(app, POWER)}/theory")
         browser.check(POWER, "3x")
+        browser.show_solution(POWER)
         page = browser.rate(POWER, "red")
     assert "parked under Needs help" in page.text
     assert "Nothing left for another pass" in page.text
@@ -147,7 +148,8 @@ def test_a_choice_is_answered_with_options(browser: Browser, app):
 
 def test_a_parameterised_reference_is_shown_after_the_check(browser: Browser):
     browser.start_pass()
-    page = browser.check(LINEAR, "0")
+    assert "Incorrect" in browser.check(LINEAR, "0").text
+    page = browser.show_solution(LINEAR)
     assert "Reference answer:" in page.text and "The slope is" in page.text
     assert "{{" not in page.text
 
