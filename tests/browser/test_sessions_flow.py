@@ -130,7 +130,8 @@ def sessions_flow(page: Page) -> None:
     rate_with(page, "1")
     expect(place).to_have_text("2 of 2 today · 2 of 3 in pass 1")
     shoot(page, "exercise-place")
-    answer(page, "1/5")  # wrong: Red
+    answer(page, "1/5")  # wrong: open the solution, then Red
+    page.get_by_role("button", name="Show solution").click()
     rate_with(page, "3")
 
     # -- the session summary -------------------------------------------------------------------
