@@ -228,10 +228,10 @@ def test_0009_stores_parts_and_going_down_makes_them_self_graded(database_url):
         engine.dispose()
 
 
-def test_0010_adds_sessions_and_settings_and_takes_them_away_again(database_url):
-    """Up to 0010 an account has the default settings and a rating can name its session (and
-    loses it, not itself, when the session goes); down to 0009 the table and columns are gone."""
-    migrate(database_url, "0010")
+def test_0011_adds_sessions_and_settings_and_takes_them_away_again(database_url):
+    """Up to 0011 an account has the default settings and a rating can name its session (and
+    loses it, not itself, when the session goes); down to 0010 the table and columns are gone."""
+    migrate(database_url, "0011")
     engine = make_engine(database_url)
     run = "INSERT INTO {} VALUES {}"
     try:
@@ -265,7 +265,7 @@ def test_0010_adds_sessions_and_settings_and_takes_them_away_again(database_url)
             connection.exec_driver_sql("DELETE FROM study_session")
             left = connection.exec_driver_sql("SELECT session_id FROM rating").scalar_one()
         assert left is None
-        command.downgrade(alembic_config(database_url), "0009")
+        command.downgrade(alembic_config(database_url), "0010")
         assert table_names(database_url) == TABLES - {"study_session"} | {"alembic_version"}
     finally:
         engine.dispose()

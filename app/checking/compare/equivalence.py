@@ -118,6 +118,12 @@ def _evaluator(domain: str) -> Callable[[sympy.Basic, Point], object]:
     return complex_value if domain == "complex" else real_value_at
 
 
+def probe_value(expr: sympy.Basic, point: Point, domain: str) -> object:
+    """The value of `expr` at one probe point (`{}` for a number), as the check first
+    evaluates it for the domain; None where it is undefined."""
+    return _evaluator(domain)(expr, point) if point else complex_value(expr, point)
+
+
 def _defined_pairs(a: sympy.Basic, b: sympy.Basic, points: list[Point], evaluate) -> list:
     pairs = ((evaluate(a, p), evaluate(b, p)) for p in points)
     return [(u, v) for u, v in pairs if u is not None and v is not None]

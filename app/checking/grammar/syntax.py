@@ -230,7 +230,8 @@ def parse(text: str, *, author: bool = False,
     finally:
         _CURRENT.reset(token)
     return Parsed(value=value, decimals=tuple(builder.decimals),
-                  functions=frozenset(functions | builder.functions), text=normalised)
+                  functions=frozenset(functions | builder.functions), text=normalised,
+                  tokens=tuple(tokens))
 
 
 def _run(parse_tokens: Callable[[list[Token]], object], tokens: list[Token], text: str) -> object:
