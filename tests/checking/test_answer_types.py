@@ -579,7 +579,7 @@ def test_self_is_undecided_and_self_graded(response: str) -> None:
 
 
 @pytest.mark.parametrize("response", [
-    "2x +", "2x(", "2x + 1)", "((2x + 1)", "[2x + 1)", "(2x + 1]", "2x $ 1", "sin x", "*2x",
+    "2x +", "2x(", "2x + 1)", "((2x + 1)", "[2x + 1)", "(2x + 1]", "2x $ 1", "sin", "*2x",
     "2x ^", "= 2x",
 ])
 def test_syntax_errors_are_invalid(response: str) -> None:

@@ -129,13 +129,16 @@ def validate_now(spec: AnswerSpec, response: str) -> Validation:
 
 def reference_of(spec: AnswerSpec) -> Parsed:
     values = tuple(spec.value) if isinstance(spec.value, list) else (spec.value,)
-    return _parse_reference(values, tuple(spec.variables) if spec.variables is not None else None)
+    return _parse_reference(values, tuple(spec.variables) if spec.variables is not None else None,
+                            spec.domain == "complex")
 
 
 @lru_cache(maxsize=4096)
-def _parse_reference(values: tuple[str, ...], variables: tuple[str, ...] | None) -> Parsed:
+def _parse_reference(values: tuple[str, ...], variables: tuple[str, ...] | None,
+                     imaginary: bool) -> Parsed:
     try:
-        parsed = [parse(v, author=True, variables=variables) for v in values]
+        parsed = [parse(v, author=True, variables=variables, imaginary=imaginary)
+                  for v in values]
     except ParseError as error:
         raise SpecError(f"the reference answer cannot be read: {error.message}") from error
     if len(parsed) == 1:
@@ -156,7 +159,8 @@ def read_response(spec: AnswerSpec, response: str, reference: Parsed) -> Parsed:
     if spec.compare in ("antiderivative", "up_to_constant"):
         allowed += tuple(n for n in CONSTANT_NAMES if n not in allowed)
     try:
-        answer = parse(response, variables=allowed)
+        answer = parse(response, variables=allowed, imaginary=spec.domain == "complex",
+                       expect=spec.type)
     except ParseError as error:
         raise NotRead(error.message) from error
     used = sorted(set(spec.forbid) & (answer.functions | _names(answer.value)))

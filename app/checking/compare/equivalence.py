@@ -181,7 +181,16 @@ def proportional(a: sympy.Basic, b: sympy.Basic, domain: str) -> Outcome:
     u0, v0 = max(pairs, key=lambda pair: abs(pair[1]))
     if not all(close(u * v0, v * u0) for u, v in pairs):
         return DIFFERENT
-    return SAME if _constant_ratio(a, b, domain) else Outcome(True, "numeric")
+    if _constant_ratio(a, b, domain):
+        return SAME
+    # Unconfirmed: the ratio must also hold near zero, where a term such as (x - a)^5999 no
+    # longer drowns the rest (y - (a-x)^5999 and y - (x-a)^5999 have ratio -1 at the probes).
+    small = [{s: v / 16 for s, v in point.items()}
+             for point in sample_points(symbols_of(a, b), domain)]
+    near_zero = _defined_pairs(a, b, small, _evaluator(domain))
+    if not all(close(u * v0, v * u0) for u, v in near_zero):
+        return DIFFERENT
+    return Outcome(True, "numeric")
 
 
 def _constant_ratio(a: sympy.Basic, b: sympy.Basic, domain: str) -> bool:

@@ -23,7 +23,8 @@ from lark.exceptions import LarkError
 from .syntax import _TokenList as TokenList
 from .values import Bracket, CommaList, MatrixLit, Parsed, Relation, SetLit, Union
 
-_RELATIONS = {"=": "=", "!=": r"\ne", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}
+_RELATIONS = {"=": "=", "!=": r"\ne", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge",
+              "in": r"\in"}
 _OPENERS = {"(": r"\left(", "[": r"\left["}
 _CLOSERS = {")": r"\right)", "]": r"\right]"}
 
@@ -230,6 +231,15 @@ class _Typed(Transformer):
     def factorial(self, c: list) -> _Shown:
         return _Shown(f"{c[0].tex}!", hidden=c[0].hidden)
 
+    def percent(self, c: list) -> _Shown:
+        return _Shown(rf"{c[0].tex}\%", hidden=c[0].hidden)
+
+    def transpose(self, c: list) -> _Shown:
+        """`(1, 2, 3)^T` as the column it is read as; a matrix keeps its ᵀ."""
+        if c[0].kind in ("bracket", "square") and c[0].items:
+            return _grid(tuple((item,) for item in c[0].items))
+        return _Shown(f"{c[0].tex}^{{T}}", hidden=c[0].hidden)
+
     def number(self, c: list) -> _Shown:
         mantissa, _, exponent = str(c[0]).lower().partition("e")
         if exponent:
@@ -289,6 +299,15 @@ class _Typed(Transformer):
 
     def call_abs(self, c: list) -> _Shown:
         return self._call(str(c[0]), "", (self.absval([c[1]]),), bars=True)
+
+    def call_pow_abs(self, c: list) -> _Shown:
+        return self._call(str(c[0]), c[2].tex, (self.absval([c[3]]),), bars=True)
+
+    def binom(self, c: list) -> _Shown:
+        return _Shown(rf"\binom{{{_bare(c[0])}}}{{{_bare(c[1])}}}", "atom", hidden=_hidden(c))
+
+    def member(self, c: list) -> _Shown:
+        return _Shown(rf"{c[0].tex} \in {c[1].tex}", hidden=_hidden(c))
 
     def _call(self, name: str, power: str, args: tuple, bars: bool = False) -> _Shown:
         hidden = _hidden(args)
