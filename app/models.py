@@ -3,8 +3,9 @@
 These rows store what the pure model (`app.method.model`) decides; the rules themselves are not
 here. The unique constraints repeat the few rules that concurrent requests could otherwise
 break between a read and a write: one pass n per learner and subject, one item per exercise in a
-pass, one attempt and one rating per item, one study list per subject, one parked row per
-exercise. The service turns their violations back into the model's exceptions.
+pass, one attempt n and one rating per item, one study list per subject, one parked row per
+exercise, one theory review per topic per pass. The service turns their violations back into
+the model's exceptions.
 
 Constraint names come from a naming convention, so Alembic autogenerate names them the same way
 on every database and finds no spurious differences.
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -137,6 +139,8 @@ class Exercise(Base):
     position: Mapped[int] = mapped_column(default=0)
     prompt: Mapped[str] = mapped_column(Text)
     answer: Mapped[dict[str, Any]]
+    """The answer spec (DESIGN §3); `{}` for a multi-part exercise, whose `parts` hold theirs."""
+    parts: Mapped[list[Any] | None]
     params: Mapped[dict[str, Any] | None]
     hints: Mapped[list[Any]] = mapped_column(default=list)
     wrong: Mapped[list[Any]] = mapped_column(default=list)
@@ -222,26 +226,39 @@ class PassItem(Base):
     disputed: Mapped[bool] = mapped_column(default=False)
     saw_solution_before_check: Mapped[bool] = mapped_column(default=False)
     saw_last_hint_before_check: Mapped[bool] = mapped_column(default=False)
+    incorrect_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    solution_open: Mapped[bool] = mapped_column(default=False, server_default=false())
+    undoable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Its rating is the one Undo may withdraw (until the next Check of the pass)."""
 
     exercise: Mapped[Exercise] = relationship()
 
 
 class Attempt(Base):
-    """The learner's one checked answer to a pass item, with the two notes (rule 3), kept to
-    show again before the retry (rule 5)."""
+    """A checked answer to a pass item (one per Check; Try again makes more), with the two notes
+    and what the checker said (rule 3), kept to show again in the next pass (rule 5)."""
 
     __tablename__ = "attempt"
-    __table_args__ = (CheckConstraint(_one_of("status", _RECORDED_VERDICTS), name="status"),)
+    __table_args__ = (
+        UniqueConstraint("pass_item_id", "number"),
+        CheckConstraint(_one_of("status", _RECORDED_VERDICTS), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pass_item_id: Mapped[int] = mapped_column(
-        ForeignKey("pass_item.id", ondelete="CASCADE"), unique=True
-    )
+    pass_item_id: Mapped[int] = mapped_column(ForeignKey("pass_item.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    """1, 2, ... within the pass item: two Checks of one attempt at once make one row."""
     response: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     latex: Mapped[str | None] = mapped_column(Text)
     shape_of_problem: Mapped[str | None] = mapped_column(Text)
     motion_to_solution: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)
+    """The checker's message (DESIGN §3)."""
+    feedback: Mapped[str | None] = mapped_column(Text)
+    """The feedback of the typical mistake the answer matched, if any."""
+    entries: Mapped[dict[str, Any] | None]
+    """Which entries of a structured answer were wrong (the check result's `entries`)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pass_item: Mapped[PassItem] = relationship()
@@ -264,6 +281,17 @@ class Rating(Base):
     """When an operator marked the dispute reviewed (None: not yet, or not disputed)."""
 
     pass_item: Mapped[PassItem] = relationship()
+
+
+class TheorySeen(Base):
+    """A topic whose theory review was shown in a pass (rule 5: once per topic per pass)."""
+
+    __tablename__ = "theory_seen"
+
+    pass_id: Mapped[int] = mapped_column(
+        ForeignKey("pass.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), primary_key=True)
 
 
 class Parked(Base):

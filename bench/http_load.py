@@ -379,16 +379,20 @@ class Learner:
             return
         await self.pause()
         read = Page(page.text)
-        if read.form("/rate", with_buttons=True) is None:  # not checked yet in this pass
-            check = read.form("/check")
-            if check is None:
-                return
-            await self.answer(path, check)
+        if read.form("/rate", with_buttons=True) is None and read.form("/check") is not None:
+            await self.answer(path, read.form("/check"))  # not checked yet in this pass
             page = await timed(self.stats, "exercise page", self.client, "GET", path, (200,))
             if page is None:
                 return
             read = Page(page.text)
             await self.pause()
+        if read.form("/retry") is not None:  # Incorrect: open the solution, then rate
+            if await self.post("solution", read.form("/solution"), (303,)) is None:
+                return
+            page = await timed(self.stats, "exercise page", self.client, "GET", path, (200,))
+            if page is None:
+                return
+            read = Page(page.text)
         await self.rate(read)
 
     async def theory(self, path: str, location: str) -> httpx.Response | None:

@@ -109,7 +109,8 @@ def _topic_dict(topic: orm.Topic) -> dict[str, Any]:
 def _exercise_dict(row: orm.Exercise, ident: str) -> dict[str, Any]:
     stored = row.params or {}
     values: dict[str, Any] = {
-        "id": ident, "prompt": row.prompt, "answer": dict(row.answer),
+        "id": ident, "prompt": row.prompt, "answer": dict(row.answer) if row.answer else None,
+        "parts": list(row.parts) if row.parts else None,
         "wrong": list(row.wrong or []), "hints": list(row.hints or []),
         "solution": row.solution or "", "difficulty": row.difficulty,
         "source": row.source or "original", "params": stored.get("params"),
@@ -132,7 +133,7 @@ def export_csv(session: Session, collection: orm.Collection) -> str:
 
 
 def _csv_row(row: orm.Exercise, ident: str) -> list[str]:
-    answer = dict(row.answer)
+    answer = {"type": "parts", "parts": row.parts} if row.parts else dict(row.answer or {})
     simple = set(answer) <= {"type", "value"} and isinstance(answer.get("value", ""), str)
     values = {"id": ident, "subject": row.topic.subject.slug, "topic": row.topic.slug,
               "prompt": row.prompt, "answer": answer.get("value", "") if simple else "",
@@ -221,17 +222,21 @@ def _pass(row: orm.Pass) -> dict[str, Any]:
 
 _ITEM_FIELDS = ("position", "seed", "verdict", "rating", "disputed",
                 "saw_solution_before_check", "saw_last_hint_before_check")
-_ATTEMPT_FIELDS = ("response", "status", "latex", "shape_of_problem", "motion_to_solution")
+_RETRY_FIELDS = {"incorrect_attempts": 0, "solution_open": False}
+"""Pass item fields added with Try again, and their value in a backup made before it."""
+_ATTEMPT_FIELDS = ("number", "response", "status", "latex", "shape_of_problem",
+                   "motion_to_solution", "message", "feedback")
 
 
 def _item(item: orm.PassItem) -> dict[str, Any]:
     session = _session_of(item)
-    attempt = session.scalar(select(orm.Attempt).where(orm.Attempt.pass_item_id == item.id))
+    attempts = session.scalars(select(orm.Attempt).where(orm.Attempt.pass_item_id == item.id)
+                               .order_by(orm.Attempt.number))
     rating = session.scalar(select(orm.Rating).where(orm.Rating.pass_item_id == item.id))
     out: dict[str, Any] = {"exercise": item.exercise.global_id}
-    out |= {name: getattr(item, name) for name in _ITEM_FIELDS}
-    out["attempt"] = ({name: getattr(attempt, name) for name in _ATTEMPT_FIELDS}
-                      | {"created_at": _time(attempt.created_at)}) if attempt else None
+    out |= {name: getattr(item, name) for name in (*_ITEM_FIELDS, *_RETRY_FIELDS)}
+    out["attempts"] = [{name: getattr(attempt, name) for name in _ATTEMPT_FIELDS}
+                       | {"created_at": _time(attempt.created_at)} for attempt in attempts]
     out["rating_row"] = {"rating": rating.rating, "disputed": rating.disputed,
                          "created_at": _time(rating.created_at)} if rating else None
     return out
@@ -386,12 +391,17 @@ def _restore_pass(session: Session, data: dict[str, Any], user_id: int,
     attempts = 0
     for item in data["items"]:
         values = {name: item[name] for name in _ITEM_FIELDS}
+        values |= {name: item.get(name, default) for name, default in _RETRY_FIELDS.items()}
+        if "solution_open" not in item:  # before Try again: as migration 0008 sets them
+            values["solution_open"] = bool(item["verdict"] or item["saw_solution_before_check"])
+            values["incorrect_attempts"] = int(item["verdict"] == "incorrect")
         item_row = orm.PassItem(exercise_id=pks[item["exercise"]], **values)
         row.items.append(item_row)
-        if item.get("attempt"):
-            attempt = dict(item["attempt"])
-            attempt["created_at"] = _parse(attempt.get("created_at")) or orm.utcnow()
-            session.add(orm.Attempt(pass_item=item_row, **attempt))
+        # Before Try again a backup held one "attempt" per item.
+        for stored in item.get("attempts") or ([item["attempt"]] if item.get("attempt") else []):
+            values = {name: stored[name] for name in _ATTEMPT_FIELDS if name in stored}
+            values["created_at"] = _parse(stored.get("created_at")) or orm.utcnow()
+            session.add(orm.Attempt(pass_item=item_row, **values))
             attempts += 1
         if item.get("rating_row"):
             rating = dict(item["rating_row"])

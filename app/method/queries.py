@@ -54,6 +54,8 @@ class ExerciseInfo:
     updated_at: Any = None
     macros: dict[str, Any] | None = None
     """The collection's KaTeX macros (an imported PreTeXt book's), for the page."""
+    parts: list[Any] | None = None
+    """A multi-part exercise's parts (DESIGN §5); `answer` is then empty."""
 
     @property
     def local_id(self) -> str:
@@ -69,7 +71,7 @@ class ExerciseInfo:
             params=row.params, hints=row.hints, wrong=row.wrong, solution=row.solution,
             source=row.source, difficulty=row.difficulty,
             collection_title=row.collection.title, updated_at=row.updated_at,
-            macros=row.collection.macros,
+            macros=row.collection.macros, parts=row.parts,
         )
 
     @classmethod
@@ -100,6 +102,8 @@ class Label:
     global_id: str
     topic_title: str
     snippet: str
+    topic: str = ""
+    """The topic's slug (its Theory, its review once per pass)."""
 
     @property
     def local_id(self) -> str:
@@ -109,21 +113,33 @@ class Label:
 @dataclass(frozen=True)
 class AttemptInfo:
     pass_number: int
+    number: int
+    """1, 2, ... within its pass item (Try again makes more)."""
     response: str
     status: str
     latex: str | None
     shape_of_problem: str | None
     motion_to_solution: str | None
+    message: str | None
+    feedback: str | None
+    entries: dict | None
+    """Which entries of a structured answer were wrong (DESIGN §3), or None."""
     rating: str | None
     disputed: bool = False
 
 
 @dataclass(frozen=True)
 class ItemRow:
-    """The pass item behind the exercise page: its row id (a stable key) and its attempt."""
+    """The pass item behind the exercise page: its row id (a stable key) and its attempts in
+    this pass, first to latest."""
 
     id: int
-    attempt: AttemptInfo | None
+    attempts: list[AttemptInfo] = field(default_factory=list)
+
+    @property
+    def attempt(self) -> AttemptInfo | None:
+        """The latest attempt, whose verdict the page shows."""
+        return self.attempts[-1] if self.attempts else None
 
 
 @dataclass
@@ -192,7 +208,7 @@ def _snippet(prompt: str, length: int = 90) -> str:
 
 
 def _label(row: orm.Exercise) -> Label:
-    return Label(row.id, row.global_id, row.topic.title, _snippet(row.prompt))
+    return Label(row.id, row.global_id, row.topic.title, _snippet(row.prompt), row.topic.slug)
 
 
 # -- subjects and progress --------------------------------------------------------------------
@@ -293,6 +309,17 @@ def next_in_pass(
         return current, uow.execute(_PK, {"global_id": chosen}).scalar()
 
 
+def exercise_pk(uow: UnitOfWork, user_id: int, global_id: str) -> int:
+    """The row id of an exercise the learner may see, by its exercise id; raises NotFound."""
+    with uow.reading():
+        found = uow.session.scalar(
+            visible(user_id).with_only_columns(orm.Exercise.id)
+            .where(orm.Exercise.global_id == global_id))
+    if found is None:
+        raise NotFound(global_id)
+    return found
+
+
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
     """Names for exercises listed by the model (a pass, a next-pass preview)."""
     if not global_ids:
@@ -325,7 +352,7 @@ _EXERCISE = (
         orm.Exercise.prompt, orm.Exercise.answer, orm.Exercise.params, orm.Exercise.hints,
         orm.Exercise.wrong, orm.Exercise.solution, orm.Exercise.source, orm.Exercise.difficulty,
         orm.Collection.title.label("collection_title"), orm.Exercise.updated_at,
-        orm.Collection.macros,
+        orm.Collection.macros, orm.Exercise.parts,
     )
     .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
     .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
@@ -335,14 +362,16 @@ _EXERCISE = (
         _visible_to(bindparam("user_id")),
     )
 )
-_ATTEMPT = (orm.Attempt.response, orm.Attempt.status, orm.Attempt.latex,
-            orm.Attempt.shape_of_problem, orm.Attempt.motion_to_solution)
+_ATTEMPT = (orm.Attempt.number, orm.Attempt.response, orm.Attempt.status, orm.Attempt.latex,
+            orm.Attempt.shape_of_problem, orm.Attempt.motion_to_solution, orm.Attempt.message,
+            orm.Attempt.feedback, orm.Attempt.entries)
 """An attempt's columns in `AttemptInfo`'s order (after the pass number)."""
 _ITEM_ROW = (
     select(orm.PassItem.id, orm.PassItem.rating, orm.PassItem.disputed, *_ATTEMPT)
     .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
     .join(orm.Subject, orm.Pass.subject_id == orm.Subject.id)
     .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
+    .order_by(orm.Attempt.number)
     .where(
         orm.Pass.user_id == bindparam("user_id"),
         orm.Subject.slug == bindparam("subject"),
@@ -393,18 +422,45 @@ def exercise_in_pass(
         return info, aggregate, row, earlier
 
 
+_TOPIC_VISIBLE = (
+    select(orm.Exercise.id)
+    .join(orm.Collection, orm.Collection.id == orm.Exercise.collection_id)
+    .where(orm.Exercise.topic_id == orm.Topic.id, _visible_to(bindparam("user_id")))
+    .exists()
+)
+"""A topic with an exercise the learner may see: another learner's private import's is not."""
+_TOPICS = (
+    select(orm.Topic.slug, orm.Topic.title)
+    .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
+    .where(orm.Subject.slug == bindparam("subject"), _TOPIC_VISIBLE)
+    .order_by(orm.Topic.position, orm.Topic.slug)
+)
 _TOPIC_NOTES = (
     select(orm.Topic.title, orm.Topic.theory, orm.Topic.examples)
     .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
-    .where(orm.Subject.slug == bindparam("subject"), orm.Topic.slug == bindparam("topic"))
+    .where(orm.Subject.slug == bindparam("subject"), orm.Topic.slug == bindparam("topic"),
+           _TOPIC_VISIBLE)
 )
 
 
-def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, list[dict]]:
-    """A topic's title, theory note and worked examples (rule 5): the theory review before
-    every Yellow or Red retry, so read like the loop's other pages. Raises NotFound."""
+def topics(uow: UnitOfWork, user_id: int, subject: str) -> tuple[str, list[tuple[str, str]]]:
+    """The subject's title and (slug, title) of its topics the learner may see, in order: the
+    index of every topic's Theory. Raises NotFound."""
     with uow.reading():
-        found = uow.execute(_TOPIC_NOTES, {"subject": subject, "topic": topic}).first()
+        title = uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar()
+        if title is None:
+            raise NotFound(subject)
+        found = uow.execute(_TOPICS, {"subject": subject, "user_id": user_id}).all()
+    return title, [(slug, topic_title) for slug, topic_title in found]
+
+
+def topic_notes(uow: UnitOfWork, user_id: int, subject: str, topic: str
+                ) -> tuple[str, str, list[dict]]:
+    """A topic's title, theory note and worked examples (rule 5): the theory review, and the
+    Theory readable at any time. Raises NotFound, also for a topic the learner may not see."""
+    with uow.reading():
+        found = uow.execute(_TOPIC_NOTES, {"subject": subject, "topic": topic,
+                                           "user_id": user_id}).first()
     if found is None:
         raise NotFound(f"{subject}/{topic}")
     title, theory, examples = found
@@ -430,14 +486,13 @@ def exercise_to_check(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseI
 
 def _item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
     found = uow.execute(_ITEM_ROW, {"user_id": user_id, "subject": subject,
-                                            "number": number, "pk": pk}).first()
-    if found is None:
+                                    "number": number, "pk": pk}).all()
+    if not found:
         raise NotFound(f"{subject} pass {number} exercise {pk}")
-    item_id, rating, disputed, response, status, latex, shape, motion = found
-    attempt = None
-    if status is not None:
-        attempt = AttemptInfo(number, response, status, latex, shape, motion, rating, disputed)
-    return ItemRow(item_id, attempt)
+    item_id, rating, disputed = found[0][:3]
+    attempts = [AttemptInfo(number, *row[3:], rating=rating, disputed=disputed)
+                for row in found if row.status is not None]
+    return ItemRow(item_id, attempts)
 
 
 _EARLIER = (
@@ -449,7 +504,7 @@ _EARLIER = (
         orm.PassItem.exercise_id == bindparam("pk"),
         orm.Pass.number < bindparam("before"),
     )
-    .order_by(orm.Pass.number.desc())
+    .order_by(orm.Pass.number.desc(), orm.Attempt.number.desc())
 )
 
 
@@ -727,6 +782,15 @@ class Dispute:
     reviewed_at: datetime | None
 
 
+_LAST_INCORRECT = (
+    select(func.max(orm.Attempt.number))
+    .where(orm.Attempt.pass_item_id == orm.PassItem.id, orm.Attempt.status == "incorrect")
+    .correlate(orm.PassItem)
+    .scalar_subquery()
+)
+"""The attempt a dispute is about: the item's latest Incorrect one."""
+
+
 def disputes(uow: UnitOfWork, page: int = 1,
              per_page: int = DISPUTES_PER_PAGE) -> tuple[list[Dispute], int]:
     """One page of every learner's disputed ratings, newest first, and how many there are.
@@ -744,7 +808,8 @@ def disputes(uow: UnitOfWork, page: int = 1,
             .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
             .join(orm.User, orm.Pass.user_id == orm.User.id)
             .join(orm.Exercise, orm.PassItem.exercise_id == orm.Exercise.id)
-            .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
+            .outerjoin(orm.Attempt, (orm.Attempt.pass_item_id == orm.PassItem.id)
+                       & (orm.Attempt.number == _LAST_INCORRECT))
             .where(orm.Rating.disputed.is_(True))
             .order_by(orm.Rating.created_at.desc(), orm.Rating.id.desc())
             .limit(per_page)

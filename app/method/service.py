@@ -109,8 +109,13 @@ def record_check(
     latex: str | None = None,
     shape_note: str | None = None,
     motion_note: str | None = None,
+    message: str | None = None,
+    feedback: str | None = None,
+    entries: dict | None = None,
 ) -> bool:
-    """Store the attempt the checker graded (`result_status`, DESIGN §3, or "self").
+    """Store the attempt the checker graded (`result_status`, DESIGN §3, or "self"), with its
+    message, the feedback on a mistake and which entries were wrong, shown again in the next
+    pass (rule 5).
 
     Returns False for an invalid response: it was not read, so no attempt exists (rule 3).
     """
@@ -119,7 +124,8 @@ def record_check(
         if not aggregate.record_check(exercise_id, Verdict(result_status)):
             return False
         repository.save(aggregate)
-        texts = {"latex": latex, "shape_of_problem": shape_note, "motion_to_solution": motion_note}
+        texts = {"latex": latex, "shape_of_problem": shape_note, "motion_to_solution": motion_note,
+                 "message": message, "feedback": feedback, "entries": entries}
         repository.add_attempt(aggregate, exercise_id, response=response, **texts)
         uow.commit()
     return True
@@ -139,6 +145,36 @@ def rate(
         aggregate.rate(exercise_id, rating, disputed=disputed)
         _save(uow, repository, aggregate)
     return exercise_id in aggregate.parked
+
+
+def try_again(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> None:
+    """Try again after an Incorrect check: the Answer box comes back (rule 3)."""
+    with uow:
+        repository, aggregate = _load(uow, user_id, subject)
+        aggregate.try_again(exercise_id)
+        _save(uow, repository, aggregate)
+
+
+def undo_rating(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> None:
+    """Undo the latest rating until the next Check: unrated again, unparked if its Red parked
+    it, its pass open again if the rating ended it."""
+    with uow:
+        repository, aggregate = _load(uow, user_id, subject)
+        aggregate.undo_rating(exercise_id)
+        _save(uow, repository, aggregate)
+
+
+def theory_shown(uow: UnitOfWork, user_id: int, subject: str, topic: str) -> None:
+    """The topic's theory review was read in the open pass: once per topic per pass (rule 5).
+    Read twice at once (two tabs), the second write finds the first's row and is a no-op."""
+    try:
+        with uow:
+            repository, aggregate = _load(uow, user_id, subject)
+            aggregate.theory_shown(topic)
+            _save(uow, repository, aggregate)
+    except IntegrityError as error:
+        if not is_duplicate(error):
+            raise
 
 
 def show_hint(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str, *, last: bool) -> None:

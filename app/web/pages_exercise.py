@@ -1,9 +1,11 @@
-"""The exercise page and its actions: theory review, hints, solution, Check, rating.
+"""The exercise page and its actions: theory review, hints, solution, Check, Try again, rating,
+Undo; and every topic's Theory.
 
 The flow is plain forms and redirects, so it works without JavaScript; htmx (boosted forms and
 the live preview) only makes it quicker. A Check that records an attempt redirects to the page
-(POST-redirect-GET); one that records nothing (the answer was not read, a hint, the solution)
-shows the page again with what the learner typed, so no note is lost.
+(POST-redirect-GET); one that records nothing (the answer was not read, a hint, the solution
+before a check) shows the page again with what the learner typed, so no note is lost. What the
+page shows comes from the pass item's stage (`model.PassItem.stage`) and its stored attempts.
 """
 
 from __future__ import annotations
@@ -18,16 +20,14 @@ from pydantic import ValidationError
 from app.bank.shown import Shown, VariantUnavailable, mistake_feedback, shown
 from app.checking import CheckerBusy
 from app.checking.compare.result import CheckResult, Validation
+from app.checking.compare.structures import place
 from app.method import model, queries, service
+from app.method.repository import UnknownSubject
 from app.web.deps import PathInt, Pool, Uow, User, notify, redirect, render
 from app.web.threads import in_thread
 
 router = APIRouter()
 
-VERDICT_KEY = "verdict"
-REVIEWED_KEY = "reviewed"
-REVIEWED_KEEP = 150
-"""Pass items whose theory review was read, kept in the sign-in's data (bounded)."""
 MAX_TEXT = 20_000
 
 LABELS = {
@@ -58,6 +58,11 @@ class Here:
     earlier: list[queries.AttemptInfo]
     """The attempts of earlier passes, latest first."""
 
+    @property
+    def undoable(self) -> str | None:
+        """The exercise whose rating Undo may withdraw, if any (until the next Check)."""
+        return self.current.undoable
+
 
 @dataclass
 class Draft:
@@ -75,10 +80,17 @@ class VerdictView:
     message: str = ""
     latex: str | None = None
     feedback: str | None = None
+    entries: dict | None = None
+    """Which entries of a structured answer are wrong (the check result's `entries`)."""
 
     @property
     def label(self) -> str:
         return LABELS.get(self.status, self.status.title())
+
+    @property
+    def wrong_entries(self) -> list[str]:
+        """The wrong entries' places as the learner reads them: `2`, `(2,1)`."""
+        return [place(p) for p in (self.entries or {}).get("wrong") or []]
 
 
 async def _here(uow: Uow, user: int, pk: int) -> Here:
@@ -106,24 +118,13 @@ def _busy(error: CheckerBusy) -> str:
     return f"The checker is busy — try again in {error.retry_after} s."
 
 
-def _needs_review(request: Request, here: Here) -> bool:
-    reviewed = request.session.get(REVIEWED_KEY) or []
-    return (
-        not here.item.checked
-        and here.aggregate.needs_theory_review(here.info.global_id)
-        and here.row.id not in reviewed
-    )
-
-
-def _stored_verdict(request: Request, here: Here) -> VerdictView | None:
-    """The verdict of the attempt in this pass; its message is kept from the Check."""
-    if here.item.verdict is None:
+def _stored_verdict(here: Here) -> VerdictView | None:
+    """The verdict of the latest attempt in this pass, with what the checker said."""
+    attempt = here.row.attempt
+    if here.item.verdict is None or attempt is None:
         return None
-    flash = request.session.get(VERDICT_KEY) or {}
-    kept = flash if flash.get("item") == [here.info.id, here.item.seed] else {}
-    latex = here.row.attempt.latex if here.row.attempt else None
-    return VerdictView(here.item.verdict.value, kept.get("message", ""), latex,
-                       kept.get("feedback"))
+    return VerdictView(here.item.verdict.value, attempt.message or "", attempt.latex,
+                       attempt.feedback, attempt.entries)
 
 
 def _page(
@@ -135,16 +136,20 @@ def _page(
 ) -> Response:
     """The exercise page for `exercise`, the variant, from what `_here` read."""
     item = here.item
-    draft = draft or Draft()
+    attempt = here.row.attempt
+    draft = draft or _retry_draft(here)
     if item.saw_last_hint_before_check:
         draft.hints = len(exercise.hints)
-    verdict = verdict or _stored_verdict(request, here)
-    allowed = {r.value for r in item.allowed_ratings()} if item.checked else set()
+    verdict = verdict or _stored_verdict(here)
+    allowed = {r.value for r in item.allowed_ratings()} if item.stage == "rate" else set()
     dispute = (
-        item.verdict is model.Verdict.INCORRECT
+        item.stage == "rate"
+        and item.incorrect_before
         and model.Rating.GREEN in item.allowed_ratings(disputed=True)
     )
-    attempt = here.row.attempt
+    previous = None  # the last attempt of an earlier pass, above the Answer box (rule 5)
+    if here.earlier and item.stage == "answer" and not item.incorrect_before:
+        previous = here.earlier[0]
     response = render(
         request,
         "exercise.html",
@@ -158,31 +163,52 @@ def _page(
         allowed=allowed,
         dispute=dispute,
         criteria=CRITERIA,
-        show_solution=item.checked or item.saw_solution_before_check,
+        labels=LABELS,
+        stage=item.stage,
+        show_solution=item.solution_open or item.stage in ("rate", "rated"),
+        tries=here.row.attempts if item.stage == "answer" else [],
+        previous=previous,
         earlier=here.earlier,
         pass_number=here.current.number,
+        undoable=here.undoable,
     )
     response.headers["HX-Push-Url"] = f"/exercises/{here.info.id}"
     return response
+
+
+def _retry_draft(here: Here) -> Draft:
+    """After Try again the Answer box comes back with the last attempt's answer and notes."""
+    attempt = here.row.attempt
+    if here.item.stage != "answer" or attempt is None:
+        return Draft()
+    return Draft(attempt.response, attempt.shape_of_problem or "",
+                 attempt.motion_to_solution or "")
 
 
 @router.get("/exercises/{pk}")
 async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt,
                         ) -> Response:
     here = await _here(uow, user, pk)
-    if _needs_review(request, here):
+    if here.aggregate.theory_review_due(here.info.global_id, here.info.topic):
         return redirect(f"/exercises/{pk}/theory")
     return _page(request, here, await _variant(pool, here.info, here.item.seed, user))
 
 
-# -- theory first (rule 5) -----------------------------------------------------------------------
+# -- theory first (rule 5), and every topic's Theory -----------------------------------------------
+
+
+async def _notes(uow: Uow, user: int, subject: str, topic: str) -> tuple[str, str, list[dict]]:
+    try:
+        return await in_thread(queries.topic_notes, uow, user, subject, topic)
+    except queries.NotFound:
+        raise HTTPException(404, "There is no such topic.") from None
 
 
 @router.get("/exercises/{pk}/theory")
 async def theory_page(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
+    """The theory review before the first Yellow or Red exercise of a topic in this pass."""
     here = await _here(uow, user, pk)
-    title, theory, examples = await in_thread(queries.topic_notes, uow, here.info.subject,
-                                              here.info.topic)
+    title, theory, examples = await _notes(uow, user, here.info.subject, here.info.topic)
     earlier = here.earlier
     return render(
         request,
@@ -198,11 +224,29 @@ async def theory_page(request: Request, uow: Uow, user: User, pk: PathInt) -> Re
 
 @router.post("/exercises/{pk}/theory")
 async def theory_read(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
-    """Continue: the review is read; the exercise page opens."""
+    """Continue: the topic's review is read for this pass; the exercise page opens."""
     here = await _here(uow, user, pk)
-    reviewed = [i for i in request.session.get(REVIEWED_KEY) or [] if i != here.row.id]
-    request.session[REVIEWED_KEY] = (reviewed + [here.row.id])[-REVIEWED_KEEP:]
+    await in_thread(service.theory_shown, uow, user, here.info.subject, here.info.topic)
     return redirect(f"/exercises/{pk}")
+
+
+@router.get("/subjects/{subject}/theory")
+async def theory_index(request: Request, uow: Uow, user: User, subject: str) -> Response:
+    """Every topic's Theory of a subject, readable at any time."""
+    try:
+        title, found = await in_thread(queries.topics, uow, user, subject)
+    except queries.NotFound:
+        raise HTTPException(404, "There is no such subject.") from None
+    return render(request, "theory_index.html", subject=subject, title=title, topics=found)
+
+
+@router.get("/subjects/{subject}/theory/{topic}")
+async def topic_theory(request: Request, uow: Uow, user: User, subject: str, topic: str,
+                       ) -> Response:
+    """A topic's theory note and worked examples, readable at any time."""
+    title, theory, examples = await _notes(uow, user, subject, topic)
+    return render(request, "topic_theory.html", subject=subject, topic_title=title,
+                  theory=theory, examples=examples)
 
 
 # -- before the check: hints and the solution ----------------------------------------------------
@@ -238,13 +282,27 @@ async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: Path
 @router.post("/exercises/{pk}/solution")
 async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt,
                         draft: Typed) -> Response:
-    """Show solution: before the check it caps the rating at Yellow (the page said so)."""
+    """Show solution: before the check it caps the rating at Yellow (the page said so); after
+    an Incorrect one it ends the retries and the rating follows."""
     here = await _here(uow, user, pk)
+    if here.item.rating:
+        return redirect(f"/exercises/{pk}")
+    await in_thread(service.show_solution, uow, user, here.info.subject, here.info.global_id)
+    if here.item.checked:  # nothing typed to keep: the solution and the rating, by GET
+        return redirect(f"/exercises/{pk}#solution")
     exercise = await _variant(pool, here.info, here.item.seed, user)
-    if not here.item.rating:
-        await in_thread(service.show_solution, uow, user, here.info.subject, here.info.global_id)
-        here = await _here(uow, user, pk)
-    return _page(request, here, exercise, draft)
+    return _page(request, await _here(uow, user, pk), exercise, draft)
+
+
+@router.post("/exercises/{pk}/retry")
+async def try_again(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
+    """Try again after an Incorrect check: the Answer box comes back, the notes kept."""
+    info, _ = await _to_check(uow, user, pk)
+    try:
+        await in_thread(service.try_again, uow, user, info.subject, info.global_id)
+    except (model.RetryNotAllowed, model.AlreadyRated):  # a second click, or another tab
+        pass
+    return redirect(f"/exercises/{pk}#attempt")
 
 
 # -- Check ---------------------------------------------------------------------------------------
@@ -252,8 +310,9 @@ async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: 
 
 async def _grade(pool: Pool, exercise: Shown, response: str, user: int,
                  ) -> tuple[CheckResult, str | None]:
-    """The checker's result (in the pool, in the learner's turn) and the feedback of a
-    matching typical mistake; raises CheckerBusy."""
+    """The checker's result (in the pool, in the learner's turn) and the feedback on an
+    incorrect one: the author's for a matching typical mistake, else the mistake the
+    checker recognised by itself (its diagnosis), if any; raises CheckerBusy."""
     if exercise.self_graded:
         message = "Compare your answer with the solution and rate it yourself."
         return CheckResult(status="correct", message=message), None
@@ -264,7 +323,8 @@ async def _grade(pool: Pool, exercise: Shown, response: str, user: int,
     result = await pool.check_async(spec, response, owner=user)
     feedback = None
     if result.status == "incorrect":
-        feedback = await mistake_feedback(pool, exercise, response, owner=user)
+        feedback = (await mistake_feedback(pool, exercise, response, owner=user)
+                    or result.diagnosis_message)
     return result, feedback
 
 
@@ -289,16 +349,14 @@ async def check(
         recorded = await in_thread(
             service.record_check, uow, user, info.subject, info.global_id,
             response, status, latex=result.latex, shape_note=shape.strip() or None,
-            motion_note=motion.strip() or None,
+            motion_note=motion.strip() or None, message=result.message or None,
+            feedback=feedback, entries=result.entries,
         )
     except (model.AlreadyChecked, model.AlreadyRated):  # checked before, or in another tab
         return redirect(f"/exercises/{pk}#verdict")
     if not recorded:  # not read: nothing stored, the learner corrects the answer
-        verdict = VerdictView("invalid", result.message, result.latex)
+        verdict = VerdictView("invalid", result.message, result.latex, entries=result.entries)
         return _page(request, await _here(uow, user, pk), exercise, typed, verdict)
-    request.session[VERDICT_KEY] = {
-        "item": [pk, seed], "message": result.message, "feedback": feedback,
-    }
     return redirect(f"/exercises/{pk}#verdict")
 
 
@@ -361,12 +419,29 @@ async def rate(
     except (model.RatingNotAllowed, model.AlreadyChecked) as error:
         notify(request, f"That rating is not allowed here ({error}).")
         return redirect(f"/exercises/{pk}")
-    request.session.pop(VERDICT_KEY, None)
     text = f"Rated {rating.title()}."
     if parked:
         text += " It was Red in its fifth pass, so it is parked under Needs help."
     notify(request, text)
     return redirect(f"/subjects/{subject}/next?after={pk}")
+
+
+@router.post("/subjects/{subject}/undo")
+async def undo(
+    request: Request, uow: Uow, user: User, subject: str,
+    exercise: Annotated[str, Form(max_length=300)],
+) -> Response:
+    """Undo: withdraw the latest rating (until the next Check) and rate that exercise again."""
+    try:
+        await in_thread(service.undo_rating, uow, user, subject, exercise)
+        pk = await in_thread(queries.exercise_pk, uow, user, exercise)
+    except (UnknownSubject, queries.NotFound):
+        raise HTTPException(404, "There is no such rating to undo.") from None
+    except model.NothingToUndo:
+        notify(request, "That rating can no longer be undone: an answer was checked since.")
+        return redirect(f"/subjects/{subject}")
+    notify(request, "Rating undone: rate it again.")
+    return redirect(f"/exercises/{pk}#rate")
 
 
 @router.get("/exercises/{pk}/{action}")

@@ -131,7 +131,8 @@ async def pass_page(request: Request, uow: Uow, user: User, subject: str, number
         return redirect(pass_url(subject, number) + "/summary")
     names = await in_thread(queries.labels, uow, shown.exercise_ids())
     rows = [
-        (item, names[item.exercise_id], aggregate.needs_theory_review(item.exercise_id))
+        (item, names[item.exercise_id],
+         aggregate.theory_review_due(item.exercise_id, names[item.exercise_id].topic))
         for item in shown.items
         if item.exercise_id in names
     ]

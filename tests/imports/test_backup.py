@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import models as orm
 from app.bank import export, importing
@@ -40,7 +40,11 @@ def history(uow, learner: int, pool) -> None:
     service.record_check(uow, learner, "calculus", "calculus/rules/r0", "0", "correct",
                          shape_note="a number", motion_note="read it")
     service.rate(uow, learner, "calculus", "calculus/rules/r0", Rating.GREEN)
-    service.record_check(uow, learner, "calculus", "calculus/rules/r1", "7", "incorrect")
+    service.record_check(uow, learner, "calculus", "calculus/rules/r1", "7", "incorrect",
+                         message="no", feedback="Count again.")
+    service.try_again(uow, learner, "calculus", "calculus/rules/r1")
+    service.record_check(uow, learner, "calculus", "calculus/rules/r1", "8", "incorrect")
+    service.show_solution(uow, learner, "calculus", "calculus/rules/r1")
     service.rate(uow, learner, "calculus", "calculus/rules/r1", Rating.RED)
     service.record_check(uow, learner, "calculus", book, "2x cos(x^2)", "correct")
     service.rate(uow, learner, "calculus", book, Rating.YELLOW)
@@ -52,9 +56,10 @@ def snapshot(sessions, uow, user_id: int) -> dict:
     progress = service.progress(uow, user_id, "calculus")
     with sessions() as session:
         aggregate = SubjectRepository(session).get(user_id, "calculus")
-        notes = sorted((a.response, a.shape_of_problem, a.motion_to_solution, a.status)
-                       for a in session.scalars(select(orm.Attempt)))
-    passes = [(p.number, p.closed_early, [(i.exercise_id, i.seed, i.verdict, i.rating)
+        notes = sorted((a.number, a.response, a.shape_of_problem, a.motion_to_solution,
+                        a.status, a.feedback) for a in session.scalars(select(orm.Attempt)))
+    passes = [(p.number, p.closed_early, [(i.exercise_id, i.seed, i.verdict, i.rating,
+                                           i.incorrect_attempts, i.solution_open)
                                           for i in p.items]) for p in aggregate.passes]
     return {"progress": progress, "study_list": aggregate.study_list, "passes": passes,
             "parked": aggregate.parked, "notes": notes}
@@ -101,5 +106,38 @@ def test_restore_refuses_missing_exercises_and_writes_nothing(pool, uow, session
                 export.restore(session, backup)
             session.rollback()
             assert session.scalar(select(orm.User)) is None
+    finally:
+        engine.dispose()
+
+
+def test_a_backup_from_before_try_again_restores(pool, uow, sessions, learner, tmp_path: Path):
+    """Before Try again a backup held one "attempt" per item and no retry fields: checked
+    items come back with their solution open (as it was shown at the check)."""
+    seed_bank(sessions)
+    history(uow, learner, pool)
+    with sessions() as session:
+        backup = json.loads(json.dumps(export.export_user(session, learner)))
+    for each in backup["passes"]:
+        for item in each["items"]:
+            attempts = item.pop("attempts")
+            item["attempt"] = ({k: v for k, v in attempts[-1].items()
+                                if k not in ("number", "message", "feedback")}
+                               if attempts else None)
+            del item["incorrect_attempts"], item["solution_open"]
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    fresh = session_factory(engine)
+    try:
+        seed_bank(fresh)
+        with fresh() as session:
+            report = export.restore(session, backup)
+            session.commit()
+        with fresh() as session:
+            aggregate = SubjectRepository(session).get(report.user_id, "calculus")
+            assert session.scalar(select(func.count()).select_from(orm.Attempt)) == 3
+        checked = [i for i in aggregate.passes[0].items if i.verdict is not None]
+        assert checked and all(i.solution_open for i in checked)
+        assert [i.incorrect_attempts for i in checked] == [0, 1, 0]  # r0, r1 (Incorrect), book
     finally:
         engine.dispose()

@@ -29,6 +29,7 @@ TABLES = {
     "rating",
     "parked",
     "sign_in",
+    "theory_seen",
 }
 
 
@@ -145,6 +146,82 @@ def test_0007_adds_the_sign_in_table_and_takes_it_away_again(database_url):
             left = connection.exec_driver_sql("SELECT count(*) FROM sign_in").scalar_one()
         assert left == 0  # the sign-ins go with the account
         command.downgrade(alembic_config(database_url), "0006")
-        assert table_names(database_url) == TABLES - {"sign_in"} | {"alembic_version"}
+        later = {"sign_in", "theory_seen"}  # 0007's table, and 0008's
+        assert table_names(database_url) == TABLES - later | {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_0008_keeps_checked_items_solution_open_and_numbers_attempts(database_url):
+    """Items checked before Try again had their solution shown at the check: up to 0008 they
+    stay so (no Try again appears on an old Incorrect), and their attempt is number 1. Down to
+    0007 an item keeps only its latest attempt (0007 holds one per item)."""
+    migrate(database_url, "0007")
+    engine = make_engine(database_url)
+    insert = [
+        "INSERT INTO user_account (id, email, password_hash, is_operator, created_at) "
+        "VALUES (1, 'a@example.org', 'x', false, CURRENT_TIMESTAMP)",
+        "INSERT INTO subject (id, slug, title) VALUES (1, 's', 'S')",
+        "INSERT INTO topic (id, subject_id, slug, title, position, theory, examples, "
+        "prerequisites) VALUES (1, 1, 't', 'T', 0, '', '[]', '[]')",
+        "INSERT INTO collection (id, slug, title, created_at) "
+        "VALUES (1, 'c', 'C', CURRENT_TIMESTAMP)",
+        "INSERT INTO exercise (id, global_id, collection_id, topic_id, position, prompt, answer, "
+        "hints, wrong, solution, difficulty, source, updated_at) VALUES (1, 's/t/e', 1, 1, 0, "
+        "'p', '{}', '[]', '[]', '', 1, 'original', CURRENT_TIMESTAMP)",
+        "INSERT INTO pass (id, user_id, subject_id, number, closed_early, started_at) "
+        "VALUES (1, 1, 1, 1, false, CURRENT_TIMESTAMP)",
+        "INSERT INTO pass_item (id, pass_id, exercise_id, position, seed, verdict, disputed, "
+        "saw_solution_before_check, saw_last_hint_before_check) "
+        "VALUES (1, 1, 1, 0, 7, 'incorrect', false, false, false)",
+        "INSERT INTO attempt (id, pass_item_id, response, status, created_at) "
+        "VALUES (1, 1, 'x', 'incorrect', CURRENT_TIMESTAMP)",
+    ]
+    try:
+        with engine.begin() as connection:
+            for statement in insert:
+                connection.exec_driver_sql(statement)
+        migrate(database_url)
+        with engine.begin() as connection:
+            item = connection.exec_driver_sql(
+                "SELECT incorrect_attempts, solution_open FROM pass_item").one()
+            assert tuple(item) == (1, True)
+            assert connection.exec_driver_sql("SELECT number FROM attempt").scalar_one() == 1
+            connection.exec_driver_sql(
+                "INSERT INTO attempt (id, pass_item_id, number, response, status, created_at) "
+                "VALUES (2, 1, 2, 'y', 'correct', CURRENT_TIMESTAMP)")
+            connection.exec_driver_sql("INSERT INTO theory_seen (pass_id, topic_id) VALUES (1, 1)")
+        command.downgrade(alembic_config(database_url), "0007")
+        with engine.connect() as connection:
+            kept = connection.exec_driver_sql("SELECT response FROM attempt").scalars().all()
+        assert kept == ["y"]
+        assert "theory_seen" not in table_names(database_url)
+    finally:
+        engine.dispose()
+
+
+def test_0009_stores_parts_and_going_down_makes_them_self_graded(database_url):
+    """Up to 0009 an exercise may hold parts and no answer; down to 0008 it keeps its row (and
+    so every learner's history) as a self-graded exercise."""
+    migrate(database_url, "0009")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for statement in [
+                "INSERT INTO subject (id, slug, title) VALUES (1, 's', 'S')",
+                "INSERT INTO topic (id, subject_id, slug, title, position, theory, examples, "
+                "prerequisites) VALUES (1, 1, 't', 'T', 0, '', '[]', '[]')",
+                "INSERT INTO collection (id, slug, title, created_at) "
+                "VALUES (1, 'c', 'C', CURRENT_TIMESTAMP)",
+                "INSERT INTO exercise (id, global_id, collection_id, topic_id, position, prompt, "
+                "answer, parts, hints, wrong, solution, difficulty, source, updated_at) VALUES "
+                "(1, 's/t/e', 1, 1, 0, 'p', '{}', '[{\"id\": \"a\"}]', '[]', '[]', '', 1, "
+                "'original', CURRENT_TIMESTAMP)",
+            ]:
+                connection.exec_driver_sql(statement)
+        command.downgrade(alembic_config(database_url), "0008")
+        with engine.connect() as connection:
+            answer = connection.exec_driver_sql("SELECT answer FROM exercise").scalar_one()
+        assert answer in ({"type": "self"}, '{"type": "self"}')
     finally:
         engine.dispose()

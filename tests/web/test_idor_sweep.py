@@ -50,6 +50,7 @@ class Owned:
     """Her disputed exercise, her attempted one (notes), her private one, her parked one."""
     subjects: list[str]
     private_subject: str
+    private_topic: str
     collection: str
     parked: int
     dispute: int
@@ -106,6 +107,7 @@ ROUTES: dict[str, Sweep] = {
     "/exercises/{pk}/theory": Sweep(LEARNER, exercises),
     "/exercises/{pk}/hint": Sweep(LEARNER, exercises, form=lambda _a: {"hints_shown": "0"}),
     "/exercises/{pk}/solution": Sweep(LEARNER, exercises),
+    "/exercises/{pk}/retry": Sweep(LEARNER, exercises),
     "/exercises/{pk}/check": Sweep(LEARNER, exercises, form=lambda _a: {"response": "x"}),
     "/exercises/{pk}/validate": Sweep(LEARNER, exercises, form=lambda _a: {"response": "x"}),
     "/exercises/{pk}/rate": Sweep(LEARNER, exercises,
@@ -121,6 +123,11 @@ ROUTES: dict[str, Sweep] = {
     "/subjects/{subject}/passes/{number}": Sweep(LEARNER, passes),
     "/subjects/{subject}/passes/{number}/close": Sweep(LEARNER, passes),
     "/subjects/{subject}/passes/{number}/summary": Sweep(LEARNER, passes),
+    "/subjects/{subject}/undo": Sweep(LEARNER, subjects, form=lambda _a: {"exercise": POWER}),
+    "/subjects/{subject}/theory": Sweep(LEARNER, subjects),
+    "/subjects/{subject}/theory/{topic}": Sweep(LEARNER, lambda a: [
+        {"subject": SUBJECT, "topic": "derivatives"},
+        {"subject": a.private_subject, "topic": a.private_topic}]),
     "/subjects/{subject}/next": Sweep(LEARNER, subjects,
                                       query=lambda a: f"?after={a.exercises[1]}"),
     "/needs-help": Sweep(LEARNER),
@@ -203,6 +210,7 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
     a = Browser(app).sign_up()
     a.start_pass()
     a.check(POWER, "x", shape=shape, motion=motion)  # incorrect, her notes
+    a.show_solution(POWER)
     assert a.rate(POWER, "green", disputed="true").status_code == 200  # a dispute
     a.check(LINEAR, "0", shape=shape, motion=motion)  # attempted, not rated
     page = _import(a, private, f"secret-book-{tag}", prompt)
@@ -222,6 +230,7 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
         collection.title = f"A's Private Book {tag}"  # the file's name is in its slug (URLs)
         collection_title, collection_slug = collection.title, collection.slug
         private_pk, private_id = mine.id, mine.global_id
+        private_topic = session.scalar(select(orm.Topic.slug).where(orm.Topic.id == mine.topic_id))
     a.check(private_id, "5", shape=shape, motion=motion)
     assert _import(a, private, f"pending-book-{tag}", prompt + "-PENDING").url.path == \
         "/import/preview"  # waits for her confirmation
@@ -230,7 +239,8 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
     return Owned(
         email=a.email,
         exercises=[exercise_pk(app, POWER), exercise_pk(app, LINEAR), private_pk, parked],
-        subjects=[SUBJECT, private], private_subject=private, collection=collection_slug,
+        subjects=[SUBJECT, private], private_subject=private, private_topic=private_topic,
+        collection=collection_slug,
         parked=parked, dispute=dispute, needles=needles,
     ), a
 
