@@ -505,7 +505,8 @@ def _item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int)
 
 
 _EARLIER = (
-    select(orm.Pass.number, *_ATTEMPT, orm.PassItem.rating, orm.PassItem.disputed)
+    select(orm.Pass.number, *_ATTEMPT, orm.PassItem.rating, orm.PassItem.disputed,
+           orm.Attempt.part)
     .join(orm.PassItem, orm.Attempt.pass_item_id == orm.PassItem.id)
     .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
     .where(

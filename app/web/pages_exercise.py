@@ -156,9 +156,9 @@ def _page(
         and item.incorrect_before
         and model.Rating.GREEN in item.allowed_ratings(disputed=True)
     )
-    previous = None  # the last attempt of an earlier pass, above the Answer box (rule 5)
-    if here.earlier and item.stage == "answer" and not item.incorrect_before:
-        previous = here.earlier[0]
+    previous = None  # the last attempt of an earlier pass (at this part), above the Answer box
+    if item.stage == "answer" and not item.incorrect_before:  # (rule 5)
+        previous = next((a for a in here.earlier if a.part == item.part), None)
     response = render(
         request,
         "exercise.html",

@@ -82,6 +82,17 @@ def test_parts_one_after_another_and_one_rating_after_the_last(browser: Browser,
     assert count(app, orm.Attempt, pass_item_id=row.id) == 4
     assert count(app, orm.Attempt, pass_item_id=row.id, part=1) == 2
 
+    # Pass 2 starts again at part 1, the earlier pass's attempts listed with their parts.
+    browser.start_pass("papers")
+    browser.post(f"/exercises/{pk}/theory")  # Yellow before: the theory review comes first
+    fresh = browser.open(STEPS).text
+    assert "Part 1 of 3" in fresh and 'id="answer"' in fresh and "PART-1-SOLUTION" not in fresh
+    assert "Pass 1, attempt 2, part 2" in fresh and "Pass 1, attempt 4, part 3" in fresh
+    assert "Your previous attempt (pass 1): Correct" in fresh  # part 1's, not part 3's
+    check(browser, pk, "1")
+    second = browser.post(f"/exercises/{pk}/next-part").text
+    assert "Your previous attempt (pass 1): Correct" in second and "<code>4</code>" in second
+
 
 def test_a_parts_solution_before_its_check_ends_it_and_caps_at_yellow(browser: Browser, app):
     browser.start_pass("papers")
