@@ -354,6 +354,7 @@ def parts_flow(page: Page) -> None:
     answer(page, "1")
     expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
     expect(page.locator('button.rate[data-key="1"]')).to_be_disabled()  # part 2 was Incorrect
+    screenshots(page, "exercise-parts-rating")  # after the last part: the one rating
     page.locator("body").focus()
     page.keyboard.press("1")  # refused: nothing happens
     rate(page, "2", "pass 1 summary")  # Yellow; the only exercise: the summary
