@@ -263,6 +263,8 @@ class Attempt(Base):
     """The checker's message (DESIGN §3)."""
     feedback: Mapped[str | None] = mapped_column(Text)
     """The feedback of the typical mistake the answer matched, if any."""
+    entries: Mapped[dict[str, Any] | None]
+    """Which entries of a structured answer were wrong (the check result's `entries`)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pass_item: Mapped[PassItem] = relationship()

@@ -72,8 +72,82 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { renderMath(document.body); });
-  document.addEventListener("htmx:load", function (event) { renderMath(event.detail.elt); });
+  // Keypad: each key inserts its text at the Answer box's caret ("|" marks where the caret
+  // goes, around any selected text). Pressing a key never takes the focus from the box, so a
+  // phone's keyboard stays up; the live preview is asked as if the learner had typed.
+  var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+
+  function insert(box, template) {
+    var start = box.selectionStart === null ? box.value.length : box.selectionStart;
+    var end = box.selectionEnd === null ? start : box.selectionEnd;
+    var selected = box.value.slice(start, end);
+    var at = template.indexOf("|");
+    var text = at < 0 ? template : template.replace("|", selected);
+    box.setRangeText(text, start, end, "end");
+    var caret = at < 0 ? start + text.length : start + at + selected.length;
+    box.focus();
+    box.setSelectionRange(caret, caret);
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    box.dispatchEvent(new Event("keyup", { bubbles: true }));  // htmx: the live preview
+  }
+
+  // The matrix grid builder: rows × cols empty cells, the caret in the first one.
+  function grid(rows, cols) {
+    var out = [];
+    for (var r = 0; r < rows; r++) out.push("[" + new Array(cols).join(", ") + "]");
+    return "[[|" + out.join(", ").slice(1) + "]";
+  }
+
+  function openKeypad(toggle, open) {
+    var pad = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!pad) return;
+    pad.hidden = !open;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  function setUpKeypads(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll(".keypad-toggle").forEach(function (toggle) {
+      if (toggle.dataset.ready) return;
+      toggle.dataset.ready = "1";
+      toggle.hidden = false;
+      openKeypad(toggle, coarse);
+    });
+  }
+
+  // Keep the focus (and the caret) in the Answer box while a key is pressed.
+  document.addEventListener("mousedown", function (event) {
+    var key = event.target.closest && event.target.closest(".keypad button");
+    if (key) event.preventDefault();
+  });
+
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("button");
+    if (!el) return;
+    if (el.classList.contains("keypad-toggle")) {
+      openKeypad(el, el.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    var pad = el.closest(".keypad");
+    var box = document.getElementById("answer");
+    if (!pad || !box) return;
+    if (el.hasAttribute("data-insert")) {
+      insert(box, el.getAttribute("data-insert"));
+    } else if (el.hasAttribute("data-grid-insert")) {
+      var rows = parseInt(pad.querySelector("[data-grid-rows]").value, 10);
+      var cols = parseInt(pad.querySelector("[data-grid-cols]").value, 10);
+      insert(box, grid(rows, cols));
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderMath(document.body);
+    setUpKeypads(document.body);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    renderMath(event.detail.elt);
+    setUpKeypads(event.detail.elt);
+  });
   // The live preview swaps its content in: render the maths there too.
   document.addEventListener("htmx:afterSwap", function (event) { renderMath(event.detail.target); });
 })();

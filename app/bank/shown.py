@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from app.bank.loader import as_exercise
 from app.bank.variants import Variant, make_variant
+from app.checking.compare.input_help import input_help
 from app.checking.compare.result import CheckResult
 from app.checking.compare.spec import AnswerSpec
 from app.checking.lru import LRU
@@ -60,6 +61,14 @@ class Shown:
 
     def spec(self) -> AnswerSpec:
         return AnswerSpec.model_validate(self.answer)
+
+    @property
+    def input_help(self) -> str:
+        """The line under the Answer box saying what to type (empty for a broken spec)."""
+        try:
+            return input_help(self.spec(), self.answer_text)
+        except ValidationError:
+            return ""
 
 
 

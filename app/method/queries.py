@@ -122,6 +122,8 @@ class AttemptInfo:
     motion_to_solution: str | None
     message: str | None
     feedback: str | None
+    entries: dict | None
+    """Which entries of a structured answer were wrong (DESIGN §3), or None."""
     rating: str | None
     disputed: bool = False
     part: int = 0
@@ -368,7 +370,7 @@ _EXERCISE = (
 )
 _ATTEMPT = (orm.Attempt.number, orm.Attempt.response, orm.Attempt.status, orm.Attempt.latex,
             orm.Attempt.shape_of_problem, orm.Attempt.motion_to_solution, orm.Attempt.message,
-            orm.Attempt.feedback)
+            orm.Attempt.feedback, orm.Attempt.entries)
 """An attempt's columns in `AttemptInfo`'s order (after the pass number)."""
 _ITEM_ROW = (
     select(orm.PassItem.id, orm.PassItem.rating, orm.PassItem.disputed, *_ATTEMPT,

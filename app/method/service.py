@@ -111,12 +111,13 @@ def record_check(
     motion_note: str | None = None,
     message: str | None = None,
     feedback: str | None = None,
+    entries: dict | None = None,
     part: int | None = None,
 ) -> bool:
     """Store the attempt the checker graded (`result_status`, DESIGN §3, or "self"), with its
-    message and a typical mistake's feedback, shown again in the next pass (rule 5). `part`:
-    the part of a multi-part exercise that was graded; AlreadyChecked if it is no longer
-    the current one.
+    message, the feedback on a mistake and which entries were wrong, shown again in the next
+    pass (rule 5). `part`: the part of a multi-part exercise that was graded; AlreadyChecked
+    if it is no longer the current one.
 
     Returns False for an invalid response: it was not read, so no attempt exists (rule 3).
     """
@@ -126,7 +127,7 @@ def record_check(
             return False
         repository.save(aggregate)
         texts = {"latex": latex, "shape_of_problem": shape_note, "motion_to_solution": motion_note,
-                 "message": message, "feedback": feedback}
+                 "message": message, "feedback": feedback, "entries": entries}
         repository.add_attempt(aggregate, exercise_id, response=response, **texts)
         uow.commit()
     return True

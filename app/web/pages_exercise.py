@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from app.bank.shown import Shown, VariantUnavailable, mistake_feedback, shown
 from app.checking import CheckerBusy
 from app.checking.compare.result import CheckResult, Validation
+from app.checking.compare.structures import place
 from app.method import model, queries, service
 from app.method.repository import UnknownSubject
 from app.web.deps import PathInt, Pool, Uow, User, notify, redirect, render
@@ -79,10 +80,17 @@ class VerdictView:
     message: str = ""
     latex: str | None = None
     feedback: str | None = None
+    entries: dict | None = None
+    """Which entries of a structured answer are wrong (the check result's `entries`)."""
 
     @property
     def label(self) -> str:
         return LABELS.get(self.status, self.status.title())
+
+    @property
+    def wrong_entries(self) -> list[str]:
+        """The wrong entries' places as the learner reads them: `2`, `(2,1)`."""
+        return [place(p) for p in (self.entries or {}).get("wrong") or []]
 
 
 async def _here(uow: Uow, user: int, pk: int) -> Here:
@@ -116,7 +124,7 @@ def _stored_verdict(here: Here) -> VerdictView | None:
     if here.item.verdict is None or attempt is None:
         return None
     return VerdictView(here.item.verdict.value, attempt.message or "", attempt.latex,
-                       attempt.feedback)
+                       attempt.feedback, attempt.entries)
 
 
 @dataclass(frozen=True)
@@ -336,8 +344,9 @@ async def next_part(request: Request, uow: Uow, user: User, pk: PathInt) -> Resp
 
 async def _grade(pool: Pool, exercise: Shown, response: str, user: int,
                  ) -> tuple[CheckResult, str | None]:
-    """The checker's result (in the pool, in the learner's turn) and the feedback of a
-    matching typical mistake; raises CheckerBusy."""
+    """The checker's result (in the pool, in the learner's turn) and the feedback on an
+    incorrect one: the author's for a matching typical mistake, else the mistake the
+    checker recognised by itself (its diagnosis), if any; raises CheckerBusy."""
     if exercise.self_graded:
         message = "Compare your answer with the solution and rate it yourself."
         return CheckResult(status="correct", message=message), None
@@ -348,7 +357,8 @@ async def _grade(pool: Pool, exercise: Shown, response: str, user: int,
     result = await pool.check_async(spec, response, owner=user)
     feedback = None
     if result.status == "incorrect":
-        feedback = await mistake_feedback(pool, exercise, response, owner=user)
+        feedback = (await mistake_feedback(pool, exercise, response, owner=user)
+                    or result.diagnosis_message)
     return result, feedback
 
 
@@ -375,20 +385,20 @@ async def check(
             service.record_check, uow, user, info.subject, info.global_id,
             response, status, latex=result.latex, shape_note=shape.strip() or None,
             motion_note=motion.strip() or None, message=result.message or None,
-            feedback=feedback, part=part,
+            feedback=feedback, entries=result.entries, part=part,
         )
     except (model.AlreadyChecked, model.AlreadyRated):  # checked before, or in another tab
         return redirect(f"/exercises/{pk}#verdict")
     if not recorded:  # not read: nothing stored, the learner corrects the answer
-        verdict = VerdictView("invalid", result.message, result.latex)
+        verdict = VerdictView("invalid", result.message, result.latex, entries=result.entries)
         return _page(request, await _here(uow, user, pk), whole, typed, verdict)
     return redirect(f"/exercises/{pk}#verdict")
 
 
 async def _to_check(uow: Uow, user: int, pk: int) -> tuple[queries.ExerciseInfo, int, int]:
     """The exercise, its seed and current part in the learner's open pass: what grading
-    needs. The service
-    that records the check loads the learner's progress and applies the rules."""
+    needs. The service that records the check loads the learner's progress and applies the
+    rules."""
     try:
         return await in_thread(queries.exercise_to_check, uow, user, pk)
     except queries.NotFound:

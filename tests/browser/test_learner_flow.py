@@ -113,7 +113,7 @@ def answer(page: Page, text: str) -> None:
     box = page.get_by_label("Answer", exact=True)
     box.click()
     box.press_sequentially(text, delay=20)
-    expect(page.locator("#preview .read-as .katex")).to_be_visible()  # KaTeX rendered it
+    expect(page.locator("#preview .typed .katex")).to_be_visible()  # KaTeX rendered it
     box.press("Enter")
     expect(page.locator("section#verdict")).to_be_visible()
 

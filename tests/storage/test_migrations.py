@@ -227,10 +227,10 @@ def test_0009_stores_parts_and_going_down_makes_them_self_graded(database_url):
         engine.dispose()
 
 
-def test_0010_counts_the_attempts_items_have_and_puts_them_at_their_only_part(database_url):
-    """Up to 0010 an item's attempt count is its latest attempt's number, and it and its
-    attempts are at part 0; down to 0009 the columns go and the rows stay."""
-    migrate(database_url, "0009")
+def test_0011_counts_the_attempts_items_have_and_puts_them_at_their_only_part(database_url):
+    """Up to 0011 an item's attempt count is its latest attempt's number, and it and its
+    attempts are at part 0; down to 0010 the columns go and the rows stay."""
+    migrate(database_url, "0010")
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
@@ -257,13 +257,13 @@ def test_0010_counts_the_attempts_items_have_and_puts_them_at_their_only_part(da
                 "VALUES (2, 1, 2, 'y', 'correct', CURRENT_TIMESTAMP)",
             ]:
                 connection.exec_driver_sql(statement)
-        migrate(database_url, "0010")
+        migrate(database_url, "0011")
         with engine.connect() as connection:
             item = connection.exec_driver_sql(
                 "SELECT part, attempt_count FROM pass_item").one()
             parts = connection.exec_driver_sql("SELECT part FROM attempt").scalars().all()
         assert tuple(item) == (0, 2) and parts == [0, 0]
-        command.downgrade(alembic_config(database_url), "0009")
+        command.downgrade(alembic_config(database_url), "0010")
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM attempt").scalar() == 2
             assert connection.exec_driver_sql("SELECT count(*) FROM pass_item").scalar() == 1
