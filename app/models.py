@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.method.model import Rating as RatingValue
 from app.method.model import Verdict
+from app.method.sessions import DEFAULT_DAILY_GOAL, DEFAULT_SESSION_SIZE, SESSION_ORDERS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,6 +77,17 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session_size: Mapped[int] = mapped_column(default=DEFAULT_SESSION_SIZE,
+                                              server_default=str(DEFAULT_SESSION_SIZE))
+    """Ratings per session (rule 10), set on the Account page."""
+    daily_goal: Mapped[int] = mapped_column(default=DEFAULT_DAILY_GOAL,
+                                            server_default=str(DEFAULT_DAILY_GOAL))
+    """Ratings per day the learner aims at (rule 9)."""
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    """IANA name the learner's days are counted in; None: never chosen (UTC)."""
+    session_order: Mapped[str] = mapped_column(String(16), default="prerequisites",
+                                               server_default="prerequisites")
+    """How Continue pass goes through a pass: "prerequisites" (topic order) or "shuffled"."""
 
 
 class Collection(Base):
@@ -285,8 +297,32 @@ class Rating(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_at: Mapped[datetime | None]
     """When an operator marked the dispute reviewed (None: not yet, or not disputed)."""
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("study_session.id", ondelete="SET NULL"), index=True)
+    """The session the rating was made in (rule 10)."""
 
     pass_item: Mapped[PassItem] = relationship()
+
+
+class StudySession(Base):
+    """A session of a pass (rule 10): the next `size` ratings of the learner in that pass.
+
+    Its ratings point at it (`rating.session_id`), so counting needs no state in any app
+    process, and an Undo that deletes a rating takes it out of its session too."""
+
+    __tablename__ = "study_session"
+    __table_args__ = (
+        CheckConstraint("size >= 1", name="size"),
+        CheckConstraint(_one_of("session_order", list(SESSION_ORDERS)), name="order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    pass_id: Mapped[int] = mapped_column(ForeignKey("pass.id", ondelete="CASCADE"), index=True)
+    size: Mapped[int]
+    session_order: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TheorySeen(Base):

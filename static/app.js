@@ -151,3 +151,23 @@
   // The live preview swaps its content in: render the maths there too.
   document.addEventListener("htmx:afterSwap", function (event) { renderMath(event.detail.target); });
 })();
+
+// Sessions (rule 10): the learner's days are counted in their time zone. Continue pass sends
+// the browser's (kept only while the learner has not chosen one); the Account page offers it
+// in an empty Time zone box. Without JavaScript, days are UTC until set on the Account page.
+(function () {
+  "use strict";
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  }
+  function fill(root) {
+    var zone = browserZone();
+    if (!zone || !root.querySelectorAll) return;
+    root.querySelectorAll("input[data-browser-zone]").forEach(function (el) { el.value = zone; });
+    root.querySelectorAll("input[data-browser-zone-if-empty]").forEach(function (el) {
+      if (!el.value) el.value = zone;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { fill(document.body); });
+  document.addEventListener("htmx:load", function (event) { fill(event.detail.elt); });
+})();

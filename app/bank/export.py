@@ -27,6 +27,7 @@ from app.bank.formats.native import dump_yaml
 from app.bank.formats.tabular import COLUMNS
 from app.bank.importing import PREFIX, ImportRefused
 from app.bank.schema import TopicFile
+from app.method import sessions
 
 BACKUP_FORMAT = "gyrus-backup"
 BACKUP_VERSION = 1
@@ -160,7 +161,9 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
         "format": BACKUP_FORMAT, "version": BACKUP_VERSION,
         "exported_at": _time(orm.utcnow()),
         "user": {"email": user.email, "password_hash": user.password_hash,
-                 "created_at": _time(user.created_at)},
+                 "created_at": _time(user.created_at),
+                 "settings": {"session_size": user.session_size, "daily_goal": user.daily_goal,
+                              "time_zone": user.time_zone, "order": user.session_order}},
         "subjects": [{"id": s.id, "slug": s.slug, "title": s.title}
                      for s in session.scalars(_subjects_of(user_id))],
         "collections": [_collection_backup(session, c) for c in own],
@@ -277,6 +280,7 @@ def restore(session: Session, backup: dict[str, Any]) -> RestoreReport:
                            "without it")
     user = orm.User(email=email, password_hash=backup["user"]["password_hash"],
                     created_at=_parse(backup["user"].get("created_at")) or orm.utcnow())
+    _restore_settings(user, backup["user"].get("settings") or {})
     session.add(user)
     session.flush()
     subjects = _restore_subjects(session, backup)
@@ -293,6 +297,20 @@ def restore(session: Session, backup: dict[str, Any]) -> RestoreReport:
                                created_at=_parse(parked.get("created_at")) or orm.utcnow()))
     session.flush()
     return RestoreReport(user.id, email, count, len(backup.get("passes", [])), attempts)
+
+
+def _restore_settings(user: orm.User, saved: dict[str, Any]) -> None:
+    """The learner's settings (rules 9, 10); a backup from before them has none: defaults."""
+    defaults = sessions.LearnerSettings()
+    try:
+        chosen = sessions.validated(
+            int(saved.get("session_size", defaults.session_size)),
+            int(saved.get("daily_goal", defaults.daily_goal)),
+            saved.get("time_zone"), str(saved.get("order", defaults.order)))
+    except (TypeError, ValueError) as error:  # SettingsError is a ValueError
+        raise RestoreError(f"the backup's settings are not valid: {error}") from None
+    user.session_size, user.daily_goal = chosen.session_size, chosen.daily_goal
+    user.time_zone, user.session_order = chosen.time_zone, chosen.order
 
 
 def _parse(value: str | None) -> datetime | None:

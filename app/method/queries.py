@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
@@ -22,7 +22,7 @@ from app import models as orm
 from app.bank import export
 from app.bank.formats.model import ImportRefused
 from app.db import UnitOfWork
-from app.method import model
+from app.method import model, session_store, sessions
 from app.method.repository import SubjectRepository, UnknownSubject
 from app.method.service import Progress
 
@@ -293,26 +293,6 @@ def load_subject(uow: UnitOfWork, user_id: int, slug: str) -> tuple[str, model.S
 
 _PK = select(orm.Exercise.id).where(orm.Exercise.global_id == bindparam("global_id"))
 _GLOBAL_ID = select(orm.Exercise.global_id).where(orm.Exercise.id == bindparam("pk"))
-
-
-def next_in_pass(
-    uow: UnitOfWork, user_id: int, slug: str, after: int | None, order: model.Order
-) -> tuple[model.Pass | None, int | None]:
-    """The open pass and the row id of the exercise Next opens in it (rule 2): the next
-    unrated one after exercise `after`, in list order or shuffled; None at the pass's end.
-    One reading transaction. `after` needs no visibility check: it only says where to go on
-    from, and an exercise that is not in the pass starts from the top. Raises UnknownSubject."""
-    with uow.reading():
-        current = SubjectRepository(uow.session).get(user_id, slug).open_pass
-        if current is None:
-            return None, None
-        after_id = None
-        if after is not None:
-            after_id = uow.execute(_GLOBAL_ID, {"pk": after}).scalar()
-        chosen = current.next_item(order, after=after_id)
-        if chosen is None:
-            return current, None
-        return current, uow.execute(_PK, {"global_id": chosen}).scalar()
 
 
 def exercise_pk(uow: UnitOfWork, user_id: int, global_id: str) -> int:
@@ -728,11 +708,13 @@ def calendar(counts: dict[date, int], today: date,
 
 
 def subject_history(
-    uow: UnitOfWork, user_id: int, slug: str, today: date | None = None
+    uow: UnitOfWork, user_id: int, slug: str, today: date | None = None,
+    zone: tzinfo = UTC,
 ) -> History:
     """The learner's passes of a subject with their counts and time spent, and a calendar of
-    their attempts per day (UTC) over the last CALENDAR_WEEKS weeks. Raises UnknownSubject."""
-    today = today or datetime.now(UTC).date()
+    their attempts per day (in the learner's time `zone`, UTC by default) over the last
+    CALENDAR_WEEKS weeks. Raises UnknownSubject."""
+    today = today or sessions.local_day(datetime.now(UTC), zone)
     with uow.reading():
         session = uow.session
         repository = SubjectRepository(session)
@@ -769,7 +751,7 @@ def subject_history(
         )
         for row in passes
     ]
-    per_day = Counter(_utc(moment).date() for moment in attempts)
+    per_day = Counter(sessions.local_day(moment, zone) for moment in attempts)
     return History(history, calendar(per_day, today))
 
 
@@ -848,3 +830,174 @@ def disputes(uow: UnitOfWork, page: int = 1,
             for rating, seed, number, email, row, attempt in rows
         ]
     return found, total
+
+
+# -- sessions, the topic map, streaks and goals (rules 9, 10) -----------------------------------
+
+
+@dataclass(frozen=True)
+class TopicLayout:
+    """A subject's topics in prerequisite order, and which topic each exercise is in."""
+
+    order: list[str]
+    """Topic keys (`subject/topic`), each after its prerequisites."""
+    titles: dict[str, str]
+    topic_of: dict[str, str]
+    """Exercise global id -> topic key."""
+
+    @property
+    def rank(self) -> dict[str, int]:
+        return {key: n for n, key in enumerate(self.order)}
+
+
+_TOPIC_PREREQUISITES = (
+    select(orm.Topic.slug, orm.Topic.title, orm.Topic.prerequisites)
+    .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
+    .where(orm.Subject.slug == bindparam("subject"), _TOPIC_VISIBLE)
+    .order_by(orm.Topic.position, orm.Topic.slug)
+)
+_EXERCISE_TOPICS = (
+    select(orm.Exercise.global_id, orm.Topic.slug)
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
+    .join(orm.Collection, orm.Collection.id == orm.Exercise.collection_id)
+    .where(orm.Subject.slug == bindparam("subject"), _visible_to(bindparam("user_id")))
+)
+
+
+def _layout(uow: UnitOfWork, user_id: int, subject: str) -> TopicLayout:
+    topics = uow.execute(_TOPIC_PREREQUISITES, {"subject": subject, "user_id": user_id}).all()
+    key = f"{subject}/{{}}".format
+    order = sessions.prerequisite_order(
+        (key(slug), [str(p) for p in prerequisites or []]) for slug, _, prerequisites in topics)
+    titles = {key(slug): title for slug, title, _ in topics}
+    topic_of = {global_id: key(slug) for global_id, slug in uow.execute(
+        _EXERCISE_TOPICS, {"subject": subject, "user_id": user_id})}
+    return TopicLayout(order, titles, topic_of)
+
+
+def learner_settings(uow: UnitOfWork, user_id: int) -> sessions.LearnerSettings:
+    with uow.reading():
+        return session_store.settings(uow.session, user_id)
+
+
+def place(uow: UnitOfWork, user_id: int, subject: str, open_pass: model.Pass) -> sessions.Place:
+    """Where the exercise page is: "7 of 12 today · 43 of 186 in pass 1" (rule 10)."""
+    with uow.reading():
+        latest = session_store.latest(uow.session, user_id, subject)
+        chosen = session_store.settings(uow.session, user_id)
+    current = sessions.current_session(latest, open_pass, datetime.now(UTC), chosen.zone)
+    return sessions.place(current, chosen, open_pass)
+
+
+@dataclass(frozen=True)
+class Continuing:
+    """Where Next and Continue pass go: the open pass (None: no pass is open), the exercise to
+    open (None: every exercise is rated), and the latest session."""
+
+    open_pass: model.Pass | None
+    pk: int | None
+    latest: sessions.StudySession | None
+
+    @property
+    def session_ended(self) -> bool:
+        """The latest session is full: its summary comes before the next one."""
+        return self.latest is not None and self.latest.is_full
+
+
+def continuing(uow: UnitOfWork, user_id: int, subject: str, after: int | None,
+               order: model.Order | None) -> Continuing:
+    """The next unrated exercise of the open pass after exercise `after`: in `order` when the
+    pass page chose one, else in the latest session's order (topic prerequisite order, or
+    shuffled; rule 10). One reading transaction. Raises UnknownSubject."""
+    with uow.reading():
+        repository = SubjectRepository(uow.session)
+        current = repository.get(user_id, subject).open_pass
+        latest = session_store.latest(uow.session, user_id, subject)
+        if current is None:
+            return Continuing(None, None, latest)
+        after_id = uow.execute(_GLOBAL_ID, {"pk": after}).scalar() if after else None
+        if order is not None:
+            chosen = current.next_item(order, after=after_id)
+        else:
+            layout = _layout(uow, user_id, subject)
+            way = latest.order if latest else session_store.settings(uow.session, user_id).order
+            chosen = sessions.next_exercise(current, layout.topic_of, layout.rank, way,
+                                            after=after_id)
+        pk = uow.execute(_PK, {"global_id": chosen}).scalar() if chosen else None
+        return Continuing(current, pk, latest)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    session: sessions.StudySession
+    time_spent: timedelta
+    pass_open: bool
+    """Whether the session's pass is still open: Continue pass, else its pass summary."""
+
+
+def session_summary(uow: UnitOfWork, user_id: int, subject: str, session_id: int
+                    ) -> SessionSummary:
+    """One of the learner's sessions with its colours and time spent; raises NotFound."""
+    with uow.reading():
+        repository = SubjectRepository(uow.session)
+        found = session_store.one(uow.session, user_id, subject, session_id)
+        if found is None:
+            raise NotFound(f"session {session_id}")
+        moments = [found.started_at, *session_store.activity_times(uow.session, found.id)]
+        current = repository.get(user_id, subject).open_pass
+    is_open = current is not None and current.number == found.pass_number
+    return SessionSummary(found, time_spent(moments), is_open)
+
+
+DAY_WINDOW = timedelta(days=400)
+"""How far back ratings are read for streaks: a streak longer than this shows as this long."""
+
+
+def days(uow: UnitOfWork, user_id: int, now: datetime | None = None
+         ) -> tuple[sessions.LearnerSettings, dict[str, sessions.Day]]:
+    """The learner's settings and, per subject slug, their streak and today's ratings against
+    the daily goal, counted in their own days (rule 9)."""
+    now = now or datetime.now(UTC)
+    with uow.reading():
+        chosen = session_store.settings(uow.session, user_id)
+        times = session_store.rating_times(uow.session, user_id, now - DAY_WINDOW)
+        slugs = dict(uow.execute(select(orm.Subject.id, orm.Subject.slug)).all())
+    per_subject: dict[str, list[datetime]] = {}
+    for subject_id, moment in times:
+        per_subject.setdefault(slugs[subject_id], []).append(moment)
+    return chosen, {slug: sessions.day(moments, chosen, now)
+                    for slug, moments in per_subject.items()}
+
+
+def topic_map(uow: UnitOfWork, user_id: int, subject: str, aggregate: model.Subject
+              ) -> list[sessions.TopicTile]:
+    """One tile per topic of the study list, in prerequisite order (rule 9)."""
+    with uow.reading():
+        layout = _layout(uow, user_id, subject)
+    latest = model._latest_ratings(aggregate.passes)  # one sweep, not one per exercise
+    return sessions.topic_tiles(aggregate.study_list, latest, layout.topic_of, layout.titles,
+                                layout.order, aggregate.open_pass)
+
+
+def pass_groups(uow: UnitOfWork, user_id: int, subject: str, shown: model.Pass
+                ) -> list[sessions.TopicGroup]:
+    """The pass's items by topic in prerequisite order, for the pass page."""
+    with uow.reading():
+        layout = _layout(uow, user_id, subject)
+    return sessions.group_by_topic(shown, layout.topic_of, layout.titles, layout.order)
+
+
+def topic_start(uow: UnitOfWork, user_id: int, subject: str, topic: str) -> int | None:
+    """A click on a topic tile: the row id of the topic's first unrated exercise in the open
+    pass (None when the topic has none left there). Raises UnknownSubject."""
+    with uow.reading():
+        if uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar() is None:
+            raise UnknownSubject(subject)
+        aggregate = SubjectRepository(uow.session).get(user_id, subject)
+        if aggregate.open_pass is None:
+            return None
+        layout = _layout(uow, user_id, subject)
+        chosen = sessions.first_in_topic(aggregate.open_pass, layout.topic_of,
+                                         f"{subject}/{topic}")
+        return uow.execute(_PK, {"global_id": chosen}).scalar() if chosen else None

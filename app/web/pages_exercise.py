@@ -21,7 +21,7 @@ from app.bank.shown import Shown, VariantUnavailable, mistake_feedback, shown
 from app.checking import CheckerBusy
 from app.checking.compare.result import CheckResult, Validation
 from app.checking.compare.structures import place
-from app.method import model, queries, service
+from app.method import model, queries, service, sessions
 from app.method.repository import UnknownSubject
 from app.web.deps import PathInt, Pool, Uow, User, notify, redirect, render
 from app.web.threads import in_thread
@@ -57,6 +57,8 @@ class Here:
     row: queries.ItemRow
     earlier: list[queries.AttemptInfo]
     """The attempts of earlier passes, latest first."""
+    place: sessions.Place | None = None
+    """Where this exercise is in the session and the pass (rule 10)."""
 
     @property
     def undoable(self) -> str | None:
@@ -100,7 +102,8 @@ async def _here(uow: Uow, user: int, pk: int) -> Here:
     except queries.NotFound:
         raise HTTPException(404, "There is no such exercise in your current pass.") from None
     current = aggregate.open_pass
-    return Here(info, aggregate, current, current.item(info.global_id), row, earlier)
+    where = await in_thread(queries.place, uow, user, info.subject, current)
+    return Here(info, aggregate, current, current.item(info.global_id), row, earlier, where)
 
 
 async def _variant(pool: Pool, info: queries.ExerciseInfo, seed: int, user: int) -> Shown:
@@ -190,6 +193,7 @@ def _page(
         previous=previous,
         earlier=here.earlier,
         pass_number=here.current.number,
+        place=here.place,
         undoable=here.undoable,
     )
     response.headers["HX-Push-Url"] = f"/exercises/{here.info.id}"

@@ -265,7 +265,7 @@ def learner_flow(page: Page) -> None:
     expect(legend).to_contain_text(re.compile(r"Green\s*2"))
     expect(legend).to_contain_text(re.compile(r"Yellow\s*0"))
     expect(legend).to_contain_text(re.compile(r"Red\s*1"))
-    expect(card.get_by_role("link", name="Continue pass")).to_be_visible()
+    expect(card.get_by_role("button", name="Continue pass")).to_be_visible()
 
 
 BOOK_LIST = "Browser Test Book | 2.1 Powers | 7 | answers: 7: 4x^3 | subject: calculus\n"

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from app import models as orm
 from app.bank import export, importing
 from app.db import UnitOfWork, make_engine, migrate, session_factory
-from app.method import service
+from app.method import service, session_store
 from app.method.model import Rating
 from app.method.repository import SubjectRepository
+from app.method.sessions import LearnerSettings
 
 from .conftest import read, sample
 
@@ -67,17 +68,19 @@ def snapshot(sessions, uow, user_id: int) -> dict:
         notes = sorted((a.number, a.part, a.response, a.shape_of_problem,
                         a.motion_to_solution, a.status, a.feedback)
                        for a in session.scalars(select(orm.Attempt)))
+        chosen = session_store.settings(session, user_id)
     passes = [(p.number, p.closed_early, [(i.exercise_id, i.seed, i.verdict, i.rating,
                                            i.incorrect_attempts, i.solution_open,
                                            i.attempt_count, i.part, i.parts)
                                           for i in p.items]) for p in aggregate.passes]
     return {"progress": progress, "study_list": aggregate.study_list, "passes": passes,
-            "parked": aggregate.parked, "notes": notes}
+            "parked": aggregate.parked, "notes": notes, "settings": chosen}
 
 
 def test_export_restore_round_trip(pool, uow, sessions, learner, tmp_path: Path):
     seed_bank(sessions)
     history(uow, learner, pool)
+    service.save_settings(uow, learner, LearnerSettings(5, 3, "Asia/Tokyo", "shuffled"))
     before = snapshot(sessions, uow, learner)
     with sessions() as session:
         backup = json.loads(json.dumps(export.export_user(session, learner)))

@@ -28,6 +28,7 @@ TABLES = {
     "attempt",
     "rating",
     "parked",
+    "study_session",
     "sign_in",
     "theory_seen",
 }
@@ -146,7 +147,7 @@ def test_0007_adds_the_sign_in_table_and_takes_it_away_again(database_url):
             left = connection.exec_driver_sql("SELECT count(*) FROM sign_in").scalar_one()
         assert left == 0  # the sign-ins go with the account
         command.downgrade(alembic_config(database_url), "0006")
-        later = {"sign_in", "theory_seen"}  # 0007's table, and 0008's
+        later = {"sign_in", "theory_seen", "study_session"}  # 0007's table, and later ones
         assert table_names(database_url) == TABLES - later | {"alembic_version"}
     finally:
         engine.dispose()
@@ -227,10 +228,53 @@ def test_0009_stores_parts_and_going_down_makes_them_self_graded(database_url):
         engine.dispose()
 
 
-def test_0011_counts_the_attempts_items_have_and_puts_them_at_their_only_part(database_url):
-    """Up to 0011 an item's attempt count is its latest attempt's number, and it and its
-    attempts are at part 0; down to 0010 the columns go and the rows stay."""
-    migrate(database_url, "0010")
+def test_0011_adds_sessions_and_settings_and_takes_them_away_again(database_url):
+    """Up to 0011 an account has the default settings and a rating can name its session (and
+    loses it, not itself, when the session goes); down to 0010 the table and columns are gone."""
+    migrate(database_url, "0011")
+    engine = make_engine(database_url)
+    run = "INSERT INTO {} VALUES {}"
+    try:
+        with engine.begin() as connection:
+            for table, values in [
+                ("user_account (id, email, password_hash, is_operator, created_at)",
+                 "(1, 'a@example.org', 'x', false, CURRENT_TIMESTAMP)"),
+                ("subject (id, slug, title)", "(1, 'calculus', 'Calculus')"),
+                ("collection (id, slug, title, created_at)", "(1, 'c', 'C', CURRENT_TIMESTAMP)"),
+                ("topic (id, subject_id, slug, title, position, theory, examples, prerequisites)",
+                 "(1, 1, 't', 'T', 0, '', '[]', '[]')"),
+                ("exercise (id, global_id, collection_id, topic_id, position, prompt, answer, "
+                 "hints, wrong, solution, difficulty, source, updated_at)",
+                 "(1, 'calculus/t/e', 1, 1, 0, 'p', '{}', '[]', '[]', '', 1, 'o', "
+                 "CURRENT_TIMESTAMP)"),
+                ("pass (id, user_id, subject_id, number, closed_early, started_at)",
+                 "(1, 1, 1, 1, false, CURRENT_TIMESTAMP)"),
+                ("pass_item (id, pass_id, exercise_id, position, seed, disputed, "
+                 "saw_solution_before_check, saw_last_hint_before_check)",
+                 "(1, 1, 1, 0, 7, false, false, false)"),
+                ("study_session (id, user_id, pass_id, size, session_order, started_at)",
+                 "(1, 1, 1, 12, 'prerequisites', CURRENT_TIMESTAMP)"),
+                ("rating (id, pass_item_id, rating, disputed, created_at, session_id)",
+                 "(1, 1, 'green', false, CURRENT_TIMESTAMP, 1)"),
+            ]:
+                connection.exec_driver_sql(run.format(table, values))
+            settings = connection.exec_driver_sql(
+                "SELECT session_size, daily_goal, time_zone, session_order FROM user_account"
+            ).one()
+            assert tuple(settings) == (12, 10, None, "prerequisites")
+            connection.exec_driver_sql("DELETE FROM study_session")
+            left = connection.exec_driver_sql("SELECT session_id FROM rating").scalar_one()
+        assert left is None
+        command.downgrade(alembic_config(database_url), "0010")
+        assert table_names(database_url) == TABLES - {"study_session"} | {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_0012_counts_the_attempts_items_have_and_puts_them_at_their_only_part(database_url):
+    """Up to 0012 an item's attempt count is its latest attempt's number, and it and its
+    attempts are at part 0; down to 0011 the columns go and the rows stay."""
+    migrate(database_url, "0011")
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
@@ -257,13 +301,13 @@ def test_0011_counts_the_attempts_items_have_and_puts_them_at_their_only_part(da
                 "VALUES (2, 1, 2, 'y', 'correct', CURRENT_TIMESTAMP)",
             ]:
                 connection.exec_driver_sql(statement)
-        migrate(database_url, "0011")
+        migrate(database_url, "0012")
         with engine.connect() as connection:
             item = connection.exec_driver_sql(
                 "SELECT part, attempt_count FROM pass_item").one()
             parts = connection.exec_driver_sql("SELECT part FROM attempt").scalars().all()
         assert tuple(item) == (0, 2) and parts == [0, 0]
-        command.downgrade(alembic_config(database_url), "0010")
+        command.downgrade(alembic_config(database_url), "0011")
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM attempt").scalar() == 2
             assert connection.exec_driver_sql("SELECT count(*) FROM pass_item").scalar() == 1

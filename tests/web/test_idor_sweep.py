@@ -54,6 +54,8 @@ class Owned:
     collection: str
     parked: int
     dispute: int
+    session: int
+    """The session her rating started (rule 10)."""
     needles: list[str]
 
 
@@ -100,6 +102,8 @@ ROUTES: dict[str, Sweep] = {
     "/logout": Sweep(PUBLIC),
     "/logout-everywhere": Sweep(LEARNER),
     "/account": Sweep(LEARNER),
+    "/account/settings": Sweep(LEARNER, form=lambda _a: {
+        "session_size": "3", "daily_goal": "4", "time_zone": "Asia/Tokyo", "order": "shuffled"}),
     "/account/password": Sweep(LEARNER, form=lambda _a: {
         "current": "not his password", "new": "another horse battery",
         "again": "another horse battery"}),
@@ -124,6 +128,13 @@ ROUTES: dict[str, Sweep] = {
     "/subjects/{subject}/passes/{number}": Sweep(LEARNER, passes),
     "/subjects/{subject}/passes/{number}/close": Sweep(LEARNER, passes),
     "/subjects/{subject}/passes/{number}/summary": Sweep(LEARNER, passes),
+    "/subjects/{subject}/continue": Sweep(LEARNER, subjects,
+                                          form=lambda _a: {"time_zone": "Asia/Tokyo"}),
+    "/subjects/{subject}/sessions/{session_id}": Sweep(
+        LEARNER, lambda a: [{"subject": slug, "session_id": a.session} for slug in a.subjects]),
+    "/subjects/{subject}/topics/{topic}/start": Sweep(
+        LEARNER, lambda a: [{"subject": SUBJECT, "topic": "derivatives"},
+                            {"subject": a.private_subject, "topic": a.private_topic}]),
     "/subjects/{subject}/undo": Sweep(LEARNER, subjects, form=lambda _a: {"exercise": POWER}),
     "/subjects/{subject}/theory": Sweep(LEARNER, subjects),
     "/subjects/{subject}/theory/{topic}": Sweep(LEARNER, lambda a: [
@@ -228,6 +239,8 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
         session.add(orm.Parked(user_id=user.id, exercise_id=parked))
         subject_title = session.scalar(select(orm.Subject.title).where(orm.Subject.slug == private))
         dispute = session.scalar(select(orm.Rating.id).where(orm.Rating.disputed))
+        study_session = session.scalar(select(orm.StudySession.id).where(
+            orm.StudySession.user_id == user.id))
         collection.title = f"A's Private Book {tag}"  # the file's name is in its slug (URLs)
         collection_title, collection_slug = collection.title, collection.slug
         private_pk, private_id = mine.id, mine.global_id
@@ -242,7 +255,7 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
         exercises=[exercise_pk(app, POWER), exercise_pk(app, LINEAR), private_pk, parked],
         subjects=[SUBJECT, private], private_subject=private, private_topic=private_topic,
         collection=collection_slug,
-        parked=parked, dispute=dispute, needles=needles,
+        parked=parked, dispute=dispute, session=study_session, needles=needles,
     ), a
 
 

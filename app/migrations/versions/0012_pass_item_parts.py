@@ -6,8 +6,8 @@ Columns are added and dropped in place: rebuilding `pass_item` on SQLite (batch 
 drop it, and the foreign keys' ON DELETE CASCADE would take its attempts and ratings with it.
 Items before this migration are at their only part, with as many attempts as they numbered.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
