@@ -242,6 +242,10 @@ class PassItem(Base):
     solution_open: Mapped[bool] = mapped_column(default=False, server_default=false())
     undoable: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Its rating is the one Undo may withdraw (until the next Check of the pass)."""
+    part: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """The current part of a multi-part exercise, from 0 (DESIGN §5 `parts`)."""
+    attempt_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """How many attempts the item has, across its parts: the latest one's number."""
     snippet: Mapped[str | None] = mapped_column(Text)
     """The prompt's start with this item's variant filled (`app.bank.snippets`), for lists;
     None until the checker pool has made it."""
@@ -263,6 +267,8 @@ class Attempt(Base):
     pass_item_id: Mapped[int] = mapped_column(ForeignKey("pass_item.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     """1, 2, ... within the pass item: two Checks of one attempt at once make one row."""
+    part: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """The part of a multi-part exercise it answered, from 0."""
     response: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     latex: Mapped[str | None] = mapped_column(Text)

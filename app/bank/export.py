@@ -225,9 +225,10 @@ def _pass(row: orm.Pass) -> dict[str, Any]:
 
 _ITEM_FIELDS = ("position", "seed", "verdict", "rating", "disputed",
                 "saw_solution_before_check", "saw_last_hint_before_check")
-_RETRY_FIELDS = {"incorrect_attempts": 0, "solution_open": False}
-"""Pass item fields added with Try again, and their value in a backup made before it."""
-_ATTEMPT_FIELDS = ("number", "response", "status", "latex", "shape_of_problem",
+_RETRY_FIELDS = {"incorrect_attempts": 0, "solution_open": False, "part": 0}
+"""Pass item fields added with Try again and with parts, and their value in a backup made
+before them (its attempt count is read from its attempts' numbers)."""
+_ATTEMPT_FIELDS = ("number", "part", "response", "status", "latex", "shape_of_problem",
                    "motion_to_solution", "message", "feedback")
 
 
@@ -413,10 +414,12 @@ def _restore_pass(session: Session, data: dict[str, Any], user_id: int,
         if "solution_open" not in item:  # before Try again: as migration 0008 sets them
             values["solution_open"] = bool(item["verdict"] or item["saw_solution_before_check"])
             values["incorrect_attempts"] = int(item["verdict"] == "incorrect")
+        # Before Try again a backup held one "attempt" per item.
+        restored = item.get("attempts") or ([item["attempt"]] if item.get("attempt") else [])
+        values["attempt_count"] = max((a.get("number", 1) for a in restored), default=0)
         item_row = orm.PassItem(exercise_id=pks[item["exercise"]], **values)
         row.items.append(item_row)
-        # Before Try again a backup held one "attempt" per item.
-        for stored in item.get("attempts") or ([item["attempt"]] if item.get("attempt") else []):
+        for stored in restored:
             values = {name: stored[name] for name in _ATTEMPT_FIELDS if name in stored}
             values["created_at"] = _parse(stored.get("created_at")) or orm.utcnow()
             session.add(orm.Attempt(pass_item=item_row, **values))

@@ -71,6 +71,11 @@ class RetryNotAllowed(MethodError):
     """Try again is only offered after an Incorrect check, before the solution is open."""
 
 
+class PartNotDone(MethodError):
+    """The next part unlocks once the current one is checked (not Incorrect) or its solution
+    is open, and only if there is a next part."""
+
+
 class NothingToUndo(MethodError):
     """Only the latest rating of the current pass can be undone, and only until the next Check."""
 
@@ -151,9 +156,10 @@ def _count(ratings: Iterable[Rating | None], parked: int = 0) -> Counts:
     )
 
 
-Stage = Literal["answer", "incorrect", "rate", "rated"]
+Stage = Literal["answer", "incorrect", "next", "rate", "rated"]
 """Where a pass item stands (rule 3): the Answer box; an Incorrect verdict offering Try again
-or Show solution; the solution shown and the rating asked; rated."""
+or Show solution; a part done, its solution shown, offering the next part (multi-part
+exercises); the solution shown and the rating asked; rated."""
 
 
 @dataclass
@@ -178,16 +184,13 @@ class PassItem:
     saw_last_hint_before_check: bool = False
     incorrect_attempts: int = 0
     solution_open: bool = False
+    attempt_count: int = 0
+    part: int = 0
+    parts: int = 1
 
     @property
     def incorrect_before(self) -> bool:
         return self.incorrect_attempts > 0
-
-    @property
-    def attempts(self) -> int:
-        """How many attempts the item has: the number of the latest one."""
-        latest = self.verdict is not None and self.verdict is not Verdict.INCORRECT
-        return self.incorrect_attempts + latest
 
     @property
     def checked(self) -> bool:
@@ -195,14 +198,26 @@ class PassItem:
         return self.verdict is not None
 
     @property
+    def last_part(self) -> bool:
+        return self.part >= self.parts - 1
+
+    @property
     def stage(self) -> Stage:
+        """A part's open solution ends that part even before a check, as the next part unlocks
+        on it (DESIGN §5); an exercise without parts keeps its Answer box then (capped)."""
         if self.rating is not None:
             return "rated"
-        if self.verdict is None:
+        if self.verdict is None and not (self.solution_open and self.parts > 1):
             return "answer"
         if self.verdict is Verdict.INCORRECT and not self.solution_open:
             return "incorrect"
-        return "rate"
+        return "rate" if self.last_part else "next"
+
+    @property
+    def rating_waits(self) -> bool:
+        """No rating yet: an Incorrect verdict waits for Try again or Show solution, and a
+        multi-part exercise is rated once, after its last part (rule 3)."""
+        return self.stage in ("incorrect", "next") or (self.parts > 1 and self.stage == "answer")
 
     def show_hint(self, *, last: bool) -> None:
         """Only the last hint, opened before the check, caps the rating (rule 3)."""
@@ -216,14 +231,17 @@ class PassItem:
             self.saw_solution_before_check = True
         self.solution_open = True
 
-    def record_check(self, verdict: Verdict) -> bool:
-        """Record an attempt; False when the response was invalid and nothing was recorded."""
+    def record_check(self, verdict: Verdict, *, part: int | None = None) -> bool:
+        """Record an attempt (of `part`, the one graded, if given: it must still be the
+        current one); False when the response was invalid and nothing was recorded. Attempts
+        are numbered across the parts (`attempt_count` is the latest one's number)."""
         self._ensure_unrated()
-        if self.checked:
+        if self.stage != "answer" or part not in (None, self.part):
             raise AlreadyChecked(self.exercise_id)
         if verdict is Verdict.INVALID:
             return False
         self.verdict = verdict
+        self.attempt_count += 1
         if verdict is Verdict.INCORRECT:
             self.incorrect_attempts += 1
         return True
@@ -234,10 +252,18 @@ class PassItem:
             raise RetryNotAllowed(self.exercise_id)
         self.verdict = None
 
+    def next_part(self) -> None:
+        """Next part: the current part is done, the next one's Answer box opens. The verdicts
+        and caps of the parts before stay, as the one rating is about them all (rule 3)."""
+        if self.stage != "next":
+            raise PartNotDone(self.exercise_id)
+        self.part += 1
+        self.verdict, self.solution_open = None, False
+
     def allowed_ratings(self, *, disputed: bool = False) -> frozenset[Rating]:
-        """None while an Incorrect verdict waits for Try again or Show solution: a rating comes
-        after the solution (rule 3)."""
-        if self.stage == "incorrect":
+        """None while the rating waits (`rating_waits`): it comes after the solution, and
+        after the last part (rule 3)."""
+        if self.rating_waits:
             return frozenset()
         return allowed_ratings(
             self.verdict,
@@ -252,6 +278,8 @@ class PassItem:
         self._ensure_unrated()
         if self.stage == "incorrect":
             raise RatingNotAllowed("the rating follows the solution: Try again or Show solution")
+        if self.rating_waits:
+            raise RatingNotAllowed("a multi-part exercise is rated after its last part")
         if disputed and not self.incorrect_before:
             raise RatingNotAllowed("only an incorrect verdict can be disputed")
         if rating not in self.allowed_ratings(disputed=disputed):
@@ -412,10 +440,12 @@ class Subject:
     def show_solution(self, exercise_id: str) -> None:
         self.item(exercise_id).show_solution()
 
-    def record_check(self, exercise_id: str, verdict: Verdict) -> bool:
-        """Record an attempt; False for an invalid response, which records nothing. A recorded
-        attempt, of any exercise of the pass, ends the time to undo the latest rating."""
-        recorded = self.item(exercise_id).record_check(verdict)
+    def record_check(self, exercise_id: str, verdict: Verdict, *, part: int | None = None
+                     ) -> bool:
+        """Record an attempt (of `part` of a multi-part exercise); False for an invalid
+        response, which records nothing. A recorded attempt, of any exercise of the pass, ends
+        the time to undo the latest rating."""
+        recorded = self.item(exercise_id).record_check(verdict, part=part)
         if recorded:
             self._require_open_pass().undoable = None
         return recorded
@@ -423,6 +453,10 @@ class Subject:
     def try_again(self, exercise_id: str) -> None:
         """Try again after an Incorrect check: a new attempt in the same pass item."""
         self.item(exercise_id).try_again()
+
+    def next_part(self, exercise_id: str) -> None:
+        """Next part of a multi-part exercise, once the current one is done."""
+        self.item(exercise_id).next_part()
 
     def rate(self, exercise_id: str, rating: Rating, *, disputed: bool = False) -> None:
         """Rate the exercise in the open pass, parking it when rule 7 says so."""
@@ -479,7 +513,7 @@ class Subject:
         return {
             item.exercise_id for item in current.items
             if item.exercise_id in topics and topics[item.exercise_id] not in current.theory_seen
-            and item.stage == "answer" and not item.incorrect_before
+            and item.stage == "answer" and not item.incorrect_before and item.part == 0
             and item.exercise_id in earlier
         }
 

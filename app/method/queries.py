@@ -127,6 +127,8 @@ class AttemptInfo:
     """Which entries of a structured answer were wrong (DESIGN §3), or None."""
     rating: str | None
     disputed: bool = False
+    part: int = 0
+    """The part of a multi-part exercise it answered, from 0."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,10 @@ class ItemRow:
     def attempt(self) -> AttemptInfo | None:
         """The latest attempt, whose verdict the page shows."""
         return self.attempts[-1] if self.attempts else None
+
+    def of_part(self, part: int) -> list[AttemptInfo]:
+        """The attempts at one part (all of them for an exercise without parts)."""
+        return [a for a in self.attempts if a.part == part]
 
 
 @dataclass
@@ -371,7 +377,8 @@ _ATTEMPT = (orm.Attempt.number, orm.Attempt.response, orm.Attempt.status, orm.At
             orm.Attempt.feedback, orm.Attempt.entries)
 """An attempt's columns in `AttemptInfo`'s order (after the pass number)."""
 _ITEM_ROW = (
-    select(orm.PassItem.id, orm.PassItem.rating, orm.PassItem.disputed, *_ATTEMPT)
+    select(orm.PassItem.id, orm.PassItem.rating, orm.PassItem.disputed, *_ATTEMPT,
+           orm.Attempt.part)
     .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
     .join(orm.Subject, orm.Pass.subject_id == orm.Subject.id)
     .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
@@ -385,18 +392,20 @@ _ITEM_ROW = (
 )
 
 
-_OPEN_SEED = (
-    select(orm.PassItem.seed)
-    .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
-    .where(orm.Pass.user_id == bindparam("user_id"), orm.Pass.ended_at.is_(None),
-           orm.PassItem.exercise_id == bindparam("pk"))
-)
+def _open_item(column: Any) -> Any:
+    """A column of the exercise's item in the learner's open pass (NULL when it is in none)."""
+    return (select(column)
+            .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
+            .where(orm.Pass.user_id == bindparam("user_id"), orm.Pass.ended_at.is_(None),
+                   orm.PassItem.exercise_id == bindparam("pk"))
+            .limit(1).scalar_subquery())
 
 
 _EXERCISE_AND_OPEN_SEED = _EXERCISE.add_columns(
-    _OPEN_SEED.limit(1).scalar_subquery().label("open_seed"))
-"""The preview's one read: the exercise, and its seed in the learner's open pass (NULL when it
-is in none)."""
+    _open_item(orm.PassItem.seed).label("open_seed"),
+    _open_item(orm.PassItem.part).label("open_part"))
+"""The preview's one read: the exercise, and its seed and current part in the learner's open
+pass."""
 
 
 def _exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
@@ -471,9 +480,11 @@ def topic_notes(uow: UnitOfWork, user_id: int, subject: str, topic: str
     return title, theory or "", [e for e in examples or [] if isinstance(e, dict)]
 
 
-def exercise_to_check(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseInfo, int]:
-    """An exercise in the learner's open pass and the seed of its variant there: what the live
-    preview (at every pause in typing) and the Check grade with. Only that, so it reads one
+def exercise_to_check(uow: UnitOfWork, user_id: int, pk: int
+                      ) -> tuple[ExerciseInfo, int, int]:
+    """An exercise in the learner's open pass, the seed of its variant there and its current
+    part (0 without parts): what the live preview (at every pause in typing) and the Check
+    grade with. Only that, so it reads one
     row, not the whole aggregate (the service recording a Check loads that): the open pass is
     the one not ended (`pass.ended_at` is set when a pass ends). Raises NotFound."""
     with uow.reading():
@@ -482,10 +493,10 @@ def exercise_to_check(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseI
     if found is None:
         raise NotFound(str(pk))
     found = dict(found)
-    seed = found.pop("open_seed")
+    seed, part = found.pop("open_seed"), found.pop("open_part")
     if seed is None:
         raise NotFound(f"{found['global_id']} is not in an open pass")
-    return ExerciseInfo.from_columns(**found), seed
+    return ExerciseInfo.from_columns(**found), seed, part
 
 
 def _item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
@@ -494,13 +505,14 @@ def _item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int)
     if not found:
         raise NotFound(f"{subject} pass {number} exercise {pk}")
     item_id, rating, disputed = found[0][:3]
-    attempts = [AttemptInfo(number, *row[3:], rating=rating, disputed=disputed)
+    attempts = [AttemptInfo(number, *row[3:-1], rating=rating, disputed=disputed, part=row[-1])
                 for row in found if row.status is not None]
     return ItemRow(item_id, attempts)
 
 
 _EARLIER = (
-    select(orm.Pass.number, *_ATTEMPT, orm.PassItem.rating, orm.PassItem.disputed)
+    select(orm.Pass.number, *_ATTEMPT, orm.PassItem.rating, orm.PassItem.disputed,
+           orm.Attempt.part)
     .join(orm.PassItem, orm.Attempt.pass_item_id == orm.PassItem.id)
     .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
     .where(

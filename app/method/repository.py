@@ -14,7 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import CursorResult, Executable, Row, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Executable,
+    Row,
+    Text,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app import models as orm
@@ -64,7 +77,7 @@ class _Loaded:
 
 _STATE_COLUMNS = ("verdict", "rating", "disputed", "saw_solution_before_check",
                   "saw_last_hint_before_check", "incorrect_attempts", "solution_open",
-                  "undoable")
+                  "attempt_count", "part", "undoable")
 
 
 def _state(item: model.PassItem, undoable: bool) -> tuple:
@@ -78,6 +91,8 @@ def _state(item: model.PassItem, undoable: bool) -> tuple:
         item.saw_last_hint_before_check,
         item.incorrect_attempts,
         item.solution_open,
+        item.attempt_count,
+        item.part,
         undoable,
     )
 
@@ -86,10 +101,18 @@ _VERDICTS = {None: None, **{v.value: v for v in model.Verdict}}
 _RATINGS = {None: None, **{r.value: r for r in model.Rating}}
 
 
-def _item(exercise_id: str, seed: int, state: tuple) -> model.PassItem:
-    verdict, rating, disputed, solution, hint, incorrect, solution_open, _undoable = state
+def _item(exercise_id: str, seed: int, parts: int, state: tuple) -> model.PassItem:
+    verdict, rating, disputed, solution, hint, incorrect, solution_open, count, part = state[:-1]
     return model.PassItem(exercise_id, seed, _VERDICTS[verdict], _RATINGS[rating], disputed,
-                          solution, hint, incorrect, solution_open)
+                          solution, hint, incorrect, solution_open, count, part, parts)
+
+
+_PART_COUNT = case(
+    (cast(orm.Exercise.parts, Text).like("[%"), func.json_array_length(orm.Exercise.parts)),
+    else_=1,
+)
+"""How many parts an exercise has (1 without parts), counted by the database: the parts' texts
+are not read to load progress. An exercise without parts stores SQL or JSON null."""
 
 
 _KEY = (
@@ -116,7 +139,7 @@ _PASSES = (
     select(
         orm.Pass.id, orm.Pass.number, orm.Pass.closed_early, orm.Pass.ended_at.is_not(None),
         orm.PassItem.id, orm.PassItem.position, orm.Exercise.global_id, orm.Exercise.id,
-        orm.PassItem.seed,
+        orm.PassItem.seed, _PART_COUNT,
         *(getattr(orm.PassItem, column) for column in _STATE_COLUMNS),
     )
     .select_from(orm.Pass)
@@ -191,14 +214,15 @@ class SubjectRepository:
         passes: list[model.Pass] = []
         rows = self._rows(_PASSES, user_id=loaded.user_id, subject_id=loaded.subject_id)
         for row in rows:
-            pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed = row[:9]
+            pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed, parts = (
+                row[:10])
             if not passes or passes[-1].number != number:
                 passes.append(model.Pass(number, [], closed_early=closed_early))
                 stored = loaded.passes[number] = _StoredPass(pass_id, closed_early, bool(ended))
             if item_id is None:  # a pass without items
                 continue
-            state = row[9:]
-            passes[-1].items.append(_item(global_id, seed, state))
+            state = row[10:]
+            passes[-1].items.append(_item(global_id, seed, parts, state))
             stored.items[global_id] = _StoredItem(item_id, position, state)
             loaded.pks[global_id] = pk
             if state[-1]:
@@ -250,8 +274,8 @@ class SubjectRepository:
         item = aggregate.item(exercise_id)
         stored = loaded.passes[aggregate.passes[-1].number].items[exercise_id]
         return self._execute(
-            _ADD_ATTEMPT, {"pass_item_id": stored.id, "number": item.attempts,
-                           "status": _value(item.verdict), **texts},
+            _ADD_ATTEMPT, {"pass_item_id": stored.id, "number": item.attempt_count,
+                           "part": item.part, "status": _value(item.verdict), **texts},
         ).scalar_one()
 
     def _loaded(self, aggregate: model.Subject) -> _Loaded:

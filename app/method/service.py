@@ -125,16 +125,18 @@ def record_check(
     message: str | None = None,
     feedback: str | None = None,
     entries: dict | None = None,
+    part: int | None = None,
 ) -> bool:
     """Store the attempt the checker graded (`result_status`, DESIGN §3, or "self"), with its
     message, the feedback on a mistake and which entries were wrong, shown again in the next
-    pass (rule 5).
+    pass (rule 5). `part`: the part of a multi-part exercise that was graded; AlreadyChecked
+    if it is no longer the current one.
 
     Returns False for an invalid response: it was not read, so no attempt exists (rule 3).
     """
     with uow, _conflict_means(AlreadyChecked, exercise_id):
         repository, aggregate = _load(uow, user_id, subject)
-        if not aggregate.record_check(exercise_id, Verdict(result_status)):
+        if not aggregate.record_check(exercise_id, Verdict(result_status), part=part):
             return False
         repository.save(aggregate)
         texts = {"latex": latex, "shape_of_problem": shape_note, "motion_to_solution": motion_note,
@@ -168,6 +170,14 @@ def try_again(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> 
     with uow:
         repository, aggregate = _load(uow, user_id, subject)
         aggregate.try_again(exercise_id)
+        _save(uow, repository, aggregate)
+
+
+def next_part(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> None:
+    """Next part of a multi-part exercise, once the current part is done (rule 3)."""
+    with uow:
+        repository, aggregate = _load(uow, user_id, subject)
+        aggregate.next_part(exercise_id)
         _save(uow, repository, aggregate)
 
 

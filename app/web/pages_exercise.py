@@ -130,18 +130,35 @@ def _stored_verdict(here: Here) -> VerdictView | None:
                        attempt.feedback, attempt.entries)
 
 
+@dataclass(frozen=True)
+class DonePart:
+    """A part of a multi-part exercise before the current one: its attempts and solution."""
+
+    number: int
+    shown: Shown
+    attempts: list[queries.AttemptInfo]
+
+    @property
+    def outcome(self) -> str:
+        """Its last verdict, or that its solution was opened instead."""
+        last = self.attempts[-1].status if self.attempts else None
+        return LABELS[last] if last and last != "incorrect" else "Solution opened"
+
+
 def _page(
     request: Request,
     here: Here,
-    exercise: Shown,
+    whole: Shown,
     draft: Draft | None = None,
     verdict: VerdictView | None = None,
 ) -> Response:
-    """The exercise page for `exercise`, the variant, from what `_here` read."""
+    """The exercise page for `whole`, the variant, from what `_here` read: of a multi-part
+    exercise the stem, the parts done, the current part (`exercise`) and the locked ones."""
     item = here.item
+    exercise = whole.part(item.part)
     attempt = here.row.attempt
     draft = draft or _retry_draft(here)
-    if item.saw_last_hint_before_check:
+    if item.saw_last_hint_before_check and not whole.parts:  # a part's hints start closed
         draft.hints = len(exercise.hints)
     verdict = verdict or _stored_verdict(here)
     allowed = {r.value for r in item.allowed_ratings()} if item.stage == "rate" else set()
@@ -150,15 +167,18 @@ def _page(
         and item.incorrect_before
         and model.Rating.GREEN in item.allowed_ratings(disputed=True)
     )
-    previous = None  # the last attempt of an earlier pass, above the Answer box (rule 5)
-    if here.earlier and item.stage == "answer" and not item.incorrect_before:
-        previous = here.earlier[0]
+    previous = None  # the last attempt of an earlier pass (at this part), above the Answer box
+    if item.stage == "answer" and not item.incorrect_before:  # (rule 5)
+        previous = next((a for a in here.earlier if a.part == item.part), None)
     response = render(
         request,
         "exercise.html",
         here=here,
         info=here.info,
+        whole=whole,
         exercise=exercise,
+        done_parts=[DonePart(n + 1, whole.parts[n], here.row.of_part(n))
+                    for n in range(min(item.part, len(whole.parts)))],
         item=item,
         draft=draft,
         verdict=verdict,
@@ -169,7 +189,7 @@ def _page(
         labels=LABELS,
         stage=item.stage,
         show_solution=item.solution_open or item.stage in ("rate", "rated"),
-        tries=here.row.attempts if item.stage == "answer" else [],
+        tries=here.row.of_part(item.part) if item.stage == "answer" else [],
         previous=previous,
         earlier=here.earlier,
         pass_number=here.current.number,
@@ -181,12 +201,13 @@ def _page(
 
 
 def _retry_draft(here: Here) -> Draft:
-    """After Try again the Answer box comes back with the last attempt's answer and notes."""
+    """After Try again the Answer box comes back with the last attempt's answer and notes;
+    a new part's, with the notes only."""
     attempt = here.row.attempt
     if here.item.stage != "answer" or attempt is None:
         return Draft()
-    return Draft(attempt.response, attempt.shape_of_problem or "",
-                 attempt.motion_to_solution or "")
+    response = attempt.response if attempt.part == here.item.part else ""
+    return Draft(response, attempt.shape_of_problem or "", attempt.motion_to_solution or "")
 
 
 @router.get("/exercises/{pk}")
@@ -274,25 +295,27 @@ async def show_hint(request: Request, uow: Uow, user: User, pool: Pool, pk: Path
                     draft: Typed) -> Response:
     """Show hint: one more hint; opening the last one before the check caps the rating."""
     here = await _here(uow, user, pk)
-    exercise = await _variant(pool, here.info, here.item.seed, user)
-    count = min(draft.hints + 1, len(exercise.hints))
+    whole = await _variant(pool, here.info, here.item.seed, user)
+    hints = whole.part(here.item.part).hints
+    count = min(draft.hints + 1, len(hints))
     if count and not here.item.rating:
         await in_thread(service.show_hint, uow, user, here.info.subject, here.info.global_id,
-                        last=count == len(exercise.hints))
+                        last=count == len(hints))
         here = await _here(uow, user, pk)
-    return _page(request, here, exercise, replace(draft, hints=count))
+    return _page(request, here, whole, replace(draft, hints=count))
 
 
 @router.post("/exercises/{pk}/solution")
 async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt,
                         draft: Typed) -> Response:
     """Show solution: before the check it caps the rating at Yellow (the page said so); after
-    an Incorrect one it ends the retries and the rating follows."""
+    an Incorrect one it ends the retries and the rating follows. A part's solution ends the
+    part: the next one unlocks."""
     here = await _here(uow, user, pk)
     if here.item.rating:
         return redirect(f"/exercises/{pk}")
     await in_thread(service.show_solution, uow, user, here.info.subject, here.info.global_id)
-    if here.item.checked:  # nothing typed to keep: the solution and the rating, by GET
+    if here.item.checked or here.item.parts > 1:  # nothing typed to keep: by GET
         return redirect(f"/exercises/{pk}#solution")
     exercise = await _variant(pool, here.info, here.item.seed, user)
     return _page(request, await _here(uow, user, pk), exercise, draft)
@@ -301,12 +324,23 @@ async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: 
 @router.post("/exercises/{pk}/retry")
 async def try_again(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
     """Try again after an Incorrect check: the Answer box comes back, the notes kept."""
-    info, _ = await _to_check(uow, user, pk)
+    info, _, _ = await _to_check(uow, user, pk)
     try:
         await in_thread(service.try_again, uow, user, info.subject, info.global_id)
     except (model.RetryNotAllowed, model.AlreadyRated):  # a second click, or another tab
         pass
     return redirect(f"/exercises/{pk}#attempt")
+
+
+@router.post("/exercises/{pk}/next-part")
+async def next_part(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
+    """Next part: the current part is done, the next one's Answer box opens."""
+    info, _, _ = await _to_check(uow, user, pk)
+    try:
+        await in_thread(service.next_part, uow, user, info.subject, info.global_id)
+    except (model.PartNotDone, model.AlreadyRated):  # a second click, or another tab
+        pass
+    return redirect(f"/exercises/{pk}#part")
 
 
 # -- Check ---------------------------------------------------------------------------------------
@@ -340,33 +374,35 @@ async def check(
     """Check: grade the answer; a read one is recorded as this pass's attempt (rule 3)."""
     response, shape, motion = draft.response, draft.shape, draft.motion
     response = ",".join(choice) if choice else response
-    info, seed = await _to_check(uow, user, pk)
-    exercise = await _variant(pool, info, seed, user)
+    info, seed, part = await _to_check(uow, user, pk)
+    whole = await _variant(pool, info, seed, user)
+    exercise = whole.part(part)
     typed = replace(draft, response=response)
     try:
         result, feedback = await _grade(pool, exercise, response, user)
     except CheckerBusy as error:  # nothing recorded; what was typed stays
         verdict = VerdictView("busy", _busy(error))
-        return _page(request, await _here(uow, user, pk), exercise, typed, verdict)
+        return _page(request, await _here(uow, user, pk), whole, typed, verdict)
     status = "self" if exercise.self_graded else result.status
     try:
         recorded = await in_thread(
             service.record_check, uow, user, info.subject, info.global_id,
             response, status, latex=result.latex, shape_note=shape.strip() or None,
             motion_note=motion.strip() or None, message=result.message or None,
-            feedback=feedback, entries=result.entries,
+            feedback=feedback, entries=result.entries, part=part,
         )
     except (model.AlreadyChecked, model.AlreadyRated):  # checked before, or in another tab
         return redirect(f"/exercises/{pk}#verdict")
     if not recorded:  # not read: nothing stored, the learner corrects the answer
         verdict = VerdictView("invalid", result.message, result.latex, entries=result.entries)
-        return _page(request, await _here(uow, user, pk), exercise, typed, verdict)
+        return _page(request, await _here(uow, user, pk), whole, typed, verdict)
     return redirect(f"/exercises/{pk}#verdict")
 
 
-async def _to_check(uow: Uow, user: int, pk: int) -> tuple[queries.ExerciseInfo, int]:
-    """The exercise and its seed in the learner's open pass: what grading needs. The service
-    that records the check loads the learner's progress and applies the rules."""
+async def _to_check(uow: Uow, user: int, pk: int) -> tuple[queries.ExerciseInfo, int, int]:
+    """The exercise, its seed and current part in the learner's open pass: what grading
+    needs. The service that records the check loads the learner's progress and applies the
+    rules."""
     try:
         return await in_thread(queries.exercise_to_check, uow, user, pk)
     except queries.NotFound:
@@ -378,8 +414,8 @@ async def preview(
     request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt, response: Text = ""
 ) -> Response:
     """The live preview (htmx): how the answer box is read, or why it is not."""
-    info, seed = await _to_check(uow, user, pk)
-    exercise = await _variant(pool, info, seed, user)
+    info, seed, part = await _to_check(uow, user, pk)
+    exercise = (await _variant(pool, info, seed, user)).part(part)
     validation = None
     if response.strip() and exercise.kind not in ("self", "choice", "text"):
         try:

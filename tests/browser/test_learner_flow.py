@@ -305,3 +305,57 @@ def import_flow(page: Page, book: Path) -> None:
     page.locator("body").focus()
     page.keyboard.press("1")
     expect(page.locator(".notice")).to_contain_text("Rated Green.")
+
+
+def test_a_learner_answers_a_three_part_exercise(server: Server) -> None:
+    """Issue 18: part 1 right, part 2 wrong then Try again then right, part 3 right; the one
+    rating after the last part cannot be Green (part 2 was Incorrect once), Yellow is taken."""
+    with browser_page(server) as (page, _requests, errors):
+        parts_flow(page)
+        assert not errors, f"JavaScript errors: {errors}"
+
+
+def parts_flow(page: Page) -> None:
+    page.goto("/signup")
+    page.get_by_label("Email").fill(f"parts-{os.getpid()}-{time.time_ns()}@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.locator("#subject-papers").get_by_role("button", name="Start pass").click()
+    expect(page.locator("h1")).to_contain_text("pass 1")
+    page.keyboard.press("n")
+    expect(page.locator(".prompt").first).to_contain_text("first moment")
+    expect(page.locator("#part")).to_have_text("Part 1 of 3")
+    expect(page.locator(".parts-locked li")).to_have_count(2)  # parts 2 and 3, greyed
+    expect(page.locator("button.rate")).to_have_count(0)
+
+    answer(page, "1/10")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    expect(page.locator("#solution")).to_contain_text("m_1")
+    expect(page.locator("button.rate")).to_have_count(0)  # rated once, after the last part
+    page.get_by_role("button", name="Next part").click()
+
+    expect(page.locator("#part")).to_have_text("Part 2 of 3")
+    expect(page.locator("section.part.done")).to_contain_text("Correct")
+    answer(page, "1/5")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Incorrect")
+    expect(page.locator("#verdict .feedback")).to_contain_text("M2-FEEDBACK")
+    screenshots(page, "exercise-parts")  # mid-way: part 2 of 3, Incorrect, Try again
+    page.get_by_role("button", name="Try again").click()
+    box = page.get_by_label("Answer", exact=True)
+    expect(box).to_have_value("1/5")
+    box.fill("")
+    answer(page, "19/100")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    page.get_by_role("button", name="Next part").click()
+
+    expect(page.locator("#part")).to_have_text("Part 3 of 3")
+    expect(page.locator("section.part.done")).to_have_count(2)
+    expect(page.locator(".parts-locked")).to_have_count(0)
+    answer(page, "1")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    expect(page.locator('button.rate[data-key="1"]')).to_be_disabled()  # part 2 was Incorrect
+    screenshots(page, "exercise-parts-rating")  # after the last part: the one rating
+    page.locator("body").focus()
+    page.keyboard.press("1")  # refused: nothing happens
+    rate(page, "2", "pass 1 summary")  # Yellow; the only exercise: the summary
+    expect(page.locator(".notice")).to_contain_text("Rated Yellow.")

@@ -30,6 +30,11 @@ def seed_bank(sessions) -> None:
             session.add(orm.Exercise(global_id=f"calculus/rules/r{n}", collection=bank,
                                      topic=topic, position=n, prompt=f"p{n}",
                                      answer={"type": "number", "value": str(n)}))
+        session.add(orm.Exercise(
+            global_id="calculus/rules/parts", collection=bank, topic=topic, position=3,
+            prompt="stem", answer={}, parts=[
+                {"id": f"s{n}", "prompt": f"s{n}", "answer": {"type": "number", "value": "1"}}
+                for n in range(2)]))
         session.commit()
 
 
@@ -49,6 +54,9 @@ def history(uow, learner: int, pool) -> None:
     service.rate(uow, learner, "calculus", "calculus/rules/r1", Rating.RED)
     service.record_check(uow, learner, "calculus", book, "2x cos(x^2)", "correct")
     service.rate(uow, learner, "calculus", book, Rating.YELLOW)
+    parts = "calculus/rules/parts"  # left at its second part, after its first attempt
+    service.record_check(uow, learner, "calculus", parts, "1", "correct", part=0)
+    service.next_part(uow, learner, "calculus", parts)
     service.close_pass(uow, learner, "calculus")
     service.start_pass(uow, learner, "calculus")
 
@@ -57,11 +65,13 @@ def snapshot(sessions, uow, user_id: int) -> dict:
     progress = service.progress(uow, user_id, "calculus")
     with sessions() as session:
         aggregate = SubjectRepository(session).get(user_id, "calculus")
-        notes = sorted((a.number, a.response, a.shape_of_problem, a.motion_to_solution,
-                        a.status, a.feedback) for a in session.scalars(select(orm.Attempt)))
+        notes = sorted((a.number, a.part, a.response, a.shape_of_problem,
+                        a.motion_to_solution, a.status, a.feedback)
+                       for a in session.scalars(select(orm.Attempt)))
         chosen = session_store.settings(session, user_id)
     passes = [(p.number, p.closed_early, [(i.exercise_id, i.seed, i.verdict, i.rating,
-                                           i.incorrect_attempts, i.solution_open)
+                                           i.incorrect_attempts, i.solution_open,
+                                           i.attempt_count, i.part, i.parts)
                                           for i in p.items]) for p in aggregate.passes]
     return {"progress": progress, "study_list": aggregate.study_list, "passes": passes,
             "parked": aggregate.parked, "notes": notes, "settings": chosen}
@@ -124,9 +134,9 @@ def test_a_backup_from_before_try_again_restores(pool, uow, sessions, learner, t
         for item in each["items"]:
             attempts = item.pop("attempts")
             item["attempt"] = ({k: v for k, v in attempts[-1].items()
-                                if k not in ("number", "message", "feedback")}
+                                if k not in ("number", "part", "message", "feedback")}
                                if attempts else None)
-            del item["incorrect_attempts"], item["solution_open"]
+            del item["incorrect_attempts"], item["solution_open"], item["part"]
     url = f"sqlite:///{tmp_path / 'old.db'}"
     migrate(url)
     engine = make_engine(url)
@@ -138,9 +148,10 @@ def test_a_backup_from_before_try_again_restores(pool, uow, sessions, learner, t
             session.commit()
         with fresh() as session:
             aggregate = SubjectRepository(session).get(report.user_id, "calculus")
-            assert session.scalar(select(func.count()).select_from(orm.Attempt)) == 3
+            assert session.scalar(select(func.count()).select_from(orm.Attempt)) == 4
         checked = [i for i in aggregate.passes[0].items if i.verdict is not None]
         assert checked and all(i.solution_open for i in checked)
         assert [i.incorrect_attempts for i in checked] == [0, 1, 0]  # r0, r1 (Incorrect), book
+        assert [i.attempt_count for i in checked] == [1, 1, 1]
     finally:
         engine.dispose()

@@ -232,6 +232,44 @@ def test_try_again_stores_each_attempt_with_what_the_checker_said(uow):
     assert count(uow, orm.PassItem, incorrect_attempts=1, rating="yellow") == 1
 
 
+def make_three_parts(uow: UnitOfWork, exercise_id: str) -> None:
+    with uow:
+        row = uow.session.scalars(select(orm.Exercise).filter_by(global_id=exercise_id)).one()
+        row.answer = {}
+        row.parts = [{"id": f"p{n}", "prompt": f"Part {n}",
+                      "answer": {"type": "expression", "value": "2*x"}} for n in range(3)]
+        uow.commit()
+
+
+def test_parts_are_stored_with_the_current_part_and_attempts_numbered_across_them(uow):
+    make_three_parts(uow, A)
+    service.start_pass(uow, ALICE, "calculus")
+    assert service.record_check(uow, ALICE, "calculus", A, "2x", "correct", part=0)
+    service.next_part(uow, ALICE, "calculus", A)
+    service.record_check(uow, ALICE, "calculus", A, "3x", "incorrect", part=1)
+    service.try_again(uow, ALICE, "calculus", A)
+    service.record_check(uow, ALICE, "calculus", A, "2x", "correct", part=1)
+    with pytest.raises(AlreadyChecked):  # graded against part 1, which is done
+        service.record_check(uow, ALICE, "calculus", A, "2x", "correct", part=1)
+    service.next_part(uow, ALICE, "calculus", A)
+    service.show_solution(uow, ALICE, "calculus", A)  # part 3 done without an attempt
+    with uow:
+        item = SubjectRepository(uow.session).get(ALICE, "calculus").item(A)
+        assert (item.parts, item.part, item.attempt_count, item.stage) == (3, 2, 3, "rate")
+        assert item.saw_solution_before_check and item.incorrect_before
+        attempts = uow.session.execute(
+            select(orm.Attempt.number, orm.Attempt.part, orm.Attempt.status)
+            .order_by(orm.Attempt.number)).all()
+    assert attempts == [(1, 0, "correct"), (2, 1, "incorrect"), (3, 1, "correct")]
+    with pytest.raises(RatingNotAllowed):
+        service.rate(uow, ALICE, "calculus", A, G)
+    service.rate(uow, ALICE, "calculus", A, Y)
+    service.undo_rating(uow, ALICE, "calculus", A)
+    with uow:
+        subject = SubjectRepository(uow.session).get(ALICE, "calculus")
+        assert (subject.item(A).stage, subject.item(B).parts) == ("rate", 1)
+
+
 def test_a_second_check_of_the_same_attempt_meanwhile_is_already_checked(uow, meanwhile):
     service.start_pass(uow, ALICE, "calculus")
     service.record_check(uow, ALICE, "calculus", A, "3x", "incorrect")

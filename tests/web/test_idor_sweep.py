@@ -112,6 +112,7 @@ ROUTES: dict[str, Sweep] = {
     "/exercises/{pk}/hint": Sweep(LEARNER, exercises, form=lambda _a: {"hints_shown": "0"}),
     "/exercises/{pk}/solution": Sweep(LEARNER, exercises),
     "/exercises/{pk}/retry": Sweep(LEARNER, exercises),
+    "/exercises/{pk}/next-part": Sweep(LEARNER, exercises),
     "/exercises/{pk}/check": Sweep(LEARNER, exercises, form=lambda _a: {"response": "x"}),
     "/exercises/{pk}/validate": Sweep(LEARNER, exercises, form=lambda _a: {"response": "x"}),
     "/exercises/{pk}/rate": Sweep(LEARNER, exercises,
