@@ -50,8 +50,13 @@ def serve(host: str | None, port: int | None, reload: bool, forwarded_allow_ips:
 
     import uvicorn
 
-    if forwarded_allow_ips is not None:  # the app factory reads its settings from the env
+    # The app factory reads its settings from the env (its start-up names the URL to open).
+    if forwarded_allow_ips is not None:
         os.environ["GYRUS_TRUSTED_PROXIES"] = forwarded_allow_ips
+    if host is not None:
+        os.environ["GYRUS_HOST"] = host
+    if port is not None:
+        os.environ["GYRUS_PORT"] = str(port)
     from app.web.limits import HEADER_LIMIT
 
     settings = Settings()

@@ -19,6 +19,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,7 +28,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.accounts import HashingBusy
 from app.checking.pool import CheckerPool, use_default_pool
 from app.db import UnitOfWork, make_engine, migrate, session_factory
-from app.method import queries
+from app.method import queries, service
 from app.settings import Settings
 from app.web import (
     api,
@@ -41,7 +42,7 @@ from app.web import (
 from app.web.csrf import verify_csrf
 from app.web.deps import LoginRequired, render
 from app.web.limits import BodyLimit, HeadAsGet, HeaderLimit, refuse_nul
-from app.web.logs import RequestLog, configure_request_log
+from app.web.logs import RequestLog, configure_request_log, start_log
 from app.web.ratelimit import RateLimiter
 from app.web.templating import STATIC, make_templates
 from app.web.threads import in_thread
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        say = start_log.info
+        say("Gyrus: migrating the database (%s)…", _shown_url(settings.database_url))
         await in_thread(migrate, settings.database_url)
         engine = make_engine(settings.database_url,
                              sqlite_synchronous=settings.sqlite_synchronous)
@@ -78,8 +81,13 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
         app.state.checker = pool
         use_default_pool(pool)  # app.checking.check in this process uses the same workers
         if checker is None:
+            say("Gyrus: starting %d checker workers…", pool.workers)
             await in_thread(pool.warm_up)
             gc.freeze()  # what start-up made is kept for good: full collections skip it
+        filled = await in_thread(service.fill_snippets, UnitOfWork(app.state.sessions), pool.run)
+        if filled:
+            say("Gyrus: %d exercises in open passes got their list snippets.", filled)
+        say("Gyrus: ready. Open %s in a browser.", _address(settings))
         try:
             yield
         finally:
@@ -114,12 +122,30 @@ def _load_bank(app: FastAPI, settings: Settings) -> None:
     """Load the curated bank (idempotent) when its folder exists; a broken bank stops start-up,
     as serving half a bank would silently change learners' default study lists."""
     if not settings.load_bank or not settings.bank_path.is_dir():
+        start_log.info("Gyrus: no curated bank to load (%s).", settings.bank_path)
         return
     from app.bank.loader import load_bank
 
+    start_log.info("Gyrus: loading the curated bank from %s…", settings.bank_path)
     with app.state.sessions() as session:
-        load_bank(session, str(settings.bank_path))
+        report = load_bank(session, str(settings.bank_path))
         session.commit()
+    counts = ", ".join(f"{slug} {n}" for slug, n in report.per_subject.items())
+    start_log.info("Gyrus: the bank has %d exercises (%s); %d new, %d updated, in %.1f s.",
+                   report.exercises, counts, len(report.created), len(report.updated),
+                   report.seconds)
+
+
+def _shown_url(url: str) -> str:
+    """The database URL without its password, to print."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _address(settings: Settings) -> str:
+    """The address to open: a listening-on-everything host is reached as localhost."""
+    host = "localhost" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.port}/"
 
 
 def _configure_state(app: FastAPI, settings: Settings) -> None:
@@ -144,6 +170,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(HeadAsGet)
     app.add_middleware(HeaderLimit)
     app.add_middleware(SecurityHeaders)
+    configure_request_log(start_log)
     if settings.log_requests:
         configure_request_log()
         app.add_middleware(RequestLog)

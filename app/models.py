@@ -246,6 +246,9 @@ class PassItem(Base):
     """The current part of a multi-part exercise, from 0 (DESIGN §5 `parts`)."""
     attempt_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     """How many attempts the item has, across its parts: the latest one's number."""
+    snippet: Mapped[str | None] = mapped_column(Text)
+    """The prompt's start with this item's variant filled (`app.bank.snippets`), for lists;
+    None until the checker pool has made it."""
 
     exercise: Mapped[Exercise] = relationship()
 

@@ -24,6 +24,39 @@
     });
   }
 
+  // Lists (a pass, its summary, the study list, Needs help) show each exercise's snippet as
+  // plain text with $…$ maths, marked data-tex: KaTeX's auto-render renders one when it comes
+  // into view, so a pass of thousands of items costs only what is on screen.
+  var TEX_DELIMITERS = [
+    { left: "$$", right: "$$", display: false },
+    { left: "$", right: "$", display: false },
+  ];
+
+  // A list keeps each exercise to a line or two: display-size fractions are shown text-size.
+  var LINE_MACROS = { "\\dfrac": "\\tfrac", "\\displaystyle": "\\textstyle" };
+
+  function renderTex(el) {
+    if (el.dataset.rendered || !window.renderMathInElement) return;
+    el.dataset.rendered = "1";
+    window.renderMathInElement(el, { delimiters: TEX_DELIMITERS, throwOnError: false,
+                                     macros: LINE_MACROS });
+  }
+
+  var texObserver = window.IntersectionObserver && new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      texObserver.unobserve(entry.target);
+      renderTex(entry.target);
+    });
+  }, { rootMargin: "400px 0px" });
+
+  function renderSnippets(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("[data-tex]").forEach(function (el) {
+      if (texObserver) texObserver.observe(el); else renderTex(el);
+    });
+  }
+
   // Keyboard: Enter checks (the browser submits the answer form); 1/2/3 rate, u undoes a rating,
   // n next, h hint, a or / to the Answer box, Esc out of a field. Never while typing in a field (the Answer box
   // is not focused on its own, so the keys work from the first one), never with a modifier.
@@ -142,10 +175,12 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     renderMath(document.body);
+    renderSnippets(document.body);
     setUpKeypads(document.body);
   });
   document.addEventListener("htmx:load", function (event) {
     renderMath(event.detail.elt);
+    renderSnippets(event.detail.elt);
     setUpKeypads(event.detail.elt);
   });
   // The live preview swaps its content in: render the maths there too.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from fastapi.testclient import TestClient
 
 from app.checking.pool import CheckerPool
@@ -37,3 +40,24 @@ def test_settings_read_the_gyrus_environment(monkeypatch, tmp_path):
     assert (settings.check_timeout, settings.check_workers, settings.port) == (3.5, 3, 8123)
     assert settings.database_url == f"sqlite:///{tmp_path / 'gyrus.db'}"
     assert settings.https_only is True
+
+
+@pytest.mark.slow
+def test_gyrus_serve_says_what_it_is_doing_on_first_start(tmp_path):
+    """A real `gyrus serve` on the tiny browser bank: migrating, the bank's counts per subject,
+    the checker, then the address to open, on the terminal before uvicorn's own lines."""
+    from serving import Server
+
+    server = Server(tmp_path, f"sqlite:///{tmp_path / 'gyrus.db'}").start()
+    try:
+        log = server.log()
+    finally:
+        server.stop()
+    said = [line for line in log.splitlines() if line.startswith("Gyrus:")]
+    assert said[0].startswith("Gyrus: migrating the database (sqlite:///")
+    assert said[1].startswith("Gyrus: loading the curated bank from ")
+    assert re.match(r"Gyrus: the bank has (\d+) exercises \(calculus 3, .*\); \1 new, 0 updated",
+                    said[2]), said[2]
+    assert said[3] == "Gyrus: starting 2 checker workers…"
+    assert said[-1] == f"Gyrus: ready. Open http://127.0.0.1:{server.port}/ in a browser."
+    assert log.index(said[-1]) < log.index("Uvicorn running")

@@ -252,7 +252,7 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
     existing = {row.global_id: row for row in session.scalars(
         select(orm.Exercise).where(orm.Exercise.collection_id == collection.id))}
     _refuse_taken(session, [global_id(slug, e.id) for e in parsed.exercises], existing)
-    seen, new = set(), []
+    seen, new, edited = set(), [], []
     for position, exercise in enumerate(parsed.exercises):
         gid = global_id(slug, exercise.id)
         seen.add(gid)
@@ -262,12 +262,14 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
         if row is None:
             new.append(values | {"global_id": gid, "collection_id": collection.id})
         elif assign(row, values):
-            report.updated += 1
+            edited.append(gid)
         else:
             report.unchanged += 1
     _insert(session, new)
-    report.created, report.kept = len(new), len(set(existing) - seen)
+    report.created, report.updated = len(new), len(edited)
+    report.kept = len(set(existing) - seen)
     session.flush()
+    service.forget_snippets(session, edited)
     return report
 
 

@@ -62,6 +62,8 @@ class LoadReport:
     updated: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    per_subject: dict[str, int] = field(default_factory=dict)
+    """Subject slug -> its exercises in the files, in the order subjects were read."""
 
     def summary(self) -> str:
         return (f"{self.files} files, {self.subjects} subjects, {self.topics} topics, "
@@ -174,9 +176,12 @@ def _upsert(session: Session, topics: list[TopicFile]) -> LoadReport:
             row = _topic(session, subject, topic, position)
             _exercises(session, collection, row, topic, existing, report)
     report.subjects, report.topics, report.exercises = len(by_subject), len(topics), len(global_ids)
+    report.per_subject = {slug: sum(len(t.exercises) for t in subject_topics)
+                          for slug, subject_topics in by_subject.items()}
     report.retired = _retired(session, collection, set(global_ids))
     session.flush()
     _join_study_lists(session, report.created)
+    service.forget_snippets(session, report.updated)
     return report
 
 

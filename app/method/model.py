@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
@@ -489,19 +489,33 @@ class Subject:
         "Latest" rather than "in the previous pass" so that an exercise skipped in one pass, or
         unparked after a break, still gets its review.
         """
+        return exercise_id in self.theory_reviews()
+
+    def theory_reviews(self) -> set[str]:
+        """Every exercise `needs_theory_review` is true of, found in one sweep of the passes
+        (a list page asks for all of them)."""
         earlier = _latest_ratings(self.passes[:-1])
-        return earlier.get(exercise_id) in (Rating.YELLOW, Rating.RED)
+        return {e for e, rating in earlier.items() if rating in (Rating.YELLOW, Rating.RED)}
 
     def theory_review_due(self, exercise_id: str, topic: str) -> bool:
         """Rule 5: show the topic's theory before this exercise is attempted, as it was Yellow
         or Red before and its topic's review has not been shown in this pass (once per topic
         per pass)."""
+        return exercise_id in self.theory_reviews_due({exercise_id: topic})
+
+    def theory_reviews_due(self, topics: Mapping[str, str]) -> set[str]:
+        """`theory_review_due` for the open pass's exercises in `topics` (exercise id -> its
+        topic), in one sweep of the passes: a list page asks for all of them."""
         current = self.open_pass
-        if current is None or topic in current.theory_seen or exercise_id not in current:
-            return False
-        item = current.item(exercise_id)
-        fresh = item.stage == "answer" and not item.incorrect_before and item.part == 0
-        return fresh and self.needs_theory_review(exercise_id)
+        if current is None:
+            return set()
+        earlier = self.theory_reviews()
+        return {
+            item.exercise_id for item in current.items
+            if item.exercise_id in topics and topics[item.exercise_id] not in current.theory_seen
+            and item.stage == "answer" and not item.incorrect_before and item.part == 0
+            and item.exercise_id in earlier
+        }
 
     def theory_shown(self, topic: str) -> None:
         """The topic's theory review was shown (and read) in the open pass."""

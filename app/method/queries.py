@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from app import models as orm
 from app.bank import export
 from app.bank.formats.model import ImportRefused
+from app.bank.snippets import unfilled_snippet
 from app.db import UnitOfWork
 from app.method import model, session_store, sessions
 from app.method.repository import SubjectRepository, UnknownSubject
@@ -196,6 +197,8 @@ class ParkedInfo:
     prerequisites: list[tuple[str, str]]
     """(subject/topic, title) of the topic's prerequisites that exist."""
     examples: list[dict]
+    snippet: str = ""
+    """The prompt as the learner last saw it (its variant filled), for the list."""
 
 
 def visible(user_id: int) -> Select:
@@ -208,13 +211,11 @@ def _visible_to(user_id: object) -> ColumnElement[bool]:
     return or_(orm.Collection.owner_id.is_(None), orm.Collection.owner_id == user_id)
 
 
-def _snippet(prompt: str, length: int = 90) -> str:
-    text = " ".join(prompt.split())
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
-def _label(row: orm.Exercise) -> Label:
-    return Label(row.id, row.global_id, row.topic.title, _snippet(row.prompt), row.topic.slug)
+def _label(row: orm.Exercise, snippets: dict[str, str] | None = None) -> Label:
+    """`snippets`: the filled snippets of the learner's pass items; other exercises show their
+    prompt unfilled."""
+    shown = (snippets or {}).get(row.global_id) or unfilled_snippet(row.prompt)
+    return Label(row.id, row.global_id, row.topic.title, shown, row.topic.slug)
 
 
 # -- subjects and progress --------------------------------------------------------------------
@@ -306,8 +307,31 @@ def exercise_pk(uow: UnitOfWork, user_id: int, global_id: str) -> int:
     return found
 
 
+_PASS_LABELS = (
+    select(orm.Exercise.global_id, orm.Exercise.id, orm.Topic.title, orm.PassItem.snippet,
+           orm.Exercise.prompt, orm.Topic.slug)
+    .select_from(orm.PassItem)
+    .join(orm.Pass, orm.Pass.id == orm.PassItem.pass_id)
+    .join(orm.Subject, orm.Subject.id == orm.Pass.subject_id)
+    .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .where(orm.Pass.user_id == bindparam("user_id"), orm.Subject.slug == bindparam("subject"),
+           orm.Pass.number == bindparam("number"))
+)
+
+
+def pass_labels(uow: UnitOfWork, user_id: int, subject: str, number: int) -> dict[str, Label]:
+    """Names for the items of the learner's pass `number`, with the filled snippets the pool
+    made for them (an item not filled yet shows its prompt unfilled): one statement."""
+    with uow.reading():
+        rows = uow.execute(_PASS_LABELS,
+                           {"user_id": user_id, "subject": subject, "number": number})
+        return {global_id: Label(pk, global_id, title, text or unfilled_snippet(prompt), topic)
+                for global_id, pk, title, text, prompt, topic in rows}
+
+
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
-    """Names for exercises listed by the model (a pass, a next-pass preview)."""
+    """Names for exercises outside a pass (a next-pass preview's late additions)."""
     if not global_ids:
         return {}
     with uow.reading():
@@ -510,12 +534,30 @@ def _earlier_attempts(uow: UnitOfWork, user_id: int, pk: int, before: int
 # -- the study list ----------------------------------------------------------------------------
 
 
+def _seen_snippets(uow: UnitOfWork, user_id: int, subject: str | None = None
+                   ) -> dict[str, str]:
+    """Exercise id -> the filled snippet of its latest pass item (the variant last seen)."""
+    statement = (
+        select(orm.Exercise.global_id, orm.PassItem.snippet)
+        .select_from(orm.PassItem)
+        .join(orm.Pass, orm.Pass.id == orm.PassItem.pass_id)
+        .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+        .where(orm.Pass.user_id == user_id, orm.PassItem.snippet.is_not(None))
+        .order_by(orm.Pass.number)
+    )
+    if subject is not None:
+        statement = statement.join(orm.Subject, orm.Subject.id == orm.Pass.subject_id).where(
+            orm.Subject.slug == subject)
+    return dict(uow.execute(statement).all())
+
+
 def study_list_choices(
     uow: UnitOfWork, user_id: int, subject: str, chosen: list[str]
 ) -> StudyListChoices:
     """The subject's topics and collections the learner may pick from, marked as chosen."""
     chosen_set = set(chosen)
     with uow.reading():
+        snippets = _seen_snippets(uow, user_id, subject)
         rows = uow.session.scalars(
             visible(user_id)
             .join(orm.Exercise.topic)
@@ -528,7 +570,7 @@ def study_list_choices(
         collections: dict[str, list] = {}
         for row in rows:
             topic = topics.setdefault(row.topic.slug, TopicChoice(row.topic.slug, row.topic.title))
-            topic.exercises.append(_label(row))
+            topic.exercises.append(_label(row, snippets))
             if row.global_id in chosen_set:
                 topic.chosen.add(row.global_id)
             entry = collections.setdefault(row.collection.slug, [row.collection.title, 0, 0])
@@ -558,11 +600,13 @@ def parked(uow: UnitOfWork, user_id: int) -> list[ParkedInfo]:
                 joinedload(orm.Exercise.collection),
             )
         ).all()
+        snippets = _seen_snippets(uow, user_id)
         return [
             ParkedInfo(
                 ExerciseInfo.of(row),
                 _prerequisites(uow, row.topic.prerequisites or []),
                 [e for e in row.topic.examples or [] if isinstance(e, dict)],
+                _label(row, snippets).snippet,
             )
             for row in rows
         ]

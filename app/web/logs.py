@@ -14,17 +14,20 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("gyrus.request")
+start_log = logging.getLogger("gyrus.start")
+"""What start-up is doing (migrating, loading the bank, the URL to open), for the terminal."""
 
 
-def configure_request_log() -> None:
-    """Write request lines to stderr as they are (JSON), unless logging is set up already."""
-    if log.handlers:
+def configure_request_log(logger: logging.Logger = log) -> None:
+    """Write `logger`'s lines (request lines: JSON) to stderr as they are, unless logging is
+    set up already."""
+    if logger.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 class RequestLog:

@@ -18,9 +18,10 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from app.bank import formats, importing
+from app.bank.formats import tabular
 from app.bank.formats.model import ImportRefused, ParsedImport
 from app.checking import CheckerBusy
-from app.method import queries
+from app.method import queries, service
 from app.web.deps import Pool, Uow, User, notify, redirect, render
 from app.web.threads import in_thread
 
@@ -31,6 +32,7 @@ TOKEN_KEY = "import_token"
 async def _form(request: Request, uow: Uow, user: int, status: int = 200, error: str = ""
                 ) -> Response:
     return render(request, "import.html", status=status, formats=formats.FORMATS,
+                  columns=tabular.COLUMN_HELP, aliases=tabular.ALIASES,
                   subjects=await in_thread(queries.subjects, uow, user), error=error,
                   limit_mb=request.app.state.settings.max_upload_bytes / 1e6)
 
@@ -97,7 +99,7 @@ async def preview_page(request: Request, uow: Uow, user: User) -> Response:
 
 @router.post("/import/confirm")
 async def confirm(
-    request: Request, uow: Uow, user: User,
+    request: Request, uow: Uow, user: User, pool: Pool,
     study_list: Annotated[str, Form()] = "",
 ) -> Response:
     """Write the previewed upload in one transaction."""
@@ -111,6 +113,8 @@ async def confirm(
                                  add_to_study_list=bool(study_list))
     except ImportRefused as error:
         return await _form(request, uow, user, status=400, error=str(error))
+    if report.added_to_study_list or report.updated:  # new or edited items in open passes
+        await in_thread(service.fill_snippets, uow, partial(pool.run, owner=user), user)
     await in_thread(importing.drop_pending, _folder(request), token, user)
     request.session.pop(TOKEN_KEY, None)
     notify(request, f"Imported {report.summary()}.")

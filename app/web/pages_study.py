@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -9,7 +10,7 @@ from fastapi.responses import Response
 
 from app.method import model, queries, service, sessions
 from app.method.repository import UnknownSubject
-from app.web.deps import MAX_INT, PathInt, Uow, User, notify, redirect, render
+from app.web.deps import MAX_INT, PathInt, Pool, Uow, User, notify, redirect, render
 from app.web.threads import in_thread
 
 router = APIRouter()
@@ -39,9 +40,10 @@ def pass_url(subject: str, number: int) -> str:
 @router.get("/")
 async def dashboard(request: Request, uow: Uow, user: User) -> Response:
     cards = await in_thread(queries.subject_cards, uow, user)
+    rated = any(c.progress.counts.total - c.progress.counts.unrated for c in cards)
     chosen, days = await in_thread(queries.days, uow, user)
     return render(request, "dashboard.html", subjects=cards, days=days,
-                  no_day=sessions.Day(0, chosen.daily_goal, 0))
+                  no_day=sessions.Day(0, chosen.daily_goal, 0), first_visit=not rated)
 
 
 @router.get("/subjects/{subject}")
@@ -109,6 +111,7 @@ async def save_study_list(
     request: Request,
     uow: Uow,
     user: User,
+    pool: Pool,
     subject: str,
     topic: Annotated[list[str] | None, Form()] = None,
     collection: Annotated[list[str] | None, Form()] = None,
@@ -119,7 +122,8 @@ async def save_study_list(
                               aggregate.study_list)
     wanted = choices.wanted(set(topic or []), set(collection or []), set(exercise or []))
     added, removed = await in_thread(service.update_study_list, uow, user, subject,
-                                     set(choices.exercise_collections), wanted)
+                                     set(choices.exercise_collections), wanted,
+                                     partial(pool.run, owner=user))
     notify(request, f"Study list saved: {added} added, {removed} removed.")
     return redirect(f"/subjects/{subject}/study-list")
 
@@ -128,10 +132,12 @@ async def save_study_list(
 
 
 @router.post("/subjects/{subject}/passes")
-async def start_pass(request: Request, uow: Uow, user: User, subject: str) -> Response:
+async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject: str
+                     ) -> Response:
     """Start pass (1 or the next); a double click lands on the pass the first click started."""
     try:
-        number = await in_thread(service.start_pass, uow, user, subject)
+        number = await in_thread(service.start_pass, uow, user, subject,
+                                 partial(pool.run, owner=user))
     except UnknownSubject:
         raise HTTPException(404, "There is no such subject.") from None
     except model.PassNotFinished:
@@ -149,11 +155,11 @@ async def pass_page(request: Request, uow: Uow, user: User, subject: str, number
     shown = _pass(aggregate, number)
     if shown.is_finished:
         return redirect(pass_url(subject, number) + "/summary")
-    names = await in_thread(queries.labels, uow, shown.exercise_ids())
+    names = await in_thread(queries.pass_labels, uow, user, subject, number)
     groups = await in_thread(queries.pass_groups, uow, user, subject, shown)
+    due = aggregate.theory_reviews_due({e: label.topic for e, label in names.items()})
     topics = [
-        (group, [(item, names[item.exercise_id],
-                  aggregate.theory_review_due(item.exercise_id, names[item.exercise_id].topic))
+        (group, [(item, names[item.exercise_id], item.exercise_id in due)
                  for item in group.items if item.exercise_id in names])
         for group in groups
     ]
@@ -200,7 +206,9 @@ async def pass_summary(request: Request, uow: Uow, user: User, subject: str, num
     shown = _pass(aggregate, number)
     is_current = shown is aggregate.current_pass
     upcoming = aggregate.next_pass_preview() if is_current else []
-    names = await in_thread(queries.labels, uow, upcoming)
+    names = await in_thread(queries.pass_labels, uow, user, subject, number)
+    if late := [e for e in upcoming if e not in names]:  # joined the list after this pass
+        names.update(await in_thread(queries.labels, uow, late))
     return render(
         request,
         "summary.html",
@@ -273,13 +281,14 @@ async def needs_help(request: Request, uow: Uow, user: User) -> Response:
 
 
 @router.post("/needs-help/{pk}/unpark")
-async def unpark(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
+async def unpark(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt) -> Response:
     try:
         info = await in_thread(queries.exercise, uow, user, pk)
     except queries.NotFound:
         raise HTTPException(404, "There is no such exercise.") from None
     try:
-        await in_thread(service.unpark, uow, user, info.subject, info.global_id)
+        await in_thread(service.unpark, uow, user, info.subject, info.global_id,
+                        partial(pool.run, owner=user))
     except model.NotParked:
         raise HTTPException(404, "This exercise is not parked.") from None
     notify(request, "Unparked: it is back in the pass cycle.")

@@ -280,3 +280,31 @@ def test_an_exercise_added_later_joins_the_study_list_and_the_open_pass(
     assert "calculus/rules/three" in mine.study_list
     assert "calculus/rules/three" in mine.open_pass.exercise_ids()
     assert theirs.study_list == ["calculus/chain/one"]
+
+
+def _in_process(fn, *args, **_owner):
+    """A runner for `service.fill_snippets` without the pool (the bank here is trusted)."""
+    return fn(*args)
+
+
+def test_an_edited_exercise_gets_a_new_snippet_in_the_open_pass(
+        uow: UnitOfWork, bank: Path, sessions: sessionmaker, write: WriteFile) -> None:
+    load_bank(uow, bank)
+    with sessions() as session:
+        learner = orm.User(email="l@example.org", password_hash="x")
+        session.add(learner)
+        session.commit()
+        learner_id = learner.id
+    service.start_pass(uow, learner_id, "calculus", _in_process)
+
+    def snippet() -> str | None:
+        with sessions() as session:
+            return session.scalar(select(orm.PassItem.snippet).join(orm.Exercise).where(
+                orm.Exercise.global_id == "calculus/rules/one"))
+
+    assert snippet() == "Differentiate $x^3$."
+    write("calculus/rules.yaml", RULES.replace("Differentiate $x^3$.", "Find $(x^3)'$."))
+    load_bank(uow, bank)
+    assert snippet() is None  # the list shows the prompt itself until it is made again
+    assert service.fill_snippets(uow, _in_process) == 1
+    assert snippet() == "Find $(x^3)'$."

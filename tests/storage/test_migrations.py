@@ -313,3 +313,40 @@ def test_0012_counts_the_attempts_items_have_and_puts_them_at_their_only_part(da
             assert connection.exec_driver_sql("SELECT count(*) FROM pass_item").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_0013_adds_the_snippet_column_and_going_down_keeps_the_attempts(database_url):
+    """Down from 0013 the column goes in place: the items and their attempts stay."""
+    migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for statement in [
+                "INSERT INTO user_account (id, email, password_hash, is_operator, created_at) "
+                "VALUES (1, 'a@example.org', 'x', false, CURRENT_TIMESTAMP)",
+                "INSERT INTO subject (id, slug, title) VALUES (1, 's', 'S')",
+                "INSERT INTO topic (id, subject_id, slug, title, position, theory, examples, "
+                "prerequisites) VALUES (1, 1, 't', 'T', 0, '', '[]', '[]')",
+                "INSERT INTO collection (id, slug, title, created_at) "
+                "VALUES (1, 'c', 'C', CURRENT_TIMESTAMP)",
+                "INSERT INTO exercise (id, global_id, collection_id, topic_id, position, prompt, "
+                "answer, hints, wrong, solution, difficulty, source, updated_at) VALUES "
+                "(1, 's/t/e', 1, 1, 0, 'p', '{}', '[]', '[]', '', 1, 'original', "
+                "CURRENT_TIMESTAMP)",
+                "INSERT INTO pass (id, user_id, subject_id, number, closed_early, started_at) "
+                "VALUES (1, 1, 1, 1, false, CURRENT_TIMESTAMP)",
+                "INSERT INTO pass_item (id, pass_id, exercise_id, position, seed, verdict, "
+                "disputed, saw_solution_before_check, saw_last_hint_before_check, snippet) "
+                "VALUES (1, 1, 1, 0, 7, 'correct', false, false, false, 'p')",
+                "INSERT INTO attempt (id, pass_item_id, number, response, status, created_at) "
+                "VALUES (1, 1, 1, 'x', 'correct', CURRENT_TIMESTAMP)",
+            ]:
+                connection.exec_driver_sql(statement)
+        command.downgrade(alembic_config(database_url), "0012")
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT response FROM attempt").scalars().all() \
+                == ["x"]
+            columns = {c["name"] for c in inspect(connection).get_columns("pass_item")}
+        assert "snippet" not in columns
+    finally:
+        engine.dispose()

@@ -58,6 +58,28 @@ SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space":
 ANSWER_TYPES = set(AnswerType.__args__)  # type: ignore[attr-defined]
 csv.field_size_limit(10 * 1024 * 1024)
 
+COLUMN_HELP = [
+    ("id", "A stable name for the row, so importing the file again updates the exercise and "
+     "keeps your history (without it: a hash of the prompt)", "chain-rule-07"),
+    ("subject", "The subject the exercise belongs to (default: the Subject chosen above)",
+     "calculus"),
+    ("topic", "The topic inside the subject; an Anki deck path keeps its last part",
+     "Chain rule"),
+    ("prompt", "The exercise, in Markdown with $…$ maths (also \\(…\\) and Anki's [$]…[/$]); "
+     "required", "Differentiate $\\sin(x^2)$."),
+    ("answer", "The answer to check; left empty, or in words, you compare with the solution "
+     "yourself (self-graded)", "2x cos(x^2)"),
+    ("answer_type", "How the answer is checked: " + ", ".join(sorted(ANSWER_TYPES)) +
+     " (default: read from the answer)", "expression"),
+    ("solution", "The worked solution, shown after the check", "By the chain rule, …"),
+    ("hint", "Hints, one per line of the cell", "Let u = x^2."),
+    ("tags", "Words to find the exercise by, separated by spaces or commas", "chapter3 review"),
+    ("source", "Where the exercise comes from", "Stewart 8e, 3.4 #7"),
+    ("spec", "A full answer spec as JSON (wins over answer and answer_type); exports write it",
+     '{"type": "number", "value": "0.25", "decimals": 2}'),
+]
+"""The columns as the Import page documents them: (name, meaning, example)."""
+
 
 @dataclass
 class Headers:
