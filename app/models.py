@@ -3,8 +3,9 @@
 These rows store what the pure model (`app.method.model`) decides; the rules themselves are not
 here. The unique constraints repeat the few rules that concurrent requests could otherwise
 break between a read and a write: one pass n per learner and subject, one item per exercise in a
-pass, one attempt and one rating per item, one study list per subject, one parked row per
-exercise. The service turns their violations back into the model's exceptions.
+pass, one attempt n and one rating per item, one study list per subject, one parked row per
+exercise, one theory review per topic per pass. The service turns their violations back into
+the model's exceptions.
 
 Constraint names come from a naming convention, so Alembic autogenerate names them the same way
 on every database and finds no spurious differences.
@@ -26,11 +27,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.method.model import Rating as RatingValue
 from app.method.model import Verdict
+from app.method.sessions import DEFAULT_DAILY_GOAL, DEFAULT_SESSION_SIZE, SESSION_ORDERS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,6 +77,17 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session_size: Mapped[int] = mapped_column(default=DEFAULT_SESSION_SIZE,
+                                              server_default=str(DEFAULT_SESSION_SIZE))
+    """Ratings per session (rule 10), set on the Account page."""
+    daily_goal: Mapped[int] = mapped_column(default=DEFAULT_DAILY_GOAL,
+                                            server_default=str(DEFAULT_DAILY_GOAL))
+    """Ratings per day the learner aims at (rule 9)."""
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    """IANA name the learner's days are counted in; None: never chosen (UTC)."""
+    session_order: Mapped[str] = mapped_column(String(16), default="prerequisites",
+                                               server_default="prerequisites")
+    """How Continue pass goes through a pass: "prerequisites" (topic order) or "shuffled"."""
 
 
 class Collection(Base):
@@ -137,6 +151,8 @@ class Exercise(Base):
     position: Mapped[int] = mapped_column(default=0)
     prompt: Mapped[str] = mapped_column(Text)
     answer: Mapped[dict[str, Any]]
+    """The answer spec (DESIGN §3); `{}` for a multi-part exercise, whose `parts` hold theirs."""
+    parts: Mapped[list[Any] | None]
     params: Mapped[dict[str, Any] | None]
     hints: Mapped[list[Any]] = mapped_column(default=list)
     wrong: Mapped[list[Any]] = mapped_column(default=list)
@@ -222,26 +238,45 @@ class PassItem(Base):
     disputed: Mapped[bool] = mapped_column(default=False)
     saw_solution_before_check: Mapped[bool] = mapped_column(default=False)
     saw_last_hint_before_check: Mapped[bool] = mapped_column(default=False)
+    incorrect_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    solution_open: Mapped[bool] = mapped_column(default=False, server_default=false())
+    undoable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Its rating is the one Undo may withdraw (until the next Check of the pass)."""
+    part: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """The current part of a multi-part exercise, from 0 (DESIGN §5 `parts`)."""
+    attempt_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """How many attempts the item has, across its parts: the latest one's number."""
 
     exercise: Mapped[Exercise] = relationship()
 
 
 class Attempt(Base):
-    """The learner's one checked answer to a pass item, with the two notes (rule 3), kept to
-    show again before the retry (rule 5)."""
+    """A checked answer to a pass item (one per Check; Try again makes more), with the two notes
+    and what the checker said (rule 3), kept to show again in the next pass (rule 5)."""
 
     __tablename__ = "attempt"
-    __table_args__ = (CheckConstraint(_one_of("status", _RECORDED_VERDICTS), name="status"),)
+    __table_args__ = (
+        UniqueConstraint("pass_item_id", "number"),
+        CheckConstraint(_one_of("status", _RECORDED_VERDICTS), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pass_item_id: Mapped[int] = mapped_column(
-        ForeignKey("pass_item.id", ondelete="CASCADE"), unique=True
-    )
+    pass_item_id: Mapped[int] = mapped_column(ForeignKey("pass_item.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    """1, 2, ... within the pass item: two Checks of one attempt at once make one row."""
+    part: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """The part of a multi-part exercise it answered, from 0."""
     response: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     latex: Mapped[str | None] = mapped_column(Text)
     shape_of_problem: Mapped[str | None] = mapped_column(Text)
     motion_to_solution: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)
+    """The checker's message (DESIGN §3)."""
+    feedback: Mapped[str | None] = mapped_column(Text)
+    """The feedback of the typical mistake the answer matched, if any."""
+    entries: Mapped[dict[str, Any] | None]
+    """Which entries of a structured answer were wrong (the check result's `entries`)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pass_item: Mapped[PassItem] = relationship()
@@ -262,8 +297,43 @@ class Rating(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_at: Mapped[datetime | None]
     """When an operator marked the dispute reviewed (None: not yet, or not disputed)."""
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("study_session.id", ondelete="SET NULL"), index=True)
+    """The session the rating was made in (rule 10)."""
 
     pass_item: Mapped[PassItem] = relationship()
+
+
+class StudySession(Base):
+    """A session of a pass (rule 10): the next `size` ratings of the learner in that pass.
+
+    Its ratings point at it (`rating.session_id`), so counting needs no state in any app
+    process, and an Undo that deletes a rating takes it out of its session too."""
+
+    __tablename__ = "study_session"
+    __table_args__ = (
+        CheckConstraint("size >= 1", name="size"),
+        CheckConstraint(_one_of("session_order", list(SESSION_ORDERS)), name="order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    pass_id: Mapped[int] = mapped_column(ForeignKey("pass.id", ondelete="CASCADE"), index=True)
+    size: Mapped[int]
+    session_order: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TheorySeen(Base):
+    """A topic whose theory review was shown in a pass (rule 5: once per topic per pass)."""
+
+    __tablename__ = "theory_seen"
+
+    pass_id: Mapped[int] = mapped_column(
+        ForeignKey("pass.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), primary_key=True)
 
 
 class Parked(Base):

@@ -55,7 +55,7 @@ OWN_CASES = [
     ({"type": "expression", "value": "log(x*y)", "domain": "positive"}, "log(x)+log(y)", "correct"),
     ({"type": "equation", "value": "y = 2x + 1"}, "2y = 4x + 2", "correct"),
     ({"type": "matrix", "value": "[[1,2],[3,4]]"}, "[[1,2],[3,5]]", "incorrect"),
-    ({"type": "number", "value": "1/6"}, "0.1667", "incorrect"),
+    ({"type": "number", "value": "1/6"}, "0.1667", "invalid"),
     ({"type": "expression", "value": "x^3/3", "compare": "antiderivative"}, "x^3/3 + 5", "correct"),
 ]
 

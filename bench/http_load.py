@@ -50,7 +50,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 PASSWORD = "correct horse battery"
-TYPES = ("exercise page", "validate", "check", "rate", "dashboard", "next", "theory", "pass")
+TYPES = ("exercise page", "validate", "check", "rate", "dashboard", "next", "theory", "pass",
+         "session summary", "continue")
 TARGETS = {"exercise page": 50.0, "check": 150.0}
 """p95 targets in ms."""
 RESPONSES = ["2x", "1/2", "x^2 + 1", "[1, 2]", "[[1, 0], [0, 1]]", "(1, 2)", "y = 2x + 1",
@@ -362,6 +363,12 @@ class Learner:
             if step is None:
                 return
             target = step.headers["location"]
+            if "/sessions/" in target:  # a session's summary; Continue pass starts the next
+                await timed(self.stats, "session summary", self.client, "GET", target, (200,))
+                await timed(self.stats, "continue", self.client, "POST",
+                            f"/subjects/{subject}/continue", (303,), data=self.csrf)
+                after = ""
+                continue
             if not target.startswith("/exercises/"):
                 return  # the pass's summary: start the next one
             path = target.split("?")[0].rstrip("/")
@@ -379,16 +386,20 @@ class Learner:
             return
         await self.pause()
         read = Page(page.text)
-        if read.form("/rate", with_buttons=True) is None:  # not checked yet in this pass
-            check = read.form("/check")
-            if check is None:
-                return
-            await self.answer(path, check)
+        if read.form("/rate", with_buttons=True) is None and read.form("/check") is not None:
+            await self.answer(path, read.form("/check"))  # not checked yet in this pass
             page = await timed(self.stats, "exercise page", self.client, "GET", path, (200,))
             if page is None:
                 return
             read = Page(page.text)
             await self.pause()
+        if read.form("/retry") is not None:  # Incorrect: open the solution, then rate
+            if await self.post("solution", read.form("/solution"), (303,)) is None:
+                return
+            page = await timed(self.stats, "exercise page", self.client, "GET", path, (200,))
+            if page is None:
+                return
+            read = Page(page.text)
         await self.rate(read)
 
     async def theory(self, path: str, location: str) -> httpx.Response | None:

@@ -24,8 +24,8 @@
     });
   }
 
-  // Keyboard: Enter checks (the browser submits the answer form); 1/2/3 rate, n next, h hint,
-  // a or / to the Answer box, Esc out of a field. Never while typing in a field (the Answer box
+  // Keyboard: Enter checks (the browser submits the answer form); 1/2/3 rate, u undoes a rating,
+  // n next, h hint, a or / to the Answer box, Esc out of a field. Never while typing in a field (the Answer box
   // is not focused on its own, so the keys work from the first one), never with a modifier.
   function typing(target) {
     if (!target) return false;
@@ -53,7 +53,7 @@
       return;
     }
     var keys = { "1": '[data-key="1"]', "2": '[data-key="2"]', "3": '[data-key="3"]',
-                 "n": '[data-key="n"]', "h": '[data-key="h"]' };
+                 "n": '[data-key="n"]', "h": '[data-key="h"]', "u": '[data-key="u"]' };
     var selector = keys[event.key];
     if (selector && press(selector)) event.preventDefault();
   });
@@ -72,8 +72,102 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { renderMath(document.body); });
-  document.addEventListener("htmx:load", function (event) { renderMath(event.detail.elt); });
+  // Keypad: each key inserts its text at the Answer box's caret ("|" marks where the caret
+  // goes, around any selected text). Pressing a key never takes the focus from the box, so a
+  // phone's keyboard stays up; the live preview is asked as if the learner had typed.
+  var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+
+  function insert(box, template) {
+    var start = box.selectionStart === null ? box.value.length : box.selectionStart;
+    var end = box.selectionEnd === null ? start : box.selectionEnd;
+    var selected = box.value.slice(start, end);
+    var at = template.indexOf("|");
+    var text = at < 0 ? template : template.replace("|", selected);
+    box.setRangeText(text, start, end, "end");
+    var caret = at < 0 ? start + text.length : start + at + selected.length;
+    box.focus();
+    box.setSelectionRange(caret, caret);
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    box.dispatchEvent(new Event("keyup", { bubbles: true }));  // htmx: the live preview
+  }
+
+  // The matrix grid builder: rows × cols empty cells, the caret in the first one.
+  function grid(rows, cols) {
+    var out = [];
+    for (var r = 0; r < rows; r++) out.push("[" + new Array(cols).join(", ") + "]");
+    return "[[|" + out.join(", ").slice(1) + "]";
+  }
+
+  function openKeypad(toggle, open) {
+    var pad = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!pad) return;
+    pad.hidden = !open;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  function setUpKeypads(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll(".keypad-toggle").forEach(function (toggle) {
+      if (toggle.dataset.ready) return;
+      toggle.dataset.ready = "1";
+      toggle.hidden = false;
+      openKeypad(toggle, coarse);
+    });
+  }
+
+  // Keep the focus (and the caret) in the Answer box while a key is pressed.
+  document.addEventListener("mousedown", function (event) {
+    var key = event.target.closest && event.target.closest(".keypad button");
+    if (key) event.preventDefault();
+  });
+
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("button");
+    if (!el) return;
+    if (el.classList.contains("keypad-toggle")) {
+      openKeypad(el, el.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    var pad = el.closest(".keypad");
+    var box = document.getElementById("answer");
+    if (!pad || !box) return;
+    if (el.hasAttribute("data-insert")) {
+      insert(box, el.getAttribute("data-insert"));
+    } else if (el.hasAttribute("data-grid-insert")) {
+      var rows = parseInt(pad.querySelector("[data-grid-rows]").value, 10);
+      var cols = parseInt(pad.querySelector("[data-grid-cols]").value, 10);
+      insert(box, grid(rows, cols));
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderMath(document.body);
+    setUpKeypads(document.body);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    renderMath(event.detail.elt);
+    setUpKeypads(event.detail.elt);
+  });
   // The live preview swaps its content in: render the maths there too.
   document.addEventListener("htmx:afterSwap", function (event) { renderMath(event.detail.target); });
+})();
+
+// Sessions (rule 10): the learner's days are counted in their time zone. Continue pass sends
+// the browser's (kept only while the learner has not chosen one); the Account page offers it
+// in an empty Time zone box. Without JavaScript, days are UTC until set on the Account page.
+(function () {
+  "use strict";
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  }
+  function fill(root) {
+    var zone = browserZone();
+    if (!zone || !root.querySelectorAll) return;
+    root.querySelectorAll("input[data-browser-zone]").forEach(function (el) { el.value = zone; });
+    root.querySelectorAll("input[data-browser-zone-if-empty]").forEach(function (el) {
+      if (!el.value) el.value = zone;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { fill(document.body); });
+  document.addEventListener("htmx:load", function (event) { fill(event.detail.elt); });
 })();

@@ -31,6 +31,27 @@ def test_one_answer_prints_one_result(response, status):
     assert set(lines[0]) == {"status", "message", "latex", "notes", "elapsed_ms"}
 
 
+def test_the_result_has_entries_and_a_diagnosis_where_they_apply():
+    """DESIGN §3: `entries` for structured answers, `diagnosis` for a recognised mistake."""
+    matrix = {"type": "matrix", "value": "[[1, 2], [3, 4]]"}
+    code, lines = answer("--spec", json.dumps(matrix), "--response", "[[1, 3], [2, 4]]")
+    assert code == 0
+    assert lines[0]["status"] == "incorrect"
+    assert lines[0]["entries"] == {"wrong": [[1, 2], [2, 1]], "right": 2, "of": 4}
+    assert lines[0]["diagnosis"] == {"code": "transpose",
+                                     "message": "Your answer is the transpose of a correct one."}
+    rows = [{"id": "sign", "spec": SPEC, "response": "-2x"},
+            {"id": "vector", "spec": {"type": "vector", "value": "[1, 2]"}, "response": "[1, 3]"},
+            {"id": "close", "spec": {"type": "number", "value": "1/6"}, "response": "0.1667"}]
+    code, lines = answer("--batch", stdin="".join(json.dumps(r) + "\n" for r in rows))
+    sign, vector, close = lines
+    assert sign["diagnosis"]["code"] == "sign" and "entries" not in sign
+    assert vector["entries"] == {"wrong": [[2]], "right": 1, "of": 2}
+    assert "diagnosis" not in vector
+    assert close["status"] == "invalid" and close["message"].startswith("Close")
+    assert "diagnosis" not in close and "entries" not in close
+
+
 def test_a_bad_spec_is_an_invalid_result_that_says_why():
     code, lines = answer("--spec", '{"type": "expression"}', "--response", "2x")
     assert code == 0

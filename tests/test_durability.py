@@ -91,6 +91,8 @@ class Learner(threading.Thread):
                 "csrf_token": self.token, "response": ANSWERS[local_id]})
             if checked.status_code == 303:
                 self.checked.append((number, local_id))
+            # After an Incorrect check the solution is opened before rating (Try again aside).
+            self.client.post(f"/exercises/{pk}/solution", data={"csrf_token": self.token})
             rated = self.client.post(f"/exercises/{pk}/rate", data={
                 "csrf_token": self.token, "rating": RATINGS[local_id]})
             if rated.status_code == 303 and rated.headers["location"].startswith("/subjects/"):

@@ -194,6 +194,7 @@ class Learner(threading.Thread):
         if page.status_code == 303:  # theory first
             self.post(f"/exercises/{pk}/theory")
         self.post(f"/exercises/{pk}/check", response=ANSWERS[local_id])
+        self.post(f"/exercises/{pk}/solution")  # after Incorrect: the solution, then the rating
         rated = self.post(f"/exercises/{pk}/rate", rating=RATINGS[local_id])
         if rated is not None and rated.status_code == 303 and \
                 rated.headers["location"].startswith("/subjects/"):

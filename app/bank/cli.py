@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from app.bank.lint import SEEDS, lint
+from app.bank.lint import JOBS, SEEDS, lint
 from app.bank.loader import DEFAULT_BANK, BankError, load_bank
 
 
@@ -51,16 +51,18 @@ def load_command(path: Path | None, database_url: str | None) -> None:
               "or in this process (quicker, for your own files).")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds per variant check "
               "in the sandbox.")
+@click.option("--jobs", default=JOBS, show_default=True, help="Variant checks at once (all CPUs "
+              "by default).")
 def lint_command(paths: tuple[Path, ...], seeds: int, strict: bool, sandbox: bool,
-                 timeout: float) -> None:
+                 timeout: float, jobs: int) -> None:
     """Check exercise files: schema, answers, wrong values, variants. Exit 1 on problems."""
     if sandbox:
         from app.checking.pool import CheckerPool
 
-        with CheckerPool(timeout=timeout, cache_size=0) as pool:
-            report = lint(paths, seeds=seeds, runner=pool.run, strict=strict)
+        with CheckerPool(timeout=timeout, cache_size=0, workers=jobs) as pool:
+            report = lint(paths, seeds=seeds, runner=pool.run, strict=strict, jobs=jobs)
     else:
-        report = lint(paths, seeds=seeds, strict=strict)
+        report = lint(paths, seeds=seeds, strict=strict, jobs=jobs)
     for problem in report.problems:
         click.echo(str(problem), err=not problem.error)
     click.echo(report.summary())

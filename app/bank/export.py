@@ -27,6 +27,7 @@ from app.bank.formats.native import dump_yaml
 from app.bank.formats.tabular import COLUMNS
 from app.bank.importing import PREFIX, ImportRefused
 from app.bank.schema import TopicFile
+from app.method import sessions
 
 BACKUP_FORMAT = "gyrus-backup"
 BACKUP_VERSION = 1
@@ -109,7 +110,8 @@ def _topic_dict(topic: orm.Topic) -> dict[str, Any]:
 def _exercise_dict(row: orm.Exercise, ident: str) -> dict[str, Any]:
     stored = row.params or {}
     values: dict[str, Any] = {
-        "id": ident, "prompt": row.prompt, "answer": dict(row.answer),
+        "id": ident, "prompt": row.prompt, "answer": dict(row.answer) if row.answer else None,
+        "parts": list(row.parts) if row.parts else None,
         "wrong": list(row.wrong or []), "hints": list(row.hints or []),
         "solution": row.solution or "", "difficulty": row.difficulty,
         "source": row.source or "original", "params": stored.get("params"),
@@ -132,7 +134,7 @@ def export_csv(session: Session, collection: orm.Collection) -> str:
 
 
 def _csv_row(row: orm.Exercise, ident: str) -> list[str]:
-    answer = dict(row.answer)
+    answer = {"type": "parts", "parts": row.parts} if row.parts else dict(row.answer or {})
     simple = set(answer) <= {"type", "value"} and isinstance(answer.get("value", ""), str)
     values = {"id": ident, "subject": row.topic.subject.slug, "topic": row.topic.slug,
               "prompt": row.prompt, "answer": answer.get("value", "") if simple else "",
@@ -159,7 +161,9 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
         "format": BACKUP_FORMAT, "version": BACKUP_VERSION,
         "exported_at": _time(orm.utcnow()),
         "user": {"email": user.email, "password_hash": user.password_hash,
-                 "created_at": _time(user.created_at)},
+                 "created_at": _time(user.created_at),
+                 "settings": {"session_size": user.session_size, "daily_goal": user.daily_goal,
+                              "time_zone": user.time_zone, "order": user.session_order}},
         "subjects": [{"id": s.id, "slug": s.slug, "title": s.title}
                      for s in session.scalars(_subjects_of(user_id))],
         "collections": [_collection_backup(session, c) for c in own],
@@ -221,17 +225,22 @@ def _pass(row: orm.Pass) -> dict[str, Any]:
 
 _ITEM_FIELDS = ("position", "seed", "verdict", "rating", "disputed",
                 "saw_solution_before_check", "saw_last_hint_before_check")
-_ATTEMPT_FIELDS = ("response", "status", "latex", "shape_of_problem", "motion_to_solution")
+_RETRY_FIELDS = {"incorrect_attempts": 0, "solution_open": False, "part": 0}
+"""Pass item fields added with Try again and with parts, and their value in a backup made
+before them (its attempt count is read from its attempts' numbers)."""
+_ATTEMPT_FIELDS = ("number", "part", "response", "status", "latex", "shape_of_problem",
+                   "motion_to_solution", "message", "feedback")
 
 
 def _item(item: orm.PassItem) -> dict[str, Any]:
     session = _session_of(item)
-    attempt = session.scalar(select(orm.Attempt).where(orm.Attempt.pass_item_id == item.id))
+    attempts = session.scalars(select(orm.Attempt).where(orm.Attempt.pass_item_id == item.id)
+                               .order_by(orm.Attempt.number))
     rating = session.scalar(select(orm.Rating).where(orm.Rating.pass_item_id == item.id))
     out: dict[str, Any] = {"exercise": item.exercise.global_id}
-    out |= {name: getattr(item, name) for name in _ITEM_FIELDS}
-    out["attempt"] = ({name: getattr(attempt, name) for name in _ATTEMPT_FIELDS}
-                      | {"created_at": _time(attempt.created_at)}) if attempt else None
+    out |= {name: getattr(item, name) for name in (*_ITEM_FIELDS, *_RETRY_FIELDS)}
+    out["attempts"] = [{name: getattr(attempt, name) for name in _ATTEMPT_FIELDS}
+                       | {"created_at": _time(attempt.created_at)} for attempt in attempts]
     out["rating_row"] = {"rating": rating.rating, "disputed": rating.disputed,
                          "created_at": _time(rating.created_at)} if rating else None
     return out
@@ -271,6 +280,7 @@ def restore(session: Session, backup: dict[str, Any]) -> RestoreReport:
                            "without it")
     user = orm.User(email=email, password_hash=backup["user"]["password_hash"],
                     created_at=_parse(backup["user"].get("created_at")) or orm.utcnow())
+    _restore_settings(user, backup["user"].get("settings") or {})
     session.add(user)
     session.flush()
     subjects = _restore_subjects(session, backup)
@@ -287,6 +297,20 @@ def restore(session: Session, backup: dict[str, Any]) -> RestoreReport:
                                created_at=_parse(parked.get("created_at")) or orm.utcnow()))
     session.flush()
     return RestoreReport(user.id, email, count, len(backup.get("passes", [])), attempts)
+
+
+def _restore_settings(user: orm.User, saved: dict[str, Any]) -> None:
+    """The learner's settings (rules 9, 10); a backup from before them has none: defaults."""
+    defaults = sessions.LearnerSettings()
+    try:
+        chosen = sessions.validated(
+            int(saved.get("session_size", defaults.session_size)),
+            int(saved.get("daily_goal", defaults.daily_goal)),
+            saved.get("time_zone"), str(saved.get("order", defaults.order)))
+    except (TypeError, ValueError) as error:  # SettingsError is a ValueError
+        raise RestoreError(f"the backup's settings are not valid: {error}") from None
+    user.session_size, user.daily_goal = chosen.session_size, chosen.daily_goal
+    user.time_zone, user.session_order = chosen.time_zone, chosen.order
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -386,12 +410,19 @@ def _restore_pass(session: Session, data: dict[str, Any], user_id: int,
     attempts = 0
     for item in data["items"]:
         values = {name: item[name] for name in _ITEM_FIELDS}
+        values |= {name: item.get(name, default) for name, default in _RETRY_FIELDS.items()}
+        if "solution_open" not in item:  # before Try again: as migration 0008 sets them
+            values["solution_open"] = bool(item["verdict"] or item["saw_solution_before_check"])
+            values["incorrect_attempts"] = int(item["verdict"] == "incorrect")
+        # Before Try again a backup held one "attempt" per item.
+        restored = item.get("attempts") or ([item["attempt"]] if item.get("attempt") else [])
+        values["attempt_count"] = max((a.get("number", 1) for a in restored), default=0)
         item_row = orm.PassItem(exercise_id=pks[item["exercise"]], **values)
         row.items.append(item_row)
-        if item.get("attempt"):
-            attempt = dict(item["attempt"])
-            attempt["created_at"] = _parse(attempt.get("created_at")) or orm.utcnow()
-            session.add(orm.Attempt(pass_item=item_row, **attempt))
+        for stored in restored:
+            values = {name: stored[name] for name in _ATTEMPT_FIELDS if name in stored}
+            values["created_at"] = _parse(stored.get("created_at")) or orm.utcnow()
+            session.add(orm.Attempt(pass_item=item_row, **values))
             attempts += 1
         if item.get("rating_row"):
             rating = dict(item["rating_row"])

@@ -131,17 +131,21 @@ def _run_chunk(runner: Runner, part: list[ImportedExercise]) -> list[tuple[Any, 
 
 def _item(exercise: ImportedExercise) -> dict[str, Any]:
     as_exercise = None
-    if exercise.params:
+    if exercise.params or exercise.parts:
         as_exercise = {"id": exercise.id, "prompt": exercise.prompt, "answer": exercise.answer,
                        "hints": exercise.hints, "solution": exercise.solution,
                        "wrong": exercise.wrong, "params": exercise.params,
-                       "where": exercise.conditions}
+                       "where": exercise.conditions, "parts": exercise.parts}
     return {"answer": exercise.answer, "exercise": as_exercise}
 
 
 def _self_graded(parsed: ParsedImport, exercise: ImportedExercise, reason: str) -> None:
     exercise.answer_display = exercise.answer_display or _code(exercise.answer.get("value"))
-    exercise.answer = {"type": "self"}
+    if exercise.parts:
+        exercise.parts = [{**part, "answer": {"type": "self"}, "wrong": []}
+                          for part in exercise.parts]
+    else:
+        exercise.answer = {"type": "self"}
     exercise.params, exercise.conditions = None, []
     parsed.problems.append(Problem(exercise.where, f"self-graded: {reason}", "self-graded"))
 
@@ -287,7 +291,8 @@ def columns(exercise: ImportedExercise) -> dict[str, Any]:
     """An imported exercise as the columns of its row (as the bank loader stores them)."""
     params = {"params": exercise.params, "where": exercise.conditions} if exercise.params \
         else None
-    return {"prompt": exercise.prompt, "answer": exercise.answer, "params": params,
+    return {"prompt": exercise.prompt, "answer": {} if exercise.parts else exercise.answer,
+            "parts": exercise.parts, "params": params,
             "hints": list(exercise.hints), "wrong": list(exercise.wrong),
             "solution": exercise.solution, "difficulty": min(max(exercise.difficulty, 1), 3),
             "source": exercise.source or "imported"}

@@ -15,9 +15,12 @@ The per-variant work runs through a `runner` (`runner(fn, *args)`): in process b
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +31,7 @@ from pydantic import ValidationError
 
 from app.bank.loader import bank_files, structure_problems
 from app.bank.markdown import render_markdown
-from app.bank.schema import Exercise, FileError, TopicFile, line_of, load_file
+from app.bank.schema import Exercise, FileError, Part, TopicFile, line_of, load_file
 from app.bank.variants import READ_TYPES, Variant, VariantError, make_variant
 from app.checking.compare.result import CheckResult
 from app.checking.compare.spec import AnswerSpec
@@ -36,6 +39,9 @@ from app.checking.grammar.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS
 
 SEEDS = 50
 """Variants generated and checked per parameterised exercise."""
+
+JOBS = os.cpu_count() or 1
+"""Variant checks run at once by `gyrus bank lint` (one process each in process mode)."""
 
 Runner = Callable[..., Any]
 
@@ -64,6 +70,7 @@ class LintReport:
     files: int = 0
     exercises: int = 0
     parameterised: int = 0
+    multipart: int = 0
     by_subject: Counter[str] = field(default_factory=Counter)
     by_topic: Counter[str] = field(default_factory=Counter)
     by_type: Counter[str] = field(default_factory=Counter)
@@ -80,7 +87,7 @@ class LintReport:
     def summary(self) -> str:
         share = self.parameterised / self.exercises if self.exercises else 0.0
         lines = [f"{self.files} files, {self.exercises} exercises, {self.parameterised} "
-                 f"parameterised ({share:.0%})"]
+                 f"parameterised ({share:.0%}), {self.multipart} multi-part"]
         lines += ["subjects:"] + [f"  {n_}: {n}" for n_, n in sorted(self.by_subject.items())]
         lines += ["topics:"] + [f"  {name}: {n}" for name, n in sorted(self.by_topic.items())]
         lines += ["answer types:"] + [f"  {name}: {n}" for name, n in self.by_type.most_common()]
@@ -101,9 +108,10 @@ class Located:
 
 
 def lint(paths: Iterable[Path | str], seeds: int = SEEDS, runner: Runner | None = None,
-         strict: bool = False) -> LintReport:
+         strict: bool = False, jobs: int = 1) -> LintReport:
     """Lint the files and folders in `paths`; `strict` also fails on warnings (the curated
-    bank's rules: every exercise has a solution, a hint and a typical mistake)."""
+    bank's rules: every exercise has a solution, a hint and a typical mistake). `jobs` variant
+    checks run at once: in worker processes, or in threads calling `runner` (a pool)."""
     report = LintReport(strict=strict)
     located = [item for item in (_read(path, report) for path in bank_files(paths)) if item]
     report.files = len(located) + len({p.path for p in report.problems})
@@ -112,15 +120,41 @@ def lint(paths: Iterable[Path | str], seeds: int = SEEDS, runner: Runner | None 
         for check in FILE_CHECKS:
             report.problems += check(item)
     report.problems += bank_problems(located)
-    run = runner or _in_process
-    for item in located:
-        for index, exercise in enumerate(item.topic.exercises):
-            report.problems += exercise_problems(item, index, exercise, seeds, run)
+    with _executor(runner, jobs) as executor:
+        submit = _submitter(executor, runner)
+        pending = [(item, index, exercise, _submit_variants(submit, item, exercise, seeds))
+                   for item in located for index, exercise in enumerate(item.topic.exercises)]
+        for item, index, exercise, futures in pending:
+            results = [_as_check(future.result()) for future in futures]
+            report.problems += exercise_problems(item, index, exercise, results)
     return report
 
 
-def _in_process(fn: Callable[..., Any], *args: Any) -> Any:
-    return fn(*args)
+def _executor(runner: Runner | None, jobs: int) -> Executor:
+    """Processes for in-process checks (the CPU-bound SymPy work), threads to feed a pool."""
+    if runner is None and jobs > 1:
+        return ProcessPoolExecutor(max_workers=jobs)
+    return ThreadPoolExecutor(max_workers=max(jobs, 1))
+
+
+def _submitter(executor: Executor, runner: Runner | None) -> Callable[..., Future]:
+    if runner is None:
+        return lambda fn, *args: executor.submit(fn, *args)
+    return lambda fn, *args: executor.submit(runner, fn, *args)
+
+
+def _submit_variants(submit: Callable[..., Future], item: Located, exercise: Exercise,
+                     seeds: int) -> list[Future]:
+    data = variant_input(item.topic, exercise)
+    chosen = learner_seeds(seeds) if exercise.params else [0]
+    return [submit(check_variant, data, seed) for seed in chosen]
+
+
+def learner_seeds(count: int) -> list[int]:
+    """Seeds drawn like the ones learners get (`Subject.variant_seed`: 63-bit hashes), fixed
+    from run to run, so lint checks the kind of variant a pass really shows."""
+    return [int.from_bytes(hashlib.blake2b(f"lint\0{k}".encode(), digest_size=8).digest(),
+                           "big") % 2**63 for k in range(count)]
 
 
 def _read(path: Path, report: LintReport) -> Located | None:
@@ -140,7 +174,9 @@ def _count(topic: TopicFile, report: LintReport) -> None:
         report.parameterised += bool(exercise.params)
         report.by_subject[topic.subject] += 1
         report.by_topic[topic.key] += 1
-        report.by_type[exercise.answer.type] += 1
+        report.multipart += bool(exercise.parts)
+        for item in exercise.answerable:
+            report.by_type[item.answer.type] += 1
 
 
 # --- file checks --------------------------------------------------------------------------
@@ -201,11 +237,16 @@ def _texts(topic: TopicFile) -> list[tuple[tuple, str]]:
     for i, ex in enumerate(topic.exercises):
         texts += [(("exercises", i, "prompt"), ex.prompt), (("exercises", i, "solution"),
                                                             ex.solution)]
-        texts += [(("exercises", i, "hints", j), h) for j, h in enumerate(ex.hints)]
-        texts += [(("exercises", i, "wrong", j, "feedback"), w.feedback)
-                  for j, w in enumerate(ex.wrong)]
-        texts += [(("exercises", i, "answer", "options", k), v)
-                  for k, v in (ex.answer.options or {}).items()]
+        for within, item in _places(ex):
+            place = ("exercises", i) + within
+            if within:
+                texts += [(place + ("prompt",), item.prompt), (place + ("solution",),
+                                                               item.solution)]
+            texts += [(place + ("hints", j), h) for j, h in enumerate(item.hints)]
+            texts += [(place + ("wrong", j, "feedback"), w.feedback)
+                      for j, w in enumerate(item.wrong)]
+            texts += [(place + ("answer", "options", k), v)
+                      for k, v in (item.answer.options or {}).items()]
     return texts
 
 
@@ -236,8 +277,19 @@ def _param_names(item: Located) -> list[Problem]:
     ]
 
 
+GLUED = re.compile(r"\{\{\s*\w+\s*\}\}\s*\{\{\s*\w+\s*\}\}")
+
+
+def _glued_placeholders(item: Located) -> list[Problem]:
+    """`${{m}}{{n}}$` shows 512·1024 as "5121024": two values side by side need an operator."""
+    return [Problem(str(item.path), item.line(*loc), _dotted(loc),
+                    f"placeholders side by side ({match.group(0)}): put an operator "
+                    "(\\cdot, +, a comma) or a word between them")
+            for loc, text in _texts(item.topic) for match in GLUED.finditer(text)]
+
+
 FILE_CHECKS: list[Callable[[Located], list[Problem]]] = [
-    _place, _theory, _markdown, _katex, _param_names,
+    _place, _theory, _markdown, _katex, _param_names, _glued_placeholders,
 ]
 
 
@@ -275,19 +327,41 @@ class VariantCheck:
 
 
 def check_variant(exercise: Mapping[str, Any], seed: int) -> VariantCheck:
-    """Generate one variant and check its reference and its wrong values. Module-level, so a
-    pool worker can run it; each problem is (location in the exercise, message)."""
+    """Generate one variant and check its reference and its wrong values (of each part, in a
+    multi-part exercise). Module-level, so a pool worker can run it; each problem is (location
+    in the exercise, message)."""
     try:
         variant = make_variant(exercise, seed)
-        spec = AnswerSpec.model_validate(variant.answer)
+        answerable = _answerable(variant)
+        specs = [AnswerSpec.model_validate(item.answer) for _, item in answerable]
     except (VariantError, ValidationError) as error:
         return VariantCheck(problems=[(("params",), f"seed {seed}: {_short(error)}")])
-    fingerprint = repr((variant.prompt, variant.answer))
-    broken = _unreadable_reference(spec)
-    if broken:  # every other check would only repeat it
-        return VariantCheck(fingerprint, [(("answer",), f"seed {seed}: {broken}")])
-    problems = [found for check in VARIANT_CHECKS for found in check(spec, variant, seed)]
+    fingerprint = repr((variant.prompt, [item.answer for _, item in answerable]))
+    problems = _stem_check(variant, seed)
+    for (place, item), spec in zip(answerable, specs, strict=True):
+        broken = _unreadable_reference(spec)
+        if broken:  # every other check would only repeat it
+            problems.append((place + ("answer",), f"seed {seed}: {broken}"))
+            continue
+        problems += [(place + loc, message) for check in VARIANT_CHECKS
+                     for loc, message in check(spec, item, seed)]
     return VariantCheck(fingerprint, problems)
+
+
+def _answerable(variant: Variant) -> list[tuple[tuple, Variant]]:
+    """The variant, or each of its parts, with where it stands in the exercise."""
+    if not variant.parts:
+        return [((), variant)]
+    return [(("parts", i), part) for i, part in enumerate(variant.parts)]
+
+
+def _stem_check(variant: Variant, seed: int) -> list[tuple[tuple, str]]:
+    """A multi-part exercise's stem and closing solution render and read well too."""
+    if not variant.parts:
+        return []
+    texts = [(("prompt",), variant.prompt), (("solution",), variant.solution)]
+    return _rendering(texts, seed) + _clumsy([(("prompt",), variant.prompt, CLUMSY + UNEVALUATED),
+                                              (("solution",), variant.solution, CLUMSY)], seed)
 
 
 def _unreadable_reference(spec: AnswerSpec) -> str | None:
@@ -359,6 +433,29 @@ def _wrong_check(spec: AnswerSpec, variant: Variant, seed: int) -> list[tuple[tu
             problems.append((("wrong", index, "value"),
                              f"seed {seed}: {item['value']!r} should check incorrect but checks "
                              f"{result.status}: {result.message}"))
+    return problems + _coinciding_wrongs(spec, variant, seed)
+
+
+def _coinciding_wrongs(spec: AnswerSpec, variant: Variant, seed: int) -> list[tuple[tuple, str]]:
+    """Two typical mistakes that are the same answer for a seed: the learner would get the first
+    one's feedback for the second mistake."""
+    from app.checking.compare.engine import check_now
+
+    values = [str(item["value"]) for item in variant.wrong]
+    problems = []
+    for later, value in enumerate(values):
+        for earlier in range(later):
+            if spec.type in ("choice", "text"):
+                same = sorted(value.split()) == sorted(values[earlier].split())
+            else:
+                as_reference = spec.model_copy(update={"value": values[earlier], "form": None,
+                                                       "floats": "allow", "forbid": []})
+                same = check_now(as_reference, value).status == "correct"
+            if same:
+                problems.append((("wrong", later, "value"),
+                                 f"seed {seed}: {value!r} is the same answer as wrong value "
+                                 f"{earlier} ({values[earlier]!r}): make the mistakes differ"))
+                break
     return problems
 
 
@@ -368,6 +465,10 @@ def _render_check(spec: AnswerSpec, variant: Variant, seed: int) -> list[tuple[t
     texts += [(("hints", i), h) for i, h in enumerate(variant.hints)]
     texts += [(("wrong", i, "feedback"), w["feedback"]) for i, w in enumerate(variant.wrong)]
     texts += [(("answer", "options", k), v) for k, v in (spec.options or {}).items()]
+    return _rendering(texts, seed)
+
+
+def _rendering(texts: list[tuple[tuple, str]], seed: int) -> list[tuple[tuple, str]]:
     problems = []
     for loc, text in texts:
         try:
@@ -377,18 +478,57 @@ def _render_check(spec: AnswerSpec, variant: Variant, seed: int) -> list[tuple[t
     return problems
 
 
+MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+NUMBER = r"\(?\s*-?\d+(?:\.\d+)?\s*\)?"
+CLUMSY = [
+    (re.compile(r"(?<![\w.^_\\!])(?<!_\{)-?1\s*(?=[a-zA-Z]|\\(?:alpha|beta|gamma|delta|theta|"
+                r"lambda|mu|sigma|tau|pi|eta|mathbf|boldsymbol)\b)"),
+     "a coefficient of 1 or -1 (write x or -x)"),
+    (re.compile(r"\+\s*-"), "'+ -' (write a - b)"),
+    (re.compile(r"(?<![<-])-\s*-(?![->])"), "'- -' (write a + b)"),
+    (re.compile(r"\\pm\s*-"), "'± -' (write ± b)"),
+    (re.compile(r"(?:\\cdot|\\times|·)\s*[-−]"), "a negative factor after · or × without brackets"),
+]
+"""What a filled-in template shows that a person writing it out would not (found in the bank:
+`e^{-1x^2}`, `5 ± -2`, `-2·-15`)."""
+
+UNEVALUATED = [
+    (re.compile(rf"^\s*{NUMBER}\s*[-+]\s*{NUMBER}\s*$"), "a sum of numbers left unevaluated"),
+    (re.compile(rf"\(\s*-?\d+(?:\.\d+)?\s*[-+]\s*{NUMBER}\s*\)\s*(?=[a-zA-Z\\])"),
+     "a coefficient left as a sum of numbers"),
+]
+"""Sums the template did not compute ("the eigenvalue $6 + 2$", "$f = (2 + 5)x^2$"): wrong in a
+prompt, a hint or feedback; a worked solution may show them on purpose, as a substitution."""
+
+
+def _display_check(spec: AnswerSpec, variant: Variant, seed: int) -> list[tuple[tuple, str]]:
+    """The maths of every filled text reads as a person would write it."""
+    stated = [(("prompt",), variant.prompt)]
+    stated += [(("hints", i), h) for i, h in enumerate(variant.hints)]
+    stated += [(("wrong", i, "feedback"), w["feedback"]) for i, w in enumerate(variant.wrong)]
+    checks = [(loc, text, CLUMSY + UNEVALUATED) for loc, text in stated]
+    return _clumsy(checks + [(("solution",), variant.solution, CLUMSY)], seed)
+
+
+def _clumsy(checks: list[tuple[tuple, str, list]], seed: int) -> list[tuple[tuple, str]]:
+    problems = []
+    for loc, text, patterns in checks:
+        for segment in MATH.finditer(text):
+            maths = segment.group(1) or segment.group(2)
+            problems += [(loc, f"seed {seed}: {what}: ${maths.strip()[:80]}$")
+                         for pattern, what in patterns if pattern.search(maths)]
+    return problems
+
+
 VariantCheckFn = Callable[[AnswerSpec, Variant, int], list[tuple[tuple, str]]]
-VARIANT_CHECKS: list[VariantCheckFn] = [_self_check, _wrong_check, _render_check]
+VARIANT_CHECKS: list[VariantCheckFn] = [_self_check, _wrong_check, _render_check, _display_check]
 """Run on every variant, in a pool worker when linting through a pool (LaTeX commands are
 checked once per file, in FILE_CHECKS)."""
 
 
-def exercise_problems(item: Located, index: int, exercise: Exercise, seeds: int,
-                      run: Runner) -> list[Problem]:
-    """All variant checks of one exercise, each problem reported once at its line."""
-    data = variant_input(item.topic, exercise)
-    count = seeds if exercise.params else 1
-    results = [_as_check(run(check_variant, data, seed)) for seed in range(count)]
+def exercise_problems(item: Located, index: int, exercise: Exercise,
+                      results: list[VariantCheck]) -> list[Problem]:
+    """What the variant checks of one exercise found, each problem reported once at its line."""
     found: dict[tuple, str] = {}
     for result in results:
         for loc, message in result.problems:
@@ -396,8 +536,9 @@ def exercise_problems(item: Located, index: int, exercise: Exercise, seeds: int,
     problems = [_at(item, index, loc, message) for loc, message in found.items()]
     problems += [_at(item, index, loc, message) for loc, message in _content(exercise)]
     fingerprints = {r.fingerprint for r in results if r.fingerprint}
-    if exercise.params and count > 1 and len(fingerprints) == 1:
-        problems.append(_at(item, index, ("params",), f"all {count} variants are identical"))
+    if exercise.params and len(results) > 1 and len(fingerprints) == 1:
+        problems.append(_at(item, index, ("params",),
+                            f"all {len(results)} variants are identical"))
     return problems
 
 
@@ -416,15 +557,24 @@ def _as_check(value: Any) -> VariantCheck:
 
 
 def _content(exercise: Exercise) -> list[tuple[tuple, str]]:
-    """The curated bank's rules (warnings; `strict` makes them errors)."""
+    """The curated bank's rules (warnings; `strict` makes them errors), for the exercise or
+    each of its parts."""
     missing = []
-    if not exercise.solution.strip():
-        missing.append((("solution",), "no worked solution"))
-    if not exercise.hints:
-        missing.append((("hints",), "no hint"))
-    if not exercise.wrong and exercise.answer.type != "self":
-        missing.append((("wrong",), "no typical mistake (`wrong`) with feedback"))
+    for place, item in _places(exercise):
+        if not item.solution.strip():
+            missing.append((place + ("solution",), "no worked solution"))
+        if not item.hints:
+            missing.append((place + ("hints",), "no hint"))
+        if not item.wrong and item.answer.type != "self":
+            missing.append((place + ("wrong",), "no typical mistake (`wrong`) with feedback"))
     return [(loc, f"warning-only: {message}") for loc, message in missing]
+
+
+def _places(exercise: Exercise) -> list[tuple[tuple, Exercise | Part]]:
+    """The exercise, or each of its parts, with where it stands in the exercise."""
+    if not exercise.parts:
+        return [((), exercise)]
+    return [(("parts", i), part) for i, part in enumerate(exercise.parts)]
 
 
 def _at(item: Located, index: int, loc: tuple, message: str) -> Problem:

@@ -274,7 +274,8 @@ def exercise_columns(exercise: ExerciseFile) -> dict[str, Any]:
     params = exercise.params_dict()
     return {
         "prompt": exercise.prompt,
-        "answer": exercise.answer_dict(),
+        "answer": exercise.answer_dict() or {},
+        "parts": exercise.parts_list(),
         "params": {"params": params, "where": list(exercise.where)} if params else None,
         "hints": list(exercise.hints),
         "wrong": [w.model_dump() for w in exercise.wrong],
@@ -289,10 +290,11 @@ def as_exercise(row: Exercise | ExerciseInfo) -> dict[str, Any]:
     `pool.run(make_variant, as_exercise(row), seed)`."""
     stored = row.params or {}
     return {
-        "id": row.global_id, "prompt": row.prompt, "answer": dict(row.answer),
+        "id": row.global_id, "prompt": row.prompt,
+        "answer": dict(row.answer) if row.answer else None,
         "hints": list(row.hints or []), "solution": row.solution or "",
         "wrong": list(row.wrong or []), "params": stored.get("params") or None,
-        "where": list(stored.get("where") or []),
+        "where": list(stored.get("where") or []), "parts": list(row.parts or []) or None,
     }
 
 

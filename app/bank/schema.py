@@ -88,12 +88,37 @@ class Param(_Strict):
 KINDS = ("int", "nonzero", "choice", "rational", "expr")
 
 
-class Exercise(_Strict):
-    """One exercise; `id` is stable across edits, since progress is keyed by it."""
+def spec_dict(spec: AnswerSpec) -> dict[str, Any]:
+    """An answer spec without its defaults: what the file said, compactly."""
+    dumped = spec.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    return {"type": spec.type} | dumped
+
+
+class Part(_Strict):
+    """One step of a multi-part exercise (DESIGN §5 `parts`): checked like an exercise of its
+    own, under the exercise's stem and with its params; the exercise is rated once."""
 
     id: Slug
     prompt: str = Field(min_length=1)
     answer: AnswerSpec
+    wrong: list[Wrong] = Field(default_factory=list)
+    hints: list[str] = Field(default_factory=list)
+    solution: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "prompt": self.prompt, "answer": spec_dict(self.answer),
+                "hints": list(self.hints), "solution": self.solution,
+                "wrong": [w.model_dump() for w in self.wrong]}
+
+
+class Exercise(_Strict):
+    """One exercise; `id` is stable across edits, since progress is keyed by it. It has one
+    `answer`, or 2 to 6 `parts` under its prompt (the stem)."""
+
+    id: Slug
+    prompt: str = Field(min_length=1)
+    answer: AnswerSpec | None = None
+    parts: list[Part] | None = Field(default=None, min_length=2, max_length=6)
     wrong: list[Wrong] = Field(default_factory=list)
     hints: list[str] = Field(default_factory=list)
     solution: str = ""
@@ -117,6 +142,24 @@ class Exercise(_Strict):
             raise ValueError("`where` constrains parameters, but this exercise has no params")
         return self
 
+    @model_validator(mode="after")
+    def _answer_or_parts(self) -> Exercise:
+        if (self.answer is None) == (self.parts is None):
+            raise ValueError("an exercise has either an `answer` or `parts`, not both or neither")
+        if self.parts and (self.wrong or self.hints):
+            raise ValueError("hints and typical mistakes (`wrong`) of a multi-part exercise "
+                             "belong to its parts")
+        ids = [part.id for part in self.parts or []]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"part id {repeated[0]!r} is used more than once")
+        return self
+
+    @property
+    def answerable(self) -> list[Exercise | Part]:
+        """What a learner checks answers of: the exercise itself, or each of its parts."""
+        return list(self.parts) if self.parts else [self]
+
     def as_dict(self, global_id: str | None = None) -> dict[str, Any]:
         """The plain dict `variants.make_variant` takes (and the pool can pickle); the same
         dict `loader.as_exercise` rebuilds from the database, so both give the same variants."""
@@ -124,13 +167,14 @@ class Exercise(_Strict):
             "id": global_id or self.id, "prompt": self.prompt, "answer": self.answer_dict(),
             "hints": list(self.hints), "solution": self.solution,
             "wrong": [w.model_dump() for w in self.wrong], "params": self.params_dict(),
-            "where": list(self.where),
+            "where": list(self.where), "parts": self.parts_list(),
         }
 
-    def answer_dict(self) -> dict[str, Any]:
-        """The answer spec without its defaults: what the file said, compactly."""
-        dumped = self.answer.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-        return {"type": self.answer.type} | dumped
+    def answer_dict(self) -> dict[str, Any] | None:
+        return spec_dict(self.answer) if self.answer else None
+
+    def parts_list(self) -> list[dict[str, Any]] | None:
+        return [part.as_dict() for part in self.parts] if self.parts else None
 
     def params_dict(self) -> dict[str, Any] | None:
         """Each parameter as written (`den` only where it means something: rationals)."""

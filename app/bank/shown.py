@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.bank.loader import as_exercise
-from app.bank.variants import make_variant
+from app.bank.variants import Variant, make_variant
+from app.checking.compare.input_help import input_help
 from app.checking.compare.result import CheckResult
 from app.checking.compare.spec import AnswerSpec
 from app.checking.lru import LRU
@@ -31,7 +32,10 @@ class VariantUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Shown:
-    """The texts of one exercise as this pass shows them (a variant, or the exercise itself)."""
+    """The texts of one exercise as this pass shows them (a variant, or the exercise itself).
+
+    A multi-part exercise's `prompt` is its stem and each of its `parts` is a Shown of its
+    own, checked like an exercise (DESIGN §5 `parts`)."""
 
     prompt: str
     answer: dict[str, Any]
@@ -40,6 +44,12 @@ class Shown:
     wrong: list[dict[str, Any]] = field(default_factory=list)
     answer_latex: str | None = None
     answer_text: str | None = None
+    parts: list[Shown] = field(default_factory=list)
+
+    def part(self, index: int) -> Shown:
+        """What is answered at part `index`: that part, or the exercise itself if it has none
+        (an edit that removed parts leaves an item at its last one)."""
+        return self.parts[min(index, len(self.parts) - 1)] if self.parts else self
 
     @property
     def self_graded(self) -> bool:
@@ -51,6 +61,14 @@ class Shown:
 
     def spec(self) -> AnswerSpec:
         return AnswerSpec.model_validate(self.answer)
+
+    @property
+    def input_help(self) -> str:
+        """The line under the Answer box saying what to type (empty for a broken spec)."""
+        try:
+            return input_help(self.spec(), self.answer_text)
+        except ValidationError:
+            return ""
 
 
 
@@ -91,14 +109,19 @@ async def _make_variant(pool: CheckerPool, row: ExerciseInfo, seed: int, owner: 
     variant = await pool.run_async(make_variant, exercise_dict(row), seed, owner=owner)
     if isinstance(variant, CheckResult):  # the pool's way of saying the task failed
         raise VariantUnavailable(variant.message)
+    return _as_shown(variant)
+
+
+def _as_shown(variant: Variant) -> Shown:
     return Shown(
         prompt=variant.prompt,
-        answer=dict(variant.answer),
+        answer=dict(variant.answer or {}),
         hints=[str(h) for h in variant.hints],
         solution=variant.solution,
         wrong=list(variant.wrong),
         answer_latex=variant.answer_latex,
         answer_text=variant.answer_text,
+        parts=[_as_shown(part) for part in variant.parts],
     )
 
 

@@ -59,10 +59,12 @@ class Variant:
     `values` maps each parameter to its learner-syntax text. `answer_latex` is the reference
     answer as LaTeX for the page after checking and `answer_text` the same as a learner would
     type it (author operations such as diff computed); both None where the type has no maths.
+    A multi-part exercise's `prompt` is its stem and each of its `parts` is a Variant of its
+    own (that part's answer, hints, mistakes and solution), filled with the same values.
     """
 
     prompt: str
-    answer: dict[str, Any]
+    answer: dict[str, Any] | None
     hints: list[str]
     solution: str
     wrong: list[dict[str, Any]]
@@ -70,6 +72,8 @@ class Variant:
     answer_latex: str | None = None
     answer_text: str | None = None
     seed: int = 0
+    parts: list[Variant] = field(default_factory=list)
+    part_ids: list[str] = field(default_factory=list)
 
 
 def make_variant(exercise: Mapping[str, Any], seed: int) -> Variant:
@@ -80,15 +84,29 @@ def make_variant(exercise: Mapping[str, Any], seed: int) -> Variant:
     """
     params = exercise.get("params") or {}
     values = draw(params, exercise.get("where") or [], _rng(exercise, seed)) if params else {}
-    answer = _answer(exercise["answer"], values)
+    parts = exercise.get("parts") or []
+    if not parts:
+        return _filled(exercise, values, seed)
+    return Variant(
+        prompt=shown(exercise["prompt"], values), answer=None, hints=[],
+        solution=shown(exercise.get("solution") or "", values), wrong=[],
+        values={name: v.text for name, v in values.items()}, seed=seed,
+        parts=[_filled(part, values, seed) for part in parts],
+        part_ids=[str(part["id"]) for part in parts],
+    )
+
+
+def _filled(item: Mapping[str, Any], values: Mapping[str, Value], seed: int) -> Variant:
+    """An exercise or one part, its templates filled with `values`."""
+    answer = _answer(item["answer"], values)
     reference = read_reference(answer)
     return Variant(
-        prompt=shown(exercise["prompt"], values),
+        prompt=shown(item["prompt"], values),
         answer=answer,
-        hints=[shown(h, values) for h in exercise.get("hints") or []],
-        solution=shown(exercise.get("solution") or "", values),
+        hints=[shown(h, values) for h in item.get("hints") or []],
+        solution=shown(item.get("solution") or "", values),
         wrong=[{"value": read(w["value"], values), "feedback": shown(w["feedback"], values)}
-               for w in exercise.get("wrong") or []],
+               for w in item.get("wrong") or []],
         values={name: v.text for name, v in values.items()},
         answer_latex=_joined(reference, to_latex, ",\\ "),
         answer_text=_joined(reference, learner_text, ", "),

@@ -64,7 +64,20 @@ class NotInPass(MethodError):
 
 
 class AlreadyChecked(MethodError):
-    """The exercise already has its attempt in this pass; the next step is to rate it."""
+    """The latest attempt is checked: the next step is Try again (after Incorrect) or rating."""
+
+
+class RetryNotAllowed(MethodError):
+    """Try again is only offered after an Incorrect check, before the solution is open."""
+
+
+class PartNotDone(MethodError):
+    """The next part unlocks once the current one is checked (not Incorrect) or its solution
+    is open, and only if there is a next part."""
+
+
+class NothingToUndo(MethodError):
+    """Only the latest rating of the current pass can be undone, and only until the next Check."""
 
 
 class AlreadyRated(MethodError):
@@ -87,13 +100,15 @@ def allowed_ratings(
     verdict: Verdict | None,
     *,
     disputed: bool = False,
+    incorrect_before: bool = False,
     saw_solution_before_check: bool = False,
     saw_last_hint_before_check: bool = False,
 ) -> frozenset[Rating]:
     """The ratings rule 3 allows after a check.
 
     - invalid: the response was not read, no attempt exists, so nothing can be rated yet;
-    - incorrect: Yellow or Red, unless the learner disputes the verdict;
+    - incorrect, or any incorrect attempt earlier in the pass item (`incorrect_before`, a
+      retry that then came out right): Yellow or Red, unless the learner disputes the verdict;
     - correct, undecided (the learner self-rates) and self-graded: all three;
     - no attempt at all (`None`, the learner gave up): Yellow or Red, as nothing was solved;
     - having opened the solution or the last hint before checking removes Green in every case,
@@ -102,14 +117,14 @@ def allowed_ratings(
     """
     if verdict is Verdict.INVALID:
         return frozenset()
-    allowed = _ALL if _may_be_green(verdict, disputed) else _NOT_GREEN
+    allowed = _ALL if _may_be_green(verdict, disputed, incorrect_before) else _NOT_GREEN
     if saw_solution_before_check or saw_last_hint_before_check:
         return allowed - {Rating.GREEN}
     return allowed
 
 
-def _may_be_green(verdict: Verdict | None, disputed: bool) -> bool:
-    if verdict is Verdict.INCORRECT:
+def _may_be_green(verdict: Verdict | None, disputed: bool, incorrect_before: bool) -> bool:
+    if verdict is Verdict.INCORRECT or incorrect_before:
         return disputed
     return verdict is not None
 
@@ -141,12 +156,23 @@ def _count(ratings: Iterable[Rating | None], parked: int = 0) -> Counts:
     )
 
 
+Stage = Literal["answer", "incorrect", "next", "rate", "rated"]
+"""Where a pass item stands (rule 3): the Answer box; an Incorrect verdict offering Try again
+or Show solution; a part done, its solution shown, offering the next part (multi-part
+exercises); the solution shown and the rating asked; rated."""
+
+
 @dataclass
 class PassItem:
-    """One exercise in one pass: its variant, its single attempt's verdict, and its rating.
+    """One exercise in one pass: its variant, the verdict of its latest attempt, its rating.
 
-    A pass holds one attempt per exercise: the solution is shown right after the check, so a
-    second check would grade an answer already seen. An invalid response is not an attempt.
+    After an Incorrect check the learner may try again, as often as they like, until they open
+    the solution; every other verdict shows the solution at once, so the attempt is the last.
+    `verdict` is the latest attempt's (None before the first, and again after Try again);
+    `incorrect_attempts` counts the Incorrect ones, any of which rules Green out. Only an
+    Incorrect attempt is ever followed by another, so the attempts are numbered from these two
+    (`attempts`), and the storage's unique attempt number turns a double Check into one.
+    An invalid response is not an attempt.
     """
 
     exercise_id: str
@@ -156,10 +182,42 @@ class PassItem:
     disputed: bool = False
     saw_solution_before_check: bool = False
     saw_last_hint_before_check: bool = False
+    incorrect_attempts: int = 0
+    solution_open: bool = False
+    attempt_count: int = 0
+    part: int = 0
+    parts: int = 1
+
+    @property
+    def incorrect_before(self) -> bool:
+        return self.incorrect_attempts > 0
 
     @property
     def checked(self) -> bool:
+        """The latest attempt has its verdict (False before one, and after Try again)."""
         return self.verdict is not None
+
+    @property
+    def last_part(self) -> bool:
+        return self.part >= self.parts - 1
+
+    @property
+    def stage(self) -> Stage:
+        """A part's open solution ends that part even before a check, as the next part unlocks
+        on it (DESIGN §5); an exercise without parts keeps its Answer box then (capped)."""
+        if self.rating is not None:
+            return "rated"
+        if self.verdict is None and not (self.solution_open and self.parts > 1):
+            return "answer"
+        if self.verdict is Verdict.INCORRECT and not self.solution_open:
+            return "incorrect"
+        return "rate" if self.last_part else "next"
+
+    @property
+    def rating_waits(self) -> bool:
+        """No rating yet: an Incorrect verdict waits for Try again or Show solution, and a
+        multi-part exercise is rated once, after its last part (rule 3)."""
+        return self.stage in ("incorrect", "next") or (self.parts > 1 and self.stage == "answer")
 
     def show_hint(self, *, last: bool) -> None:
         """Only the last hint, opened before the check, caps the rating (rule 3)."""
@@ -167,24 +225,50 @@ class PassItem:
             self.saw_last_hint_before_check = True
 
     def show_solution(self) -> None:
-        """Opening the solution before the check caps the rating; after it, it is the routine."""
+        """Open the solution: before a check it caps the rating at Yellow; after an Incorrect
+        one it ends the retries (the answer is seen); after any other it is the routine."""
         if not self.checked:
             self.saw_solution_before_check = True
+        self.solution_open = True
 
-    def record_check(self, verdict: Verdict) -> bool:
-        """Record the attempt; False when the response was invalid and nothing was recorded."""
+    def record_check(self, verdict: Verdict, *, part: int | None = None) -> bool:
+        """Record an attempt (of `part`, the one graded, if given: it must still be the
+        current one); False when the response was invalid and nothing was recorded. Attempts
+        are numbered across the parts (`attempt_count` is the latest one's number)."""
         self._ensure_unrated()
-        if self.checked:
+        if self.stage != "answer" or part not in (None, self.part):
             raise AlreadyChecked(self.exercise_id)
         if verdict is Verdict.INVALID:
             return False
         self.verdict = verdict
+        self.attempt_count += 1
+        if verdict is Verdict.INCORRECT:
+            self.incorrect_attempts += 1
         return True
 
+    def try_again(self) -> None:
+        """Try again: the Answer box comes back for a new attempt in this item (rule 3)."""
+        if self.stage != "incorrect":
+            raise RetryNotAllowed(self.exercise_id)
+        self.verdict = None
+
+    def next_part(self) -> None:
+        """Next part: the current part is done, the next one's Answer box opens. The verdicts
+        and caps of the parts before stay, as the one rating is about them all (rule 3)."""
+        if self.stage != "next":
+            raise PartNotDone(self.exercise_id)
+        self.part += 1
+        self.verdict, self.solution_open = None, False
+
     def allowed_ratings(self, *, disputed: bool = False) -> frozenset[Rating]:
+        """None while the rating waits (`rating_waits`): it comes after the solution, and
+        after the last part (rule 3)."""
+        if self.rating_waits:
+            return frozenset()
         return allowed_ratings(
             self.verdict,
             disputed=disputed,
+            incorrect_before=self.incorrect_before,
             saw_solution_before_check=self.saw_solution_before_check,
             saw_last_hint_before_check=self.saw_last_hint_before_check,
         )
@@ -192,12 +276,24 @@ class PassItem:
     def rate(self, rating: Rating, *, disputed: bool = False) -> None:
         """Rate once; a dispute is only about an incorrect verdict and is kept for the operator."""
         self._ensure_unrated()
-        if disputed and self.verdict is not Verdict.INCORRECT:
+        if self.stage == "incorrect":
+            raise RatingNotAllowed("the rating follows the solution: Try again or Show solution")
+        if self.rating_waits:
+            raise RatingNotAllowed("a multi-part exercise is rated after its last part")
+        if disputed and not self.incorrect_before:
             raise RatingNotAllowed("only an incorrect verdict can be disputed")
         if rating not in self.allowed_ratings(disputed=disputed):
             raise RatingNotAllowed(f"{rating.value} is not allowed for {self.exercise_id}")
         self.rating = rating
         self.disputed = disputed
+
+    def withdraw_rating(self) -> Rating:
+        """Undo: the item is unrated again, back at its rating step; returns what was withdrawn."""
+        rating = self.rating
+        if rating is None:
+            raise NothingToUndo(self.exercise_id)
+        self.rating, self.disputed = None, False
+        return rating
 
     def _ensure_unrated(self) -> None:
         if self.rating is not None:
@@ -215,6 +311,10 @@ class Pass:
     number: int
     items: list[PassItem] = field(default_factory=list)
     closed_early: bool = False
+    undoable: str | None = None
+    """The exercise whose rating Undo may withdraw: the latest rating, until the next Check."""
+    theory_seen: set[str] = field(default_factory=set)
+    """Topics whose theory review was shown in this pass (rule 5: once per topic per pass)."""
 
     def __contains__(self, exercise_id: object) -> bool:
         return any(item.exercise_id == exercise_id for item in self.items)
@@ -241,6 +341,7 @@ class Pass:
         if self.is_finished:
             raise NoOpenPass(f"pass {self.number} has already ended")
         self.closed_early = True
+        self.undoable = None
 
     def counts(self) -> Counts:
         return _count(item.rating for item in self.items)
@@ -315,6 +416,8 @@ class Subject:
         if not exercise_ids:
             raise NothingToStudy(self.name)
         number = self.current_pass.number + 1 if self.current_pass else 1
+        if self.current_pass is not None:
+            self.current_pass.undoable = None  # Undo reopens no pass once another has begun
         new_pass = Pass(number, [self._new_item(e, number) for e in exercise_ids])
         self.passes.append(new_pass)
         return new_pass
@@ -325,7 +428,7 @@ class Subject:
         current.close_early()
         return current
 
-    # -- one attempt (rule 3) --------------------------------------------------------------
+    # -- attempts, Try again, rating and Undo (rule 3) ------------------------------------------
 
     def item(self, exercise_id: str) -> PassItem:
         """The exercise's item in the open pass, to read (its seed, verdict, allowed ratings)."""
@@ -337,26 +440,72 @@ class Subject:
     def show_solution(self, exercise_id: str) -> None:
         self.item(exercise_id).show_solution()
 
-    def record_check(self, exercise_id: str, verdict: Verdict) -> bool:
-        """Record the attempt; False for an invalid response, which records nothing."""
-        return self.item(exercise_id).record_check(verdict)
+    def record_check(self, exercise_id: str, verdict: Verdict, *, part: int | None = None
+                     ) -> bool:
+        """Record an attempt (of `part` of a multi-part exercise); False for an invalid
+        response, which records nothing. A recorded attempt, of any exercise of the pass, ends
+        the time to undo the latest rating."""
+        recorded = self.item(exercise_id).record_check(verdict, part=part)
+        if recorded:
+            self._require_open_pass().undoable = None
+        return recorded
+
+    def try_again(self, exercise_id: str) -> None:
+        """Try again after an Incorrect check: a new attempt in the same pass item."""
+        self.item(exercise_id).try_again()
+
+    def next_part(self, exercise_id: str) -> None:
+        """Next part of a multi-part exercise, once the current one is done."""
+        self.item(exercise_id).next_part()
 
     def rate(self, exercise_id: str, rating: Rating, *, disputed: bool = False) -> None:
         """Rate the exercise in the open pass, parking it when rule 7 says so."""
-        self.item(exercise_id).rate(rating, disputed=disputed)
+        current = self._require_open_pass()
+        current.item(exercise_id).rate(rating, disputed=disputed)
+        current.undoable = exercise_id
         if rating is Rating.RED and self.passes_containing(exercise_id) >= RED_CAP_PASS:
             self.parked.add(exercise_id)
+
+    def undo_rating(self, exercise_id: str) -> None:
+        """Undo the latest rating of the current pass, until the next Check.
+
+        The item is unrated again and back at its rating step (its verdicts and what was seen
+        stay, so the same ratings are allowed); a Red that parked it unparks it; a pass that
+        this rating ended is open again. Nothing else can be undone: an earlier rating, one
+        followed by a Check, or one in a pass closed early or followed by a new pass.
+        """
+        current = self.current_pass
+        if current is None or current.undoable != exercise_id:
+            raise NothingToUndo(exercise_id)
+        if current.item(exercise_id).withdraw_rating() is Rating.RED:
+            self.parked.discard(exercise_id)  # a parked exercise is in no open pass: this parked it
+        current.undoable = None
 
     # -- theory first, variants (rules 5, 6) -------------------------------------------------
 
     def needs_theory_review(self, exercise_id: str) -> bool:
-        """Rule 5: its latest rating before the current pass was Yellow or Red.
+        """Rule 5, for one exercise: its latest rating before the current pass was Yellow or Red.
 
         "Latest" rather than "in the previous pass" so that an exercise skipped in one pass, or
         unparked after a break, still gets its review.
         """
         earlier = _latest_ratings(self.passes[:-1])
         return earlier.get(exercise_id) in (Rating.YELLOW, Rating.RED)
+
+    def theory_review_due(self, exercise_id: str, topic: str) -> bool:
+        """Rule 5: show the topic's theory before this exercise is attempted, as it was Yellow
+        or Red before and its topic's review has not been shown in this pass (once per topic
+        per pass)."""
+        current = self.open_pass
+        if current is None or topic in current.theory_seen or exercise_id not in current:
+            return False
+        item = current.item(exercise_id)
+        fresh = item.stage == "answer" and not item.incorrect_before and item.part == 0
+        return fresh and self.needs_theory_review(exercise_id)
+
+    def theory_shown(self, topic: str) -> None:
+        """The topic's theory review was shown (and read) in the open pass."""
+        self._require_open_pass().theory_seen.add(topic)
 
     def variant_seed(self, exercise_id: str, pass_number: int) -> int:
         """Rule 6: one seed per (learner, exercise, pass), reproducible from stored data.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
@@ -22,7 +22,7 @@ from app import models as orm
 from app.bank import export
 from app.bank.formats.model import ImportRefused
 from app.db import UnitOfWork
-from app.method import model
+from app.method import model, session_store, sessions
 from app.method.repository import SubjectRepository, UnknownSubject
 from app.method.service import Progress
 
@@ -54,6 +54,8 @@ class ExerciseInfo:
     updated_at: Any = None
     macros: dict[str, Any] | None = None
     """The collection's KaTeX macros (an imported PreTeXt book's), for the page."""
+    parts: list[Any] | None = None
+    """A multi-part exercise's parts (DESIGN §5); `answer` is then empty."""
 
     @property
     def local_id(self) -> str:
@@ -69,7 +71,7 @@ class ExerciseInfo:
             params=row.params, hints=row.hints, wrong=row.wrong, solution=row.solution,
             source=row.source, difficulty=row.difficulty,
             collection_title=row.collection.title, updated_at=row.updated_at,
-            macros=row.collection.macros,
+            macros=row.collection.macros, parts=row.parts,
         )
 
     @classmethod
@@ -100,6 +102,8 @@ class Label:
     global_id: str
     topic_title: str
     snippet: str
+    topic: str = ""
+    """The topic's slug (its Theory, its review once per pass)."""
 
     @property
     def local_id(self) -> str:
@@ -109,21 +113,39 @@ class Label:
 @dataclass(frozen=True)
 class AttemptInfo:
     pass_number: int
+    number: int
+    """1, 2, ... within its pass item (Try again makes more)."""
     response: str
     status: str
     latex: str | None
     shape_of_problem: str | None
     motion_to_solution: str | None
+    message: str | None
+    feedback: str | None
+    entries: dict | None
+    """Which entries of a structured answer were wrong (DESIGN §3), or None."""
     rating: str | None
     disputed: bool = False
+    part: int = 0
+    """The part of a multi-part exercise it answered, from 0."""
 
 
 @dataclass(frozen=True)
 class ItemRow:
-    """The pass item behind the exercise page: its row id (a stable key) and its attempt."""
+    """The pass item behind the exercise page: its row id (a stable key) and its attempts in
+    this pass, first to latest."""
 
     id: int
-    attempt: AttemptInfo | None
+    attempts: list[AttemptInfo] = field(default_factory=list)
+
+    @property
+    def attempt(self) -> AttemptInfo | None:
+        """The latest attempt, whose verdict the page shows."""
+        return self.attempts[-1] if self.attempts else None
+
+    def of_part(self, part: int) -> list[AttemptInfo]:
+        """The attempts at one part (all of them for an exercise without parts)."""
+        return [a for a in self.attempts if a.part == part]
 
 
 @dataclass
@@ -192,7 +214,7 @@ def _snippet(prompt: str, length: int = 90) -> str:
 
 
 def _label(row: orm.Exercise) -> Label:
-    return Label(row.id, row.global_id, row.topic.title, _snippet(row.prompt))
+    return Label(row.id, row.global_id, row.topic.title, _snippet(row.prompt), row.topic.slug)
 
 
 # -- subjects and progress --------------------------------------------------------------------
@@ -273,24 +295,15 @@ _PK = select(orm.Exercise.id).where(orm.Exercise.global_id == bindparam("global_
 _GLOBAL_ID = select(orm.Exercise.global_id).where(orm.Exercise.id == bindparam("pk"))
 
 
-def next_in_pass(
-    uow: UnitOfWork, user_id: int, slug: str, after: int | None, order: model.Order
-) -> tuple[model.Pass | None, int | None]:
-    """The open pass and the row id of the exercise Next opens in it (rule 2): the next
-    unrated one after exercise `after`, in list order or shuffled; None at the pass's end.
-    One reading transaction. `after` needs no visibility check: it only says where to go on
-    from, and an exercise that is not in the pass starts from the top. Raises UnknownSubject."""
+def exercise_pk(uow: UnitOfWork, user_id: int, global_id: str) -> int:
+    """The row id of an exercise the learner may see, by its exercise id; raises NotFound."""
     with uow.reading():
-        current = SubjectRepository(uow.session).get(user_id, slug).open_pass
-        if current is None:
-            return None, None
-        after_id = None
-        if after is not None:
-            after_id = uow.execute(_GLOBAL_ID, {"pk": after}).scalar()
-        chosen = current.next_item(order, after=after_id)
-        if chosen is None:
-            return current, None
-        return current, uow.execute(_PK, {"global_id": chosen}).scalar()
+        found = uow.session.scalar(
+            visible(user_id).with_only_columns(orm.Exercise.id)
+            .where(orm.Exercise.global_id == global_id))
+    if found is None:
+        raise NotFound(global_id)
+    return found
 
 
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
@@ -325,7 +338,7 @@ _EXERCISE = (
         orm.Exercise.prompt, orm.Exercise.answer, orm.Exercise.params, orm.Exercise.hints,
         orm.Exercise.wrong, orm.Exercise.solution, orm.Exercise.source, orm.Exercise.difficulty,
         orm.Collection.title.label("collection_title"), orm.Exercise.updated_at,
-        orm.Collection.macros,
+        orm.Collection.macros, orm.Exercise.parts,
     )
     .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
     .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
@@ -335,14 +348,17 @@ _EXERCISE = (
         _visible_to(bindparam("user_id")),
     )
 )
-_ATTEMPT = (orm.Attempt.response, orm.Attempt.status, orm.Attempt.latex,
-            orm.Attempt.shape_of_problem, orm.Attempt.motion_to_solution)
+_ATTEMPT = (orm.Attempt.number, orm.Attempt.response, orm.Attempt.status, orm.Attempt.latex,
+            orm.Attempt.shape_of_problem, orm.Attempt.motion_to_solution, orm.Attempt.message,
+            orm.Attempt.feedback, orm.Attempt.entries)
 """An attempt's columns in `AttemptInfo`'s order (after the pass number)."""
 _ITEM_ROW = (
-    select(orm.PassItem.id, orm.PassItem.rating, orm.PassItem.disputed, *_ATTEMPT)
+    select(orm.PassItem.id, orm.PassItem.rating, orm.PassItem.disputed, *_ATTEMPT,
+           orm.Attempt.part)
     .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
     .join(orm.Subject, orm.Pass.subject_id == orm.Subject.id)
     .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
+    .order_by(orm.Attempt.number)
     .where(
         orm.Pass.user_id == bindparam("user_id"),
         orm.Subject.slug == bindparam("subject"),
@@ -352,18 +368,20 @@ _ITEM_ROW = (
 )
 
 
-_OPEN_SEED = (
-    select(orm.PassItem.seed)
-    .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
-    .where(orm.Pass.user_id == bindparam("user_id"), orm.Pass.ended_at.is_(None),
-           orm.PassItem.exercise_id == bindparam("pk"))
-)
+def _open_item(column: Any) -> Any:
+    """A column of the exercise's item in the learner's open pass (NULL when it is in none)."""
+    return (select(column)
+            .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
+            .where(orm.Pass.user_id == bindparam("user_id"), orm.Pass.ended_at.is_(None),
+                   orm.PassItem.exercise_id == bindparam("pk"))
+            .limit(1).scalar_subquery())
 
 
 _EXERCISE_AND_OPEN_SEED = _EXERCISE.add_columns(
-    _OPEN_SEED.limit(1).scalar_subquery().label("open_seed"))
-"""The preview's one read: the exercise, and its seed in the learner's open pass (NULL when it
-is in none)."""
+    _open_item(orm.PassItem.seed).label("open_seed"),
+    _open_item(orm.PassItem.part).label("open_part"))
+"""The preview's one read: the exercise, and its seed and current part in the learner's open
+pass."""
 
 
 def _exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
@@ -393,27 +411,56 @@ def exercise_in_pass(
         return info, aggregate, row, earlier
 
 
+_TOPIC_VISIBLE = (
+    select(orm.Exercise.id)
+    .join(orm.Collection, orm.Collection.id == orm.Exercise.collection_id)
+    .where(orm.Exercise.topic_id == orm.Topic.id, _visible_to(bindparam("user_id")))
+    .exists()
+)
+"""A topic with an exercise the learner may see: another learner's private import's is not."""
+_TOPICS = (
+    select(orm.Topic.slug, orm.Topic.title)
+    .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
+    .where(orm.Subject.slug == bindparam("subject"), _TOPIC_VISIBLE)
+    .order_by(orm.Topic.position, orm.Topic.slug)
+)
 _TOPIC_NOTES = (
     select(orm.Topic.title, orm.Topic.theory, orm.Topic.examples)
     .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
-    .where(orm.Subject.slug == bindparam("subject"), orm.Topic.slug == bindparam("topic"))
+    .where(orm.Subject.slug == bindparam("subject"), orm.Topic.slug == bindparam("topic"),
+           _TOPIC_VISIBLE)
 )
 
 
-def topic_notes(uow: UnitOfWork, subject: str, topic: str) -> tuple[str, str, list[dict]]:
-    """A topic's title, theory note and worked examples (rule 5): the theory review before
-    every Yellow or Red retry, so read like the loop's other pages. Raises NotFound."""
+def topics(uow: UnitOfWork, user_id: int, subject: str) -> tuple[str, list[tuple[str, str]]]:
+    """The subject's title and (slug, title) of its topics the learner may see, in order: the
+    index of every topic's Theory. Raises NotFound."""
     with uow.reading():
-        found = uow.execute(_TOPIC_NOTES, {"subject": subject, "topic": topic}).first()
+        title = uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar()
+        if title is None:
+            raise NotFound(subject)
+        found = uow.execute(_TOPICS, {"subject": subject, "user_id": user_id}).all()
+    return title, [(slug, topic_title) for slug, topic_title in found]
+
+
+def topic_notes(uow: UnitOfWork, user_id: int, subject: str, topic: str
+                ) -> tuple[str, str, list[dict]]:
+    """A topic's title, theory note and worked examples (rule 5): the theory review, and the
+    Theory readable at any time. Raises NotFound, also for a topic the learner may not see."""
+    with uow.reading():
+        found = uow.execute(_TOPIC_NOTES, {"subject": subject, "topic": topic,
+                                           "user_id": user_id}).first()
     if found is None:
         raise NotFound(f"{subject}/{topic}")
     title, theory, examples = found
     return title, theory or "", [e for e in examples or [] if isinstance(e, dict)]
 
 
-def exercise_to_check(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseInfo, int]:
-    """An exercise in the learner's open pass and the seed of its variant there: what the live
-    preview (at every pause in typing) and the Check grade with. Only that, so it reads one
+def exercise_to_check(uow: UnitOfWork, user_id: int, pk: int
+                      ) -> tuple[ExerciseInfo, int, int]:
+    """An exercise in the learner's open pass, the seed of its variant there and its current
+    part (0 without parts): what the live preview (at every pause in typing) and the Check
+    grade with. Only that, so it reads one
     row, not the whole aggregate (the service recording a Check loads that): the open pass is
     the one not ended (`pass.ended_at` is set when a pass ends). Raises NotFound."""
     with uow.reading():
@@ -422,26 +469,26 @@ def exercise_to_check(uow: UnitOfWork, user_id: int, pk: int) -> tuple[ExerciseI
     if found is None:
         raise NotFound(str(pk))
     found = dict(found)
-    seed = found.pop("open_seed")
+    seed, part = found.pop("open_seed"), found.pop("open_part")
     if seed is None:
         raise NotFound(f"{found['global_id']} is not in an open pass")
-    return ExerciseInfo.from_columns(**found), seed
+    return ExerciseInfo.from_columns(**found), seed, part
 
 
 def _item_row(uow: UnitOfWork, user_id: int, subject: str, number: int, pk: int) -> ItemRow:
     found = uow.execute(_ITEM_ROW, {"user_id": user_id, "subject": subject,
-                                            "number": number, "pk": pk}).first()
-    if found is None:
+                                    "number": number, "pk": pk}).all()
+    if not found:
         raise NotFound(f"{subject} pass {number} exercise {pk}")
-    item_id, rating, disputed, response, status, latex, shape, motion = found
-    attempt = None
-    if status is not None:
-        attempt = AttemptInfo(number, response, status, latex, shape, motion, rating, disputed)
-    return ItemRow(item_id, attempt)
+    item_id, rating, disputed = found[0][:3]
+    attempts = [AttemptInfo(number, *row[3:-1], rating=rating, disputed=disputed, part=row[-1])
+                for row in found if row.status is not None]
+    return ItemRow(item_id, attempts)
 
 
 _EARLIER = (
-    select(orm.Pass.number, *_ATTEMPT, orm.PassItem.rating, orm.PassItem.disputed)
+    select(orm.Pass.number, *_ATTEMPT, orm.PassItem.rating, orm.PassItem.disputed,
+           orm.Attempt.part)
     .join(orm.PassItem, orm.Attempt.pass_item_id == orm.PassItem.id)
     .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
     .where(
@@ -449,7 +496,7 @@ _EARLIER = (
         orm.PassItem.exercise_id == bindparam("pk"),
         orm.Pass.number < bindparam("before"),
     )
-    .order_by(orm.Pass.number.desc())
+    .order_by(orm.Pass.number.desc(), orm.Attempt.number.desc())
 )
 
 
@@ -661,11 +708,13 @@ def calendar(counts: dict[date, int], today: date,
 
 
 def subject_history(
-    uow: UnitOfWork, user_id: int, slug: str, today: date | None = None
+    uow: UnitOfWork, user_id: int, slug: str, today: date | None = None,
+    zone: tzinfo = UTC,
 ) -> History:
     """The learner's passes of a subject with their counts and time spent, and a calendar of
-    their attempts per day (UTC) over the last CALENDAR_WEEKS weeks. Raises UnknownSubject."""
-    today = today or datetime.now(UTC).date()
+    their attempts per day (in the learner's time `zone`, UTC by default) over the last
+    CALENDAR_WEEKS weeks. Raises UnknownSubject."""
+    today = today or sessions.local_day(datetime.now(UTC), zone)
     with uow.reading():
         session = uow.session
         repository = SubjectRepository(session)
@@ -702,7 +751,7 @@ def subject_history(
         )
         for row in passes
     ]
-    per_day = Counter(_utc(moment).date() for moment in attempts)
+    per_day = Counter(sessions.local_day(moment, zone) for moment in attempts)
     return History(history, calendar(per_day, today))
 
 
@@ -727,6 +776,15 @@ class Dispute:
     reviewed_at: datetime | None
 
 
+_LAST_INCORRECT = (
+    select(func.max(orm.Attempt.number))
+    .where(orm.Attempt.pass_item_id == orm.PassItem.id, orm.Attempt.status == "incorrect")
+    .correlate(orm.PassItem)
+    .scalar_subquery()
+)
+"""The attempt a dispute is about: the item's latest Incorrect one."""
+
+
 def disputes(uow: UnitOfWork, page: int = 1,
              per_page: int = DISPUTES_PER_PAGE) -> tuple[list[Dispute], int]:
     """One page of every learner's disputed ratings, newest first, and how many there are.
@@ -744,7 +802,8 @@ def disputes(uow: UnitOfWork, page: int = 1,
             .join(orm.Pass, orm.PassItem.pass_id == orm.Pass.id)
             .join(orm.User, orm.Pass.user_id == orm.User.id)
             .join(orm.Exercise, orm.PassItem.exercise_id == orm.Exercise.id)
-            .outerjoin(orm.Attempt, orm.Attempt.pass_item_id == orm.PassItem.id)
+            .outerjoin(orm.Attempt, (orm.Attempt.pass_item_id == orm.PassItem.id)
+                       & (orm.Attempt.number == _LAST_INCORRECT))
             .where(orm.Rating.disputed.is_(True))
             .order_by(orm.Rating.created_at.desc(), orm.Rating.id.desc())
             .limit(per_page)
@@ -771,3 +830,174 @@ def disputes(uow: UnitOfWork, page: int = 1,
             for rating, seed, number, email, row, attempt in rows
         ]
     return found, total
+
+
+# -- sessions, the topic map, streaks and goals (rules 9, 10) -----------------------------------
+
+
+@dataclass(frozen=True)
+class TopicLayout:
+    """A subject's topics in prerequisite order, and which topic each exercise is in."""
+
+    order: list[str]
+    """Topic keys (`subject/topic`), each after its prerequisites."""
+    titles: dict[str, str]
+    topic_of: dict[str, str]
+    """Exercise global id -> topic key."""
+
+    @property
+    def rank(self) -> dict[str, int]:
+        return {key: n for n, key in enumerate(self.order)}
+
+
+_TOPIC_PREREQUISITES = (
+    select(orm.Topic.slug, orm.Topic.title, orm.Topic.prerequisites)
+    .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
+    .where(orm.Subject.slug == bindparam("subject"), _TOPIC_VISIBLE)
+    .order_by(orm.Topic.position, orm.Topic.slug)
+)
+_EXERCISE_TOPICS = (
+    select(orm.Exercise.global_id, orm.Topic.slug)
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .join(orm.Subject, orm.Subject.id == orm.Topic.subject_id)
+    .join(orm.Collection, orm.Collection.id == orm.Exercise.collection_id)
+    .where(orm.Subject.slug == bindparam("subject"), _visible_to(bindparam("user_id")))
+)
+
+
+def _layout(uow: UnitOfWork, user_id: int, subject: str) -> TopicLayout:
+    topics = uow.execute(_TOPIC_PREREQUISITES, {"subject": subject, "user_id": user_id}).all()
+    key = f"{subject}/{{}}".format
+    order = sessions.prerequisite_order(
+        (key(slug), [str(p) for p in prerequisites or []]) for slug, _, prerequisites in topics)
+    titles = {key(slug): title for slug, title, _ in topics}
+    topic_of = {global_id: key(slug) for global_id, slug in uow.execute(
+        _EXERCISE_TOPICS, {"subject": subject, "user_id": user_id})}
+    return TopicLayout(order, titles, topic_of)
+
+
+def learner_settings(uow: UnitOfWork, user_id: int) -> sessions.LearnerSettings:
+    with uow.reading():
+        return session_store.settings(uow.session, user_id)
+
+
+def place(uow: UnitOfWork, user_id: int, subject: str, open_pass: model.Pass) -> sessions.Place:
+    """Where the exercise page is: "7 of 12 today · 43 of 186 in pass 1" (rule 10)."""
+    with uow.reading():
+        latest = session_store.latest(uow.session, user_id, subject)
+        chosen = session_store.settings(uow.session, user_id)
+    current = sessions.current_session(latest, open_pass, datetime.now(UTC), chosen.zone)
+    return sessions.place(current, chosen, open_pass)
+
+
+@dataclass(frozen=True)
+class Continuing:
+    """Where Next and Continue pass go: the open pass (None: no pass is open), the exercise to
+    open (None: every exercise is rated), and the latest session."""
+
+    open_pass: model.Pass | None
+    pk: int | None
+    latest: sessions.StudySession | None
+
+    @property
+    def session_ended(self) -> bool:
+        """The latest session is full: its summary comes before the next one."""
+        return self.latest is not None and self.latest.is_full
+
+
+def continuing(uow: UnitOfWork, user_id: int, subject: str, after: int | None,
+               order: model.Order | None) -> Continuing:
+    """The next unrated exercise of the open pass after exercise `after`: in `order` when the
+    pass page chose one, else in the latest session's order (topic prerequisite order, or
+    shuffled; rule 10). One reading transaction. Raises UnknownSubject."""
+    with uow.reading():
+        repository = SubjectRepository(uow.session)
+        current = repository.get(user_id, subject).open_pass
+        latest = session_store.latest(uow.session, user_id, subject)
+        if current is None:
+            return Continuing(None, None, latest)
+        after_id = uow.execute(_GLOBAL_ID, {"pk": after}).scalar() if after else None
+        if order is not None:
+            chosen = current.next_item(order, after=after_id)
+        else:
+            layout = _layout(uow, user_id, subject)
+            way = latest.order if latest else session_store.settings(uow.session, user_id).order
+            chosen = sessions.next_exercise(current, layout.topic_of, layout.rank, way,
+                                            after=after_id)
+        pk = uow.execute(_PK, {"global_id": chosen}).scalar() if chosen else None
+        return Continuing(current, pk, latest)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    session: sessions.StudySession
+    time_spent: timedelta
+    pass_open: bool
+    """Whether the session's pass is still open: Continue pass, else its pass summary."""
+
+
+def session_summary(uow: UnitOfWork, user_id: int, subject: str, session_id: int
+                    ) -> SessionSummary:
+    """One of the learner's sessions with its colours and time spent; raises NotFound."""
+    with uow.reading():
+        repository = SubjectRepository(uow.session)
+        found = session_store.one(uow.session, user_id, subject, session_id)
+        if found is None:
+            raise NotFound(f"session {session_id}")
+        moments = [found.started_at, *session_store.activity_times(uow.session, found.id)]
+        current = repository.get(user_id, subject).open_pass
+    is_open = current is not None and current.number == found.pass_number
+    return SessionSummary(found, time_spent(moments), is_open)
+
+
+DAY_WINDOW = timedelta(days=400)
+"""How far back ratings are read for streaks: a streak longer than this shows as this long."""
+
+
+def days(uow: UnitOfWork, user_id: int, now: datetime | None = None
+         ) -> tuple[sessions.LearnerSettings, dict[str, sessions.Day]]:
+    """The learner's settings and, per subject slug, their streak and today's ratings against
+    the daily goal, counted in their own days (rule 9)."""
+    now = now or datetime.now(UTC)
+    with uow.reading():
+        chosen = session_store.settings(uow.session, user_id)
+        times = session_store.rating_times(uow.session, user_id, now - DAY_WINDOW)
+        slugs = dict(uow.execute(select(orm.Subject.id, orm.Subject.slug)).all())
+    per_subject: dict[str, list[datetime]] = {}
+    for subject_id, moment in times:
+        per_subject.setdefault(slugs[subject_id], []).append(moment)
+    return chosen, {slug: sessions.day(moments, chosen, now)
+                    for slug, moments in per_subject.items()}
+
+
+def topic_map(uow: UnitOfWork, user_id: int, subject: str, aggregate: model.Subject
+              ) -> list[sessions.TopicTile]:
+    """One tile per topic of the study list, in prerequisite order (rule 9)."""
+    with uow.reading():
+        layout = _layout(uow, user_id, subject)
+    latest = model._latest_ratings(aggregate.passes)  # one sweep, not one per exercise
+    return sessions.topic_tiles(aggregate.study_list, latest, layout.topic_of, layout.titles,
+                                layout.order, aggregate.open_pass)
+
+
+def pass_groups(uow: UnitOfWork, user_id: int, subject: str, shown: model.Pass
+                ) -> list[sessions.TopicGroup]:
+    """The pass's items by topic in prerequisite order, for the pass page."""
+    with uow.reading():
+        layout = _layout(uow, user_id, subject)
+    return sessions.group_by_topic(shown, layout.topic_of, layout.titles, layout.order)
+
+
+def topic_start(uow: UnitOfWork, user_id: int, subject: str, topic: str) -> int | None:
+    """A click on a topic tile: the row id of the topic's first unrated exercise in the open
+    pass (None when the topic has none left there). Raises UnknownSubject."""
+    with uow.reading():
+        if uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar() is None:
+            raise UnknownSubject(subject)
+        aggregate = SubjectRepository(uow.session).get(user_id, subject)
+        if aggregate.open_pass is None:
+            return None
+        layout = _layout(uow, user_id, subject)
+        chosen = sessions.first_in_topic(aggregate.open_pass, layout.topic_of,
+                                         f"{subject}/{topic}")
+        return uow.execute(_PK, {"global_id": chosen}).scalar() if chosen else None

@@ -14,7 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import CursorResult, Executable, Row, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Executable,
+    Row,
+    Text,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app import models as orm
@@ -44,6 +57,7 @@ class _StoredPass:
     ended: bool
     items: dict[str, _StoredItem] = field(default_factory=dict)
     """Exercise id -> its row."""
+    theory_seen: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -62,17 +76,24 @@ class _Loaded:
 
 
 _STATE_COLUMNS = ("verdict", "rating", "disputed", "saw_solution_before_check",
-                  "saw_last_hint_before_check")
+                  "saw_last_hint_before_check", "incorrect_attempts", "solution_open",
+                  "attempt_count", "part", "undoable")
 
 
-def _state(item: model.PassItem) -> tuple:
-    """The columns of a pass item that the method changes, as stored."""
+def _state(item: model.PassItem, undoable: bool) -> tuple:
+    """The columns of a pass item that the method changes, as stored; `undoable`: its rating
+    is the one its pass's Undo may withdraw (`model.Pass.undoable`)."""
     return (
         _value(item.verdict),
         _value(item.rating),
         item.disputed,
         item.saw_solution_before_check,
         item.saw_last_hint_before_check,
+        item.incorrect_attempts,
+        item.solution_open,
+        item.attempt_count,
+        item.part,
+        undoable,
     )
 
 
@@ -80,10 +101,18 @@ _VERDICTS = {None: None, **{v.value: v for v in model.Verdict}}
 _RATINGS = {None: None, **{r.value: r for r in model.Rating}}
 
 
-def _item(exercise_id: str, seed: int, state: tuple) -> model.PassItem:
-    verdict, rating, disputed, solution, hint = state
+def _item(exercise_id: str, seed: int, parts: int, state: tuple) -> model.PassItem:
+    verdict, rating, disputed, solution, hint, incorrect, solution_open, count, part = state[:-1]
     return model.PassItem(exercise_id, seed, _VERDICTS[verdict], _RATINGS[rating], disputed,
-                          solution, hint)
+                          solution, hint, incorrect, solution_open, count, part, parts)
+
+
+_PART_COUNT = case(
+    (cast(orm.Exercise.parts, Text).like("[%"), func.json_array_length(orm.Exercise.parts)),
+    else_=1,
+)
+"""How many parts an exercise has (1 without parts), counted by the database: the parts' texts
+are not read to load progress. An exercise without parts stores SQL or JSON null."""
 
 
 _KEY = (
@@ -110,7 +139,8 @@ _PASSES = (
     select(
         orm.Pass.id, orm.Pass.number, orm.Pass.closed_early, orm.Pass.ended_at.is_not(None),
         orm.PassItem.id, orm.PassItem.position, orm.Exercise.global_id, orm.Exercise.id,
-        orm.PassItem.seed, *(getattr(orm.PassItem, column) for column in _STATE_COLUMNS),
+        orm.PassItem.seed, _PART_COUNT,
+        *(getattr(orm.PassItem, column) for column in _STATE_COLUMNS),
     )
     .select_from(orm.Pass)
     .outerjoin(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
@@ -118,6 +148,18 @@ _PASSES = (
     .where(orm.Pass.user_id == bindparam("user_id"),
            orm.Pass.subject_id == bindparam("subject_id"))
     .order_by(orm.Pass.number, orm.PassItem.position)
+)
+_THEORY_SEEN = (
+    select(orm.Pass.number, orm.Topic.slug)
+    .join(orm.TheorySeen, orm.TheorySeen.pass_id == orm.Pass.id)
+    .join(orm.Topic, orm.Topic.id == orm.TheorySeen.topic_id)
+    .where(orm.Pass.user_id == bindparam("user_id"),
+           orm.Pass.subject_id == bindparam("subject_id"))
+)
+_ADD_THEORY_SEEN = insert(orm.TheorySeen).from_select(
+    ["pass_id", "topic_id"],
+    select(bindparam("pass_id"), orm.Topic.id).where(
+        orm.Topic.subject_id == bindparam("subject_id"), orm.Topic.slug == bindparam("topic")),
 )
 _PARKED = (
     select(orm.Exercise.global_id, orm.Exercise.id)
@@ -172,16 +214,25 @@ class SubjectRepository:
         passes: list[model.Pass] = []
         rows = self._rows(_PASSES, user_id=loaded.user_id, subject_id=loaded.subject_id)
         for row in rows:
-            pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed = row[:9]
+            pass_id, number, closed_early, ended, item_id, position, global_id, pk, seed, parts = (
+                row[:10])
             if not passes or passes[-1].number != number:
                 passes.append(model.Pass(number, [], closed_early=closed_early))
                 stored = loaded.passes[number] = _StoredPass(pass_id, closed_early, bool(ended))
             if item_id is None:  # a pass without items
                 continue
-            state = row[9:]
-            passes[-1].items.append(_item(global_id, seed, state))
+            state = row[10:]
+            passes[-1].items.append(_item(global_id, seed, parts, state))
             stored.items[global_id] = _StoredItem(item_id, position, state)
             loaded.pks[global_id] = pk
+            if state[-1]:
+                passes[-1].undoable = global_id
+        if len(passes) > 1:  # pass 1 reviews nothing (rule 5): no rows to read before pass 2
+            by_number = {p.number: p for p in passes}
+            for number, topic in self._rows(_THEORY_SEEN, user_id=loaded.user_id,
+                                            subject_id=loaded.subject_id):
+                by_number[number].theory_seen.add(topic)
+                loaded.passes[number].theory_seen.add(topic)
         return passes
 
     def subject_id(self, slug: str) -> int:
@@ -223,7 +274,8 @@ class SubjectRepository:
         item = aggregate.item(exercise_id)
         stored = loaded.passes[aggregate.passes[-1].number].items[exercise_id]
         return self._execute(
-            _ADD_ATTEMPT, {"pass_item_id": stored.id, "status": _value(item.verdict), **texts},
+            _ADD_ATTEMPT, {"pass_item_id": stored.id, "number": item.attempt_count,
+                           "part": item.part, "status": _value(item.verdict), **texts},
         ).scalar_one()
 
     def _loaded(self, aggregate: model.Subject) -> _Loaded:
@@ -272,11 +324,16 @@ class SubjectRepository:
             stored = self._insert_pass(loaded, new)
         elif (new.closed_early, new.is_finished) != (stored.closed_early, stored.ended):
             values: dict = {"closed_early": new.closed_early}
-            if new.is_finished and not stored.ended:
-                values["ended_at"] = orm.utcnow()
+            if new.is_finished != stored.ended:  # ended, or reopened by Undo
+                values["ended_at"] = orm.utcnow() if new.is_finished else None
             self._execute(update(orm.Pass).where(orm.Pass.id == stored.id).values(values))
             stored.closed_early, stored.ended = new.closed_early, new.is_finished
         self._save_items(loaded, stored, new)
+        if shown := new.theory_seen - stored.theory_seen:
+            self._execute(_ADD_THEORY_SEEN, [
+                {"pass_id": stored.id, "subject_id": loaded.subject_id, "topic": topic}
+                for topic in sorted(shown)])
+            stored.theory_seen |= shown
 
     def _insert_pass(self, loaded: _Loaded, new: model.Pass) -> _StoredPass:
         values = {"user_id": loaded.user_id, "subject_id": loaded.subject_id,
@@ -291,17 +348,20 @@ class SubjectRepository:
 
     def _save_items(self, loaded: _Loaded, stored: _StoredPass, new: model.Pass) -> None:
         """Insert the items the pass gained, update the changed ones, delete the dropped ones;
-        a rating just made gets its `rating` row."""
-        added, changed, rated = [], [], []
+        a rating just made gets its `rating` row, and an undone one loses it."""
+        added, changed, rated, withdrawn = [], [], [], []
         for position, item in enumerate(new.items):
             row = stored.items.get(item.exercise_id)
-            state = _state(item)
+            state = _state(item, item.exercise_id == new.undoable)
             if row is None:
                 added.append((position, item))
                 continue
             if (row.position, row.state) != (position, state):
-                if item.rating is not None and row.state[1] is None:
-                    rated.append((row.id, item))
+                if _value(item.rating) != row.state[1]:
+                    if row.state[1] is not None:
+                        withdrawn.append(row.id)
+                    if item.rating is not None:
+                        rated.append((row.id, item))
                 changed.append({"item_id": row.id, "position": position,
                                 **dict(zip(_STATE_COLUMNS, state, strict=True))})
                 stored.items[item.exercise_id] = row._replace(position=position, state=state)
@@ -309,10 +369,12 @@ class SubjectRepository:
         if dropped:
             ids = [stored.items.pop(g).id for g in dropped]
             self._execute(delete(orm.PassItem).where(orm.PassItem.id.in_(ids)))
+        if withdrawn:
+            self._execute(delete(orm.Rating).where(orm.Rating.pass_item_id.in_(withdrawn)))
         if changed:
             self._execute(_UPDATE_ITEM, changed)
         if added:
-            self._insert_items(loaded, stored, added)
+            self._insert_items(loaded, stored, added, new.undoable)
             rated += [(stored.items[i.exercise_id].id, i) for _, i in added if i.rating]
         if rated:
             self._execute(insert(orm.Rating), [
@@ -321,16 +383,17 @@ class SubjectRepository:
             ])
 
     def _insert_items(self, loaded: _Loaded, stored: _StoredPass,
-                      added: list[tuple[int, model.PassItem]]) -> None:
+                      added: list[tuple[int, model.PassItem]], undoable: str | None) -> None:
+        states = [_state(item, item.exercise_id == undoable) for _, item in added]
         ids = self._execute(
             insert(orm.PassItem).returning(orm.PassItem.id, sort_by_parameter_order=True),
             [{"pass_id": stored.id, "exercise_id": loaded.pks[item.exercise_id],
               "position": position, "seed": item.seed,
-              **dict(zip(_STATE_COLUMNS, _state(item), strict=True))}
-             for position, item in added],
+              **dict(zip(_STATE_COLUMNS, state, strict=True))}
+             for (position, item), state in zip(added, states, strict=True)],
         ).scalars().all()
-        for item_id, (position, item) in zip(ids, added, strict=True):
-            stored.items[item.exercise_id] = _StoredItem(item_id, position, _state(item))
+        for item_id, (position, item), state in zip(ids, added, states, strict=True):
+            stored.items[item.exercise_id] = _StoredItem(item_id, position, state)
 
     def _save_parked(self, loaded: _Loaded, parked: set[str]) -> None:
         if new := parked - loaded.parked:

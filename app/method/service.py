@@ -20,12 +20,15 @@ from sqlalchemy.orm import Session
 
 from app import models as orm
 from app.db import UnitOfWork, is_duplicate
+from app.method import session_store, sessions
 from app.method.model import (
     AlreadyChecked,
     AlreadyRated,
     Counts,
     MethodError,
+    NoOpenPass,
     NotParked,
+    Pass,
     PassNotFinished,
     Rating,
     Subject,
@@ -109,17 +112,25 @@ def record_check(
     latex: str | None = None,
     shape_note: str | None = None,
     motion_note: str | None = None,
+    message: str | None = None,
+    feedback: str | None = None,
+    entries: dict | None = None,
+    part: int | None = None,
 ) -> bool:
-    """Store the attempt the checker graded (`result_status`, DESIGN §3, or "self").
+    """Store the attempt the checker graded (`result_status`, DESIGN §3, or "self"), with its
+    message, the feedback on a mistake and which entries were wrong, shown again in the next
+    pass (rule 5). `part`: the part of a multi-part exercise that was graded; AlreadyChecked
+    if it is no longer the current one.
 
     Returns False for an invalid response: it was not read, so no attempt exists (rule 3).
     """
     with uow, _conflict_means(AlreadyChecked, exercise_id):
         repository, aggregate = _load(uow, user_id, subject)
-        if not aggregate.record_check(exercise_id, Verdict(result_status)):
+        if not aggregate.record_check(exercise_id, Verdict(result_status), part=part):
             return False
         repository.save(aggregate)
-        texts = {"latex": latex, "shape_of_problem": shape_note, "motion_to_solution": motion_note}
+        texts = {"latex": latex, "shape_of_problem": shape_note, "motion_to_solution": motion_note,
+                 "message": message, "feedback": feedback, "entries": entries}
         repository.add_attempt(aggregate, exercise_id, response=response, **texts)
         uow.commit()
     return True
@@ -136,9 +147,50 @@ def rate(
     """Rate the exercise in the open pass (rule 3); True when the Red cap parked it (rule 7)."""
     with uow, _conflict_means(AlreadyRated, exercise_id):
         repository, aggregate = _load(uow, user_id, subject)
+        rated_in = aggregate.open_pass
         aggregate.rate(exercise_id, rating, disputed=disputed)
-        _save(uow, repository, aggregate)
+        repository.save(aggregate)
+        _count_in_session(uow, subject, user_id, rated_in, exercise_id)
+        uow.commit()
     return exercise_id in aggregate.parked
+
+
+def try_again(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> None:
+    """Try again after an Incorrect check: the Answer box comes back (rule 3)."""
+    with uow:
+        repository, aggregate = _load(uow, user_id, subject)
+        aggregate.try_again(exercise_id)
+        _save(uow, repository, aggregate)
+
+
+def next_part(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> None:
+    """Next part of a multi-part exercise, once the current part is done (rule 3)."""
+    with uow:
+        repository, aggregate = _load(uow, user_id, subject)
+        aggregate.next_part(exercise_id)
+        _save(uow, repository, aggregate)
+
+
+def undo_rating(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> None:
+    """Undo the latest rating until the next Check: unrated again, unparked if its Red parked
+    it, its pass open again if the rating ended it."""
+    with uow:
+        repository, aggregate = _load(uow, user_id, subject)
+        aggregate.undo_rating(exercise_id)
+        _save(uow, repository, aggregate)
+
+
+def theory_shown(uow: UnitOfWork, user_id: int, subject: str, topic: str) -> None:
+    """The topic's theory review was read in the open pass: once per topic per pass (rule 5).
+    Read twice at once (two tabs), the second write finds the first's row and is a no-op."""
+    try:
+        with uow:
+            repository, aggregate = _load(uow, user_id, subject)
+            aggregate.theory_shown(topic)
+            _save(uow, repository, aggregate)
+    except IntegrityError as error:
+        if not is_duplicate(error):
+            raise
 
 
 def show_hint(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str, *, last: bool) -> None:
@@ -235,3 +287,57 @@ def review_dispute(uow: UnitOfWork, rating_id: int) -> bool:
             rating.reviewed_at = orm.utcnow()
             uow.commit()
     return True
+
+
+# -- sessions and settings (rules 9, 10) --------------------------------------------------------
+
+
+def _count_in_session(uow: UnitOfWork, subject: str, user_id: int, rated_in: Pass | None,
+                      exercise_id: str) -> None:
+    """The rating just saved counts in the learner's current session of the pass; without one
+    (the learner went straight to an exercise) the rating starts a session."""
+    if rated_in is None:
+        return
+    pass_row = session_store.pass_id(uow.session, user_id, subject, rated_in.number)
+    session_id = _session_to_join(uow, user_id, subject, rated_in, pass_row)
+    session_store.attach_rating(uow.session, pass_row, exercise_id, session_id)
+
+
+def _session_to_join(uow: UnitOfWork, user_id: int, subject: str, open_pass: Pass,
+                     pass_row: int) -> int:
+    """The id of the learner's current session of the open pass (row `pass_row`), started
+    now if there is none (rule 10)."""
+    chosen = session_store.settings(uow.session, user_id)
+    latest = session_store.latest(uow.session, user_id, subject)
+    current = sessions.current_session(latest, open_pass, orm.utcnow(), chosen.zone)
+    if current is not None:
+        return current.id
+    return session_store.start(uow.session, user_id, pass_row, chosen)
+
+
+def continue_pass(uow: UnitOfWork, user_id: int, subject: str, browser_zone: str = "") -> None:
+    """Continue pass (rule 10): resume the current session of the open pass, or start the next
+    one. A time zone the browser sent becomes the learner's if they never chose one (an
+    unknown name is ignored: the learner did not type it). Raises NoOpenPass."""
+    with uow:
+        _, aggregate = _load(uow, user_id, subject)
+        open_pass = aggregate.open_pass
+        if open_pass is None:
+            raise NoOpenPass(subject)
+        if browser_zone:
+            try:
+                zone = sessions.time_zone_name(browser_zone)
+            except sessions.SettingsError:
+                pass
+            else:
+                session_store.adopt_time_zone(uow.session, user_id, zone)
+        pass_row = session_store.pass_id(uow.session, user_id, subject, open_pass.number)
+        _session_to_join(uow, user_id, subject, open_pass, pass_row)
+        uow.commit()
+
+
+def save_settings(uow: UnitOfWork, user_id: int, chosen: sessions.LearnerSettings) -> None:
+    """The Account page's settings; a session already started keeps its size and order."""
+    with uow:
+        session_store.save_settings(uow.session, user_id, chosen)
+        uow.commit()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app import accounts, signins
+from app.method import queries, service, sessions
 from app.web import visitor
 from app.web.deps import Uow, User, notify, redirect, render
 from app.web.threads import in_thread
@@ -125,12 +126,18 @@ async def logout_everywhere(request: Request, uow: Uow, user: User) -> Response:
 
 
 async def _account_page(request: Request, uow: Uow, user: int, status: int = 200,
-                        error: str | None = None) -> Response:
+                        error: str | None = None, settings_error: str | None = None,
+                        typed: dict[str, str] | None = None) -> Response:
     current = visitor.visit_of(request).current
     key = current.key if current else ""
     listed = await in_thread(signins.listed, uow, user, key, _max_age(request))
+    chosen = await in_thread(queries.learner_settings, uow, user)
+    shown = {"session_size": str(chosen.session_size), "daily_goal": str(chosen.daily_goal),
+             "time_zone": chosen.time_zone or "", "order": chosen.order, **(typed or {})}
     return render(request, "account.html", status=status, error=error, sign_ins=listed,
-                  min_password=accounts.MIN_PASSWORD)
+                  min_password=accounts.MIN_PASSWORD, settings=shown,
+                  settings_error=settings_error, sizes=sessions.SESSION_SIZES,
+                  goals=sessions.DAILY_GOALS)
 
 
 @router.get("/account")
@@ -158,3 +165,40 @@ async def change_password(
         return await _account_page(request, uow, user, 400, str(error))
     notify(request, "Password changed. Your other sign-ins are ended.")
     return redirect("/account")
+
+
+SettingField = Annotated[str, Form(max_length=64)]
+
+
+@router.post("/account/settings")
+async def save_settings(
+    request: Request,
+    uow: Uow,
+    user: User,
+    session_size: SettingField = "",
+    daily_goal: SettingField = "",
+    time_zone: SettingField = "",
+    order: SettingField = "",
+) -> Response:
+    """Session size, daily goal, time zone and order (rules 9, 10); bad input: 400, nothing
+    saved, the form shown again with what was typed."""
+    typed = {"session_size": session_size, "daily_goal": daily_goal, "time_zone": time_zone,
+             "order": order}
+    try:
+        chosen = sessions.validated(_whole(session_size, "session size"),
+                                    _whole(daily_goal, "daily goal"),
+                                    time_zone, order)
+    except sessions.SettingsError as error:
+        return await _account_page(request, uow, user, 400, settings_error=str(error),
+                                   typed=typed)
+    await in_thread(service.save_settings, uow, user, chosen)
+    notify(request, "Settings saved.")
+    return redirect("/account")
+
+
+def _whole(text: str, what: str) -> int:
+    """A whole number typed in a form field, or SettingsError naming the field."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise sessions.SettingsError(f"The {what} must be a whole number.") from None

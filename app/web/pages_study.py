@@ -7,15 +7,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from app.method import model, queries, service
+from app.method import model, queries, service, sessions
 from app.method.repository import UnknownSubject
 from app.web.deps import MAX_INT, PathInt, Uow, User, notify, redirect, render
 from app.web.threads import in_thread
 
 router = APIRouter()
 
-ORDER_KEY = "order"
-ORDERS = ("list", "shuffled")
+ZoneField = Annotated[str, Form(max_length=64)]
+"""The browser's time zone, filled in by JavaScript (empty without it)."""
 
 
 async def _subject(uow: Uow, user: int, slug: str) -> tuple[str, model.Subject]:
@@ -39,7 +39,9 @@ def pass_url(subject: str, number: int) -> str:
 @router.get("/")
 async def dashboard(request: Request, uow: Uow, user: User) -> Response:
     cards = await in_thread(queries.subject_cards, uow, user)
-    return render(request, "dashboard.html", subjects=cards)
+    chosen, days = await in_thread(queries.days, uow, user)
+    return render(request, "dashboard.html", subjects=cards, days=days,
+                  no_day=sessions.Day(0, chosen.daily_goal, 0))
 
 
 @router.get("/subjects/{subject}")
@@ -60,6 +62,7 @@ async def progress_page(request: Request, uow: Uow, user: User, subject: str) ->
     `/subjects/{subject}` itself stays a redirect to the open pass (or the last summary), as
     the pass pages and the "Start pass" double-click handling rely on it."""
     title, aggregate = await _subject(uow, user, subject)
+    chosen, days = await in_thread(queries.days, uow, user)
     return render(
         request,
         "progress.html",
@@ -69,8 +72,25 @@ async def progress_page(request: Request, uow: Uow, user: User, subject: str) ->
         open=aggregate.open_pass is not None,
         complete=aggregate.is_complete(),
         counts=aggregate.counts(),
-        history=await in_thread(queries.subject_history, uow, user, subject),
+        history=await in_thread(queries.subject_history, uow, user, subject, zone=chosen.zone),
+        topic_map=await in_thread(queries.topic_map, uow, user, subject, aggregate),
+        day=days.get(subject) or sessions.Day(0, chosen.daily_goal, 0),
+        zone=chosen.time_zone or sessions.DEFAULT_TIME_ZONE,
     )
+
+
+@router.get("/subjects/{subject}/topics/{topic}/start")
+async def topic_start(request: Request, uow: Uow, user: User, subject: str, topic: str
+                      ) -> Response:
+    """A topic tile's click: the topic's first unrated exercise in the open pass."""
+    try:
+        pk = await in_thread(queries.topic_start, uow, user, subject, topic[:100])
+    except UnknownSubject:
+        raise HTTPException(404, "There is no such subject.") from None
+    if pk is None:
+        notify(request, "Nothing of this topic is left to rate in an open pass.")
+        return redirect(f"/subjects/{subject}")
+    return redirect(f"/exercises/{pk}")
 
 
 # -- the study list ----------------------------------------------------------------------------
@@ -130,10 +150,12 @@ async def pass_page(request: Request, uow: Uow, user: User, subject: str, number
     if shown.is_finished:
         return redirect(pass_url(subject, number) + "/summary")
     names = await in_thread(queries.labels, uow, shown.exercise_ids())
-    rows = [
-        (item, names[item.exercise_id], aggregate.needs_theory_review(item.exercise_id))
-        for item in shown.items
-        if item.exercise_id in names
+    groups = await in_thread(queries.pass_groups, uow, user, subject, shown)
+    topics = [
+        (group, [(item, names[item.exercise_id],
+                  aggregate.theory_review_due(item.exercise_id, names[item.exercise_id].topic))
+                 for item in group.items if item.exercise_id in names])
+        for group in groups
     ]
     return render(
         request,
@@ -141,10 +163,21 @@ async def pass_page(request: Request, uow: Uow, user: User, subject: str, number
         subject=subject,
         title=title,
         current=shown,
-        rows=rows,
+        topics=topics,
         counts=shown.counts(),
-        order=request.session.get(ORDER_KEY, "list"),
     )
+
+
+@router.get("/subjects/{subject}/passes/{number}/close")
+async def close_pass_confirm(request: Request, uow: Uow, user: User, subject: str,
+                             number: PathInt) -> Response:
+    """Close the pass early? The confirmation says what moves on to the next pass."""
+    title, aggregate = await _subject(uow, user, subject)
+    shown = _pass(aggregate, number)
+    if shown is not aggregate.open_pass:
+        return redirect(pass_url(subject, number) + "/summary")
+    return render(request, "close_pass.html", subject=subject, title=title, current=shown,
+                  counts=shown.counts(), moving=len(aggregate.next_pass_preview()))
 
 
 @router.post("/subjects/{subject}/passes/{number}/close")
@@ -182,28 +215,53 @@ async def pass_summary(request: Request, uow: Uow, user: User, subject: str, num
     )
 
 
+@router.post("/subjects/{subject}/continue")
+async def continue_pass(uow: Uow, user: User, subject: str, time_zone: ZoneField = ""
+                        ) -> Response:
+    """Continue pass (rule 10): the current session, or the next one, from where it stands."""
+    try:
+        await in_thread(service.continue_pass, uow, user, subject, time_zone)
+    except UnknownSubject:
+        raise HTTPException(404, "There is no such subject.") from None
+    except model.NoOpenPass:
+        return redirect(f"/subjects/{subject}")
+    return redirect(f"/subjects/{subject}/next")
+
+
 @router.get("/subjects/{subject}/next")
 async def next_exercise(
-    request: Request,
     uow: Uow,
     user: User,
     subject: str,
     after: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     order: Literal["list", "shuffled"] | None = None,
 ) -> Response:
-    """Next: the next unrated exercise of the open pass, in list order or shuffled (rule 2)."""
-    if order is not None:
-        request.session[ORDER_KEY] = order
-    order = request.session.get(ORDER_KEY, "list")
+    """Next: the next unrated exercise of the open pass, in the pass page's `order`, else in
+    the session's (rules 2, 10). After the rating that fills a session, its summary."""
     try:
-        current, pk = await in_thread(queries.next_in_pass, uow, user, subject, after, order)
+        found = await in_thread(queries.continuing, uow, user, subject, after, order)
     except UnknownSubject:
         raise HTTPException(404, "There is no such subject.") from None
-    if current is None:
+    if found.open_pass is None:
         return redirect(f"/subjects/{subject}")
-    if pk is None:
-        return redirect(pass_url(subject, current.number) + "/summary")
-    return redirect(f"/exercises/{pk}")
+    if found.pk is None:
+        return redirect(pass_url(subject, found.open_pass.number) + "/summary")
+    if after is not None and found.session_ended:
+        return redirect(f"/subjects/{subject}/sessions/{found.latest.id}")
+    return redirect(f"/exercises/{found.pk}")
+
+
+@router.get("/subjects/{subject}/sessions/{session_id}")
+async def session_summary(request: Request, uow: Uow, user: User, subject: str,
+                          session_id: PathInt) -> Response:
+    """A session's Green, Yellow and Red, its time, and what comes next (rule 10)."""
+    try:
+        title, _ = await _subject(uow, user, subject)
+        summary = await in_thread(queries.session_summary, uow, user, subject, session_id)
+    except queries.NotFound:
+        raise HTTPException(404, "There is no such session.") from None
+    return render(request, "session_summary.html", subject=subject, title=title,
+                  summary=summary, counts=summary.session.counts)
 
 
 # -- needs help --------------------------------------------------------------------------------

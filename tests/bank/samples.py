@@ -47,3 +47,30 @@ exercises:
     hints: [Chain rule.]
     solution: s
 """
+
+STEPS = """
+subject: calculus
+topic: steps
+title: Steps
+theory: Differentiate, then evaluate.
+examples:
+  - {prompt: "p", solution: "s"}
+exercises:
+  - id: slope
+    params: {a: {int: [2, 9]}}
+    prompt: Let $f(x) = {{a}}x^2$.
+    parts:
+      - id: derivative
+        prompt: Find $f'(x)$.
+        answer: {type: expression, value: "diff({{a}}*x^2, x)"}
+        wrong: [{value: "{{a}}*x", feedback: "Bring the exponent down."}]
+        hints: [Power rule.]
+        solution: $f'(x) = 2 \\\\cdot {{a}} x$.
+      - id: at-one
+        prompt: Evaluate $f'(1)$.
+        answer: {type: number, value: "2*{{a}}"}
+        wrong: [{value: "{{a}}", feedback: "Differentiate first."}]
+        hints: [Put $x = 1$ into $f'$.]
+        solution: $f'(1) = 2 \\\\cdot {{a}}$.
+    difficulty: 2
+"""

@@ -22,7 +22,7 @@ from app.db import UnitOfWork
 from app.method import service
 from app.method.repository import SubjectRepository
 
-from .samples import CHAIN, RULES, WriteFile
+from .samples import CHAIN, RULES, STEPS, WriteFile
 
 BANK = Path(__file__).resolve().parents[2] / "exercises"
 
@@ -189,6 +189,25 @@ def test_stored_row_gives_the_same_variant_as_the_file(uow: UnitOfWork, bank: Pa
                                                          "calculus/rules/two"))
         stored = as_exercise(row)
     assert make_variant(stored, 4) == make_variant(variant_input(topic, topic.exercises[1]), 4)
+
+
+def test_a_multi_part_exercise_is_stored_with_its_parts(uow: UnitOfWork, bank: Path,
+                                                        write: WriteFile,
+                                                        sessions: sessionmaker) -> None:
+    from app.bank.lint import variant_input
+
+    write("calculus/steps.yaml", STEPS)
+    load_bank(uow, bank)
+    topic = next(t for t in read_bank(bank) if t.topic == "steps")
+    with sessions() as session:
+        row = session.scalar(select(orm.Exercise).where(orm.Exercise.global_id ==
+                                                         "calculus/steps/slope"))
+        stored = as_exercise(row)
+    assert row.answer == {} and [p["id"] for p in row.parts] == ["derivative", "at-one"]
+    variant = make_variant(stored, 4)
+    assert variant == make_variant(variant_input(topic, topic.exercises[0]), 4)
+    assert variant.part_ids == ["derivative", "at-one"]
+    assert variant.parts[0].answer_text == f"{2 * int(variant.values['a'])}*x"
 
 
 def test_topics_follow_prerequisites() -> None:

@@ -41,9 +41,51 @@ exercises:
 def test_errors_carry_the_line_of_the_offending_key() -> None:
     problems = dict((message.split(":")[0], line) for line, message in _problems(BAD))
     assert problems["exercises[0].answer.type"] == 7
-    assert problems["exercises[1].answer"] == 8  # missing: reported at its exercise
     assert problems["exercises[1].difficulty"] == 11
     assert problems["exercises[1].answr"] == 10  # unknown keys are errors, not ignored
+
+
+PARTS = """\
+subject: calculus
+topic: rules
+title: Rules
+exercises:
+  - id: one
+    params: {a: {int: [2, 5]}}
+    prompt: Let $f(x) = {{a}}x^2$.
+    parts:
+      - id: derivative
+        prompt: Find $f'(x)$.
+        answer: {type: expression, value: "2*{{a}}*x"}
+      - id: at-one
+        prompt: Evaluate $f'(1)$.
+        answer: {type: number, value: "2*{{a}}"}
+"""
+
+
+def test_an_exercise_may_have_parts_instead_of_an_answer() -> None:
+    [exercise] = parse_text(PARTS).exercises
+    assert exercise.answer is None and [p.id for p in exercise.parts] == ["derivative", "at-one"]
+    assert exercise.as_dict()["parts"][1]["answer"] == {"type": "number", "value": "2*{{a}}"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: t.replace("    prompt: Let", "    answer: {type: self}\n    prompt: Let"),
+     "either an `answer` or `parts`, not both or neither"),
+    (lambda t: t.split("    parts:")[0], "either an `answer` or `parts`, not both or neither"),
+    (lambda t: t.replace("id: at-one", "id: derivative"), "part id 'derivative' is used more"),
+    (lambda t: t.split("      - id: at-one")[0], "List should have at least 2 items"),
+    (lambda t: t.replace("    prompt: Let", "    hints: [h]\n    prompt: Let"),
+     "belong to its parts"),
+])
+def test_parts_are_validated(change, message: str) -> None:
+    [(line, text)] = _problems(change(PARTS))
+    assert message in text and line is not None
+
+
+def test_a_missing_answer_is_reported_at_its_exercise() -> None:
+    [(line, text)] = _problems(PARTS.split("    parts:")[0])
+    assert line == 5 and text.startswith("exercises[0]:")
 
 
 def test_error_message_names_file_and_line() -> None:

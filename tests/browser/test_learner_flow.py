@@ -37,6 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PASSWORD = "correct horse battery"
+ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
+"""Screenshots kept in the repository, for people to look at (issue 15)."""
+DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +85,7 @@ def browser_page(server: Server) -> Iterator[tuple[Page, list[str], list[str]]]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(base_url=server.url)
+            context = browser.new_context(base_url=server.url, viewport=DESKTOP)
             context.on("request", lambda request: requests.append(request.url))
             page = context.new_page()
             page.on("pageerror", lambda error: errors.append(str(error)))
@@ -110,9 +113,19 @@ def answer(page: Page, text: str) -> None:
     box = page.get_by_label("Answer", exact=True)
     box.click()
     box.press_sequentially(text, delay=20)
-    expect(page.locator("#preview .read-as .katex")).to_be_visible()  # KaTeX rendered it
+    expect(page.locator("#preview .typed .katex")).to_be_visible()  # KaTeX rendered it
     box.press("Enter")
     expect(page.locator("section#verdict")).to_be_visible()
+
+
+def screenshots(page: Page, name: str) -> None:
+    """The page at 1280x800 and at 390x844, under tests/artefacts/; no sideways scroll."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(ARTEFACTS / f"{name}-{size['width']}x{size['height']}.png"),
+                        full_page=True)
+    page.set_viewport_size(DESKTOP)
 
 
 def rate(page: Page, key: str, next_heading: str | re.Pattern[str]) -> None:
@@ -160,17 +173,45 @@ def learner_flow(page: Page) -> None:
     rate(page, "1", "probability of rolling a six")  # Green; on to the next exercise
     expect(page.locator(".notice")).to_contain_text("Rated Green.")
 
+    # Incorrect: the verdict and Try again or Show solution; no solution, no rating yet.
     answer(page, "1/5")
     expect(page.locator("#verdict .verdict-label")).to_contain_text("Incorrect")
-    expect(page.locator('button.rate[data-key="1"]')).to_be_disabled()  # no Green when wrong
+    expect(page.get_by_role("button", name="Try again")).to_be_visible()
+    expect(page.get_by_role("button", name="Show solution")).to_be_visible()
+    expect(page.locator("#solution")).to_have_count(0)
+    expect(page.locator("button.rate")).to_have_count(0)
+    screenshots(page, "exercise-incorrect")
+    page.get_by_role("button", name="Try again").click()
+    box = page.get_by_label("Answer", exact=True)
+    expect(box).to_have_value("1/5")  # the last answer, to correct
+    expect(page.locator(".tries")).to_contain_text("Attempt 1: Incorrect")
+    box.fill("")
+    answer(page, "1/6")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    expect(page.locator("#solution")).to_contain_text("One favourable outcome")
+    expect(page.locator('button.rate[data-key="1"]')).to_be_disabled()  # an attempt was wrong
     page.locator("body").focus()
     page.keyboard.press("1")  # refused: nothing happens
-    expect(page.locator('button.rate[data-key="3"]')).to_be_enabled()
-    rate(page, "3", "slope")  # Red
+    rate(page, "2", "slope")  # Yellow is accepted; on to the next exercise
+    expect(page.locator(".notice")).to_contain_text("Rated Yellow.")
 
-    answer(page, "3")
-    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
-    rate(page, "2", "pass 1 summary")  # Yellow; the last one: the summary
+    # Undo (u) until the next Check: back to the rating, rate again.
+    expect(page.locator('button[data-key="u"]')).to_be_visible()
+    screenshots(page, "exercise-after-rating-undo")
+    page.locator("body").focus()
+    page.keyboard.press("u")
+    expect(page.locator(".notice")).to_contain_text("Rating undone")
+    expect(page.locator(".prompt")).to_contain_text("probability of rolling a six")
+    expect(page.locator('button.rate[data-key="1"]')).to_be_disabled()
+    rate(page, "2", "slope")  # Yellow again
+
+    answer(page, "4")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Incorrect")
+    expect(page.locator("#verdict .feedback")).to_contain_text("SLOPE-FEEDBACK")
+    expect(page.locator('button[data-key="u"]')).to_have_count(0)  # checked: no more Undo
+    page.get_by_role("button", name="Show solution").click()
+    expect(page.locator("#solution")).to_contain_text("The coefficient")
+    rate(page, "3", "pass 1 summary")  # Red; the last one: the summary
 
     # -- the summary: pass 2 holds the Yellow and the Red one ------------------------------------
     expect(page.locator("main")).to_contain_text("Pass 2 holds 2 exercises")
@@ -194,11 +235,26 @@ def learner_flow(page: Page) -> None:
     expect(page.locator(".theory")).to_contain_text("THEORY-NOTE")
     expect(page.locator(".theory .katex").first).to_be_visible()
     expect(page.locator(".example")).to_contain_text("WORKED-EXAMPLE")
-    expect(page.locator(".previous")).to_contain_text("1/5")  # the previous answer
-    expect(page.locator(".notice .chip.red")).to_have_text("Red")
+    expect(page.locator(".previous")).to_contain_text("1/6")  # the previous answer
+    expect(page.locator(".notice .chip.yellow")).to_have_text("Yellow")
     page.get_by_role("button", name="Continue").click()
     expect(page.locator(".prompt")).to_contain_text("probability of rolling a six")
     expect(page.get_by_label("Answer", exact=True)).to_be_visible()
+    expect(page.locator("details.previous")).to_contain_text("Correct")  # collapsed, above
+    answer(page, "1/6")
+    rate(page, "1", "slope")  # Green now: no wrong attempt in this pass
+
+    # The same topic's next Red exercise: no second review, its own last answer and feedback.
+    expect(page.locator("h1")).not_to_contain_text("Theory review")
+    previous = page.locator("details.previous")
+    expect(previous).not_to_have_attribute("open", "")
+    previous.locator("summary").click()
+    expect(previous).to_contain_text("SLOPE-FEEDBACK")
+    expect(previous).to_contain_text("4")
+    screenshots(page, "exercise-pass-2-previous-attempt")
+    page.get_by_role("link", name="Theory").first.click()  # readable at any time
+    expect(page.locator("h1")).to_have_text("Theory: Basics")
+    expect(page.locator(".theory")).to_contain_text("THEORY-NOTE")
 
     # -- the dashboard's counts --------------------------------------------------------------------
     page.get_by_role("link", name="Dashboard").click()
@@ -206,10 +262,10 @@ def learner_flow(page: Page) -> None:
     card = page.locator("#subject-calculus")
     expect(card).to_contain_text("Pass 2 is open.")
     legend = card.locator("ul.legend")
-    expect(legend).to_contain_text(re.compile(r"Green\s*1"))
-    expect(legend).to_contain_text(re.compile(r"Yellow\s*1"))
+    expect(legend).to_contain_text(re.compile(r"Green\s*2"))
+    expect(legend).to_contain_text(re.compile(r"Yellow\s*0"))
     expect(legend).to_contain_text(re.compile(r"Red\s*1"))
-    expect(card.get_by_role("link", name="Continue pass")).to_be_visible()
+    expect(card.get_by_role("button", name="Continue pass")).to_be_visible()
 
 
 BOOK_LIST = "Browser Test Book | 2.1 Powers | 7 | answers: 7: 4x^3 | subject: calculus\n"
@@ -249,3 +305,57 @@ def import_flow(page: Page, book: Path) -> None:
     page.locator("body").focus()
     page.keyboard.press("1")
     expect(page.locator(".notice")).to_contain_text("Rated Green.")
+
+
+def test_a_learner_answers_a_three_part_exercise(server: Server) -> None:
+    """Issue 18: part 1 right, part 2 wrong then Try again then right, part 3 right; the one
+    rating after the last part cannot be Green (part 2 was Incorrect once), Yellow is taken."""
+    with browser_page(server) as (page, _requests, errors):
+        parts_flow(page)
+        assert not errors, f"JavaScript errors: {errors}"
+
+
+def parts_flow(page: Page) -> None:
+    page.goto("/signup")
+    page.get_by_label("Email").fill(f"parts-{os.getpid()}-{time.time_ns()}@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.locator("#subject-papers").get_by_role("button", name="Start pass").click()
+    expect(page.locator("h1")).to_contain_text("pass 1")
+    page.keyboard.press("n")
+    expect(page.locator(".prompt").first).to_contain_text("first moment")
+    expect(page.locator("#part")).to_have_text("Part 1 of 3")
+    expect(page.locator(".parts-locked li")).to_have_count(2)  # parts 2 and 3, greyed
+    expect(page.locator("button.rate")).to_have_count(0)
+
+    answer(page, "1/10")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    expect(page.locator("#solution")).to_contain_text("m_1")
+    expect(page.locator("button.rate")).to_have_count(0)  # rated once, after the last part
+    page.get_by_role("button", name="Next part").click()
+
+    expect(page.locator("#part")).to_have_text("Part 2 of 3")
+    expect(page.locator("section.part.done")).to_contain_text("Correct")
+    answer(page, "1/5")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Incorrect")
+    expect(page.locator("#verdict .feedback")).to_contain_text("M2-FEEDBACK")
+    screenshots(page, "exercise-parts")  # mid-way: part 2 of 3, Incorrect, Try again
+    page.get_by_role("button", name="Try again").click()
+    box = page.get_by_label("Answer", exact=True)
+    expect(box).to_have_value("1/5")
+    box.fill("")
+    answer(page, "19/100")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    page.get_by_role("button", name="Next part").click()
+
+    expect(page.locator("#part")).to_have_text("Part 3 of 3")
+    expect(page.locator("section.part.done")).to_have_count(2)
+    expect(page.locator(".parts-locked")).to_have_count(0)
+    answer(page, "1")
+    expect(page.locator("#verdict .verdict-label")).to_contain_text("Correct")
+    expect(page.locator('button.rate[data-key="1"]')).to_be_disabled()  # part 2 was Incorrect
+    screenshots(page, "exercise-parts-rating")  # after the last part: the one rating
+    page.locator("body").focus()
+    page.keyboard.press("1")  # refused: nothing happens
+    rate(page, "2", "pass 1 summary")  # Yellow; the only exercise: the summary
+    expect(page.locator(".notice")).to_contain_text("Rated Yellow.")

@@ -71,7 +71,7 @@ def test_the_constant_of_integration_is_listed(preview) -> None:
 
 
 @pytest.mark.parametrize(("response", "hint"), [
-    ("sin x", "sin(x)"),
+    ("sin", "sin(x)"),
     ("2x(", "2x("),
     ("2x +", "missing"),
     ("(2x + 1]", "bracket"),

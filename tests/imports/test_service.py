@@ -164,6 +164,59 @@ def test_csv_export_reimports_to_the_same_exercises(pool, uow, sessions, learner
     assert again.exercises[2].answer["options"] == {"a": "$\\cos x$", "b": "$-\\sin x$"}
 
 
+STEPS = """\
+collection: {title: Steps, key: steps}
+---
+subject: calculus
+topic: steps
+title: Steps
+exercises:
+  - id: slope
+    params: {a: {int: [2, 9]}}
+    prompt: Let $f(x) = {{a}}x^2$.
+    parts:
+      - id: derivative
+        prompt: Find $f'(x)$.
+        answer: {type: expression, value: "diff({{a}}*x^2, x)"}
+        wrong: [{value: "{{a}}*x", feedback: Bring the exponent down.}]
+      - id: at-one
+        prompt: Evaluate $f'(1)$.
+        answer: {type: number, value: "2*{{a}}"}
+  - id: plain
+    prompt: Two parts, no params.
+    parts:
+      - {id: one, prompt: "$1 + 1$?", answer: {type: number, value: "2"}}
+      - {id: two, prompt: "Name it.", answer: {type: self}}
+"""
+
+
+def test_multi_part_exercises_round_trip_through_yaml_and_csv(pool, uow, sessions, learner):
+    parsed = read("steps.yaml", STEPS.encode(), pool)
+    assert not parsed.problems
+    importing.apply(uow, parsed, learner)
+    with sessions() as session:
+        collection = session.scalar(select(orm.Collection))
+        row = session.scalar(select(orm.Exercise).where(orm.Exercise.global_id.like("%/slope")))
+        assert row.answer == {} and [p["id"] for p in row.parts] == ["derivative", "at-one"]
+        text = export.export_yaml(session, collection)
+        table = export.export_csv(session, collection)
+    documents = list(yaml.safe_load_all(text))
+    assert TopicFile.model_validate(documents[1]) == TopicFile.model_validate(
+        list(yaml.safe_load_all(STEPS))[1])
+    assert importing.apply(uow, read("export.yaml", text.encode(), pool), learner).unchanged == 2
+    again = read("steps.csv", table.encode(), pool)
+    assert [len(e.parts) for e in again.exercises] == [2, 2]
+    assert again.exercises[1].parts[0]["answer"] == {"type": "number", "value": "2"}
+
+
+def test_a_part_the_grammar_cannot_read_makes_the_parts_self_graded(pool):
+    parsed = read("steps.yaml", STEPS.replace('value: "2"}', 'value: "2 +"}').encode(), pool)
+    [problem] = parsed.problems
+    assert "part one" in problem.message and "self-graded" in problem.message
+    plain = parsed.exercises[1]
+    assert [p["answer"] for p in plain.parts] == [{"type": "self"}, {"type": "self"}]
+
+
 def test_macros_are_stored_on_the_collection(pool, uow, sessions, learner):
     from .conftest import book_zip
 

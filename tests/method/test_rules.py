@@ -12,11 +12,13 @@ from app.method import (
     Counts,
     NoOpenPass,
     NothingToStudy,
+    NothingToUndo,
     NotParked,
     Pass,
     PassNotFinished,
     Rating,
     RatingNotAllowed,
+    RetryNotAllowed,
     Subject,
     Verdict,
     allowed_ratings,
@@ -34,6 +36,7 @@ def rate(subject: Subject, exercise_id: str, rating: Rating) -> None:
     """Check with the verdict that allows `rating` most simply, then rate."""
     verdict = Verdict.CORRECT if rating is G else Verdict.INCORRECT
     assert subject.record_check(exercise_id, verdict)
+    subject.show_solution(exercise_id)
     subject.rate(exercise_id, rating)
 
 
@@ -97,6 +100,7 @@ def test_incorrect_cannot_be_green_unless_disputed():
     subject = new_subject("a")
     subject.start_pass()
     subject.record_check("a", Verdict.INCORRECT)
+    subject.show_solution("a")
     with pytest.raises(RatingNotAllowed):
         subject.rate("a", G)
     subject.rate("a", G, disputed=True)
@@ -171,13 +175,94 @@ def test_invalid_records_no_attempt():
     assert subject.item("a").verdict is Verdict.CORRECT
 
 
-def test_one_attempt_per_pass():
+def test_after_incorrect_the_learner_tries_again_or_opens_the_solution():
     subject = new_subject("a")
     subject.start_pass()
     subject.record_check("a", Verdict.INCORRECT)
+    item = subject.item("a")
+    assert item.stage == "incorrect"
+    # Neither a second Check nor a rating before Try again or the solution.
     with pytest.raises(AlreadyChecked):
         subject.record_check("a", Verdict.CORRECT)
+    assert item.allowed_ratings() == frozenset()
+    with pytest.raises(RatingNotAllowed, match="Try again or Show solution"):
+        subject.rate("a", Y)
+    subject.try_again("a")
+    assert item.stage == "answer" and item.verdict is None
+    subject.record_check("a", Verdict.INCORRECT)
+    subject.try_again("a")  # as often as the learner likes
+    assert subject.record_check("a", Verdict.CORRECT)
+    assert item.stage == "rate"
+
+
+def test_any_incorrect_attempt_in_the_item_caps_at_yellow_unless_disputed():
+    assert allowed_ratings(Verdict.CORRECT, incorrect_before=True) == {Y, R}
+    assert allowed_ratings(Verdict.CORRECT, incorrect_before=True, disputed=True) == ALL
+    subject = new_subject("a", "b")
+    subject.start_pass()
+    subject.record_check("a", Verdict.INCORRECT)
+    subject.try_again("a")
+    subject.record_check("a", Verdict.CORRECT)
     assert subject.item("a").allowed_ratings() == {Y, R}
+    with pytest.raises(RatingNotAllowed):
+        subject.rate("a", G)
+    subject.rate("a", Y)
+    # The incorrect attempt may be disputed after a right retry, and then Green is allowed.
+    subject.record_check("b", Verdict.INCORRECT)
+    subject.try_again("b")
+    subject.record_check("b", Verdict.CORRECT)
+    subject.rate("b", G, disputed=True)
+    assert subject.current_pass.item("b").disputed
+
+
+def test_an_invalid_retry_records_nothing_and_keeps_the_answer_box():
+    subject = new_subject("a")
+    subject.start_pass()
+    subject.record_check("a", Verdict.INCORRECT)
+    subject.try_again("a")
+    assert subject.record_check("a", Verdict.INVALID) is False
+    assert subject.item("a").stage == "answer"
+
+
+def test_opening_the_solution_after_incorrect_ends_the_retries():
+    subject = new_subject("a")
+    subject.start_pass()
+    subject.record_check("a", Verdict.INCORRECT)
+    subject.show_solution("a")
+    item = subject.item("a")
+    assert item.stage == "rate"
+    assert not item.saw_solution_before_check  # after a check: the cap is the verdict's
+    with pytest.raises(RetryNotAllowed):
+        subject.try_again("a")
+    assert item.allowed_ratings() == {Y, R}
+
+
+def test_try_again_only_after_an_incorrect_check():
+    subject = new_subject("a", "b")
+    subject.start_pass()
+    with pytest.raises(RetryNotAllowed):
+        subject.try_again("a")  # nothing checked yet
+    subject.record_check("a", Verdict.CORRECT)
+    with pytest.raises(RetryNotAllowed):
+        subject.try_again("a")  # a correct attempt is the last: the solution is shown
+    subject.record_check("b", Verdict.UNDECIDED)
+    with pytest.raises(RetryNotAllowed):
+        subject.try_again("b")
+    subject.rate("a", G)
+    with pytest.raises(RetryNotAllowed):
+        subject.try_again("a")
+
+
+def test_solution_opened_during_a_retry_caps_and_shows_it():
+    subject = new_subject("a")
+    subject.start_pass()
+    subject.record_check("a", Verdict.INCORRECT)
+    subject.try_again("a")
+    subject.show_solution("a")
+    item = subject.item("a")
+    assert item.solution_open and item.saw_solution_before_check
+    subject.record_check("a", Verdict.INCORRECT)
+    assert item.stage == "rate"  # the solution is open: no more retries
 
 
 def test_giving_up_without_an_attempt_cannot_be_green():
@@ -199,6 +284,102 @@ def test_double_rating_rejected():
     with pytest.raises(AlreadyRated):
         subject.rate("a", R)
     assert subject.current_pass.item("a").rating is Y
+
+
+# Undo: a rating can be withdrawn until the next Check
+
+
+def test_undo_withdraws_the_latest_rating_and_allows_rating_again():
+    subject = new_subject("a", "b")
+    subject.start_pass()
+    subject.record_check("a", Verdict.INCORRECT)
+    subject.try_again("a")
+    subject.record_check("a", Verdict.CORRECT)
+    subject.rate("a", Y)
+    subject.undo_rating("a")
+    item = subject.item("a")
+    assert item.rating is None and item.stage == "rate"
+    assert item.allowed_ratings() == {Y, R}  # what was seen and checked stays
+    with pytest.raises(NothingToUndo):
+        subject.undo_rating("a")  # once
+    subject.rate("a", R)
+    assert subject.latest_rating("a") is R
+
+
+def test_undo_withdraws_a_dispute_too():
+    subject = new_subject("a", "b")
+    subject.start_pass()
+    subject.record_check("a", Verdict.INCORRECT)
+    subject.show_solution("a")
+    subject.rate("a", G, disputed=True)
+    subject.undo_rating("a")
+    assert not subject.item("a").disputed
+
+
+def test_undo_only_until_the_next_check():
+    subject = new_subject("a", "b", "c")
+    subject.start_pass()
+    rate(subject, "a", Y)
+    assert subject.record_check("b", Verdict.INVALID) is False  # not read: not a Check
+    subject.undo_rating("a")
+    subject.rate("a", Y)
+    subject.record_check("b", Verdict.CORRECT)
+    with pytest.raises(NothingToUndo):
+        subject.undo_rating("a")
+    assert subject.latest_rating("a") is Y
+
+
+def test_only_the_latest_rating_can_be_undone():
+    subject = new_subject("a", "b", "c")
+    subject.start_pass()
+    subject.record_check("a", Verdict.CORRECT)
+    subject.record_check("b", Verdict.CORRECT)
+    subject.rate("a", G)
+    subject.rate("b", G)
+    with pytest.raises(NothingToUndo):
+        subject.undo_rating("a")
+    with pytest.raises(NothingToUndo):
+        subject.undo_rating("c")  # never rated
+    subject.undo_rating("b")
+
+
+def test_undo_of_the_rating_that_ended_the_pass_reopens_it():
+    subject = new_subject("a", "b")
+    first = subject.start_pass()
+    rate(subject, "a", G)
+    rate(subject, "b", Y)
+    assert first.is_finished and subject.open_pass is None
+    subject.undo_rating("b")
+    assert subject.open_pass is first
+    assert first.unrated() == ["b"]
+
+
+def test_no_undo_once_the_pass_is_closed_early_or_a_new_pass_began():
+    subject = new_subject("a", "b", "c")
+    subject.start_pass()
+    rate(subject, "a", Y)
+    subject.close_pass()
+    with pytest.raises(NothingToUndo):
+        subject.undo_rating("a")
+    subject2 = new_subject("a")
+    run_pass(subject2, {"a": Y})
+    subject2.start_pass()
+    with pytest.raises(NothingToUndo):
+        subject2.undo_rating("a")
+    assert subject2.passes[0].item("a").rating is Y
+
+
+def test_undo_of_a_red_that_parked_unparks():
+    subject = new_subject("a", "b")
+    red_in_passes(subject, "a", RED_CAP_PASS - 1)
+    subject.start_pass()
+    rate(subject, "a", R)
+    assert "a" in subject.parked
+    subject.undo_rating("a")
+    assert "a" not in subject.parked
+    assert subject.item("a").rating is None
+    subject.rate("a", Y)
+    assert "a" not in subject.parked
 
 
 # Rule 4: the next pass
@@ -289,6 +470,40 @@ def test_no_theory_review_on_first_sight():
     subject.add_to_study_list(["c"])
     assert subject.needs_theory_review("a")
     assert not subject.needs_theory_review("c")
+
+
+def test_theory_review_once_per_topic_per_pass():
+    subject = new_subject("a", "b", "c", "d")
+    run_pass(subject, {"a": Y, "b": R, "c": G, "d": Y})
+    subject.start_pass()
+    topics = {"a": "limits", "b": "limits", "d": "series"}
+    assert subject.theory_review_due("a", topics["a"])
+    subject.theory_shown("limits")
+    assert not subject.theory_review_due("a", "limits")
+    assert not subject.theory_review_due("b", "limits")  # same topic: already shown
+    assert subject.theory_review_due("d", "series")
+    assert not subject.theory_review_due("c", "limits")  # Green: not in the pass
+    # The next pass shows it again.
+    rate(subject, "a", Y)
+    subject.close_pass()
+    subject.start_pass()
+    assert subject.theory_review_due("a", "limits")
+
+
+def test_no_theory_review_once_the_exercise_is_attempted_in_this_pass():
+    subject = new_subject("a")
+    run_pass(subject, {"a": Y})
+    subject.start_pass()
+    subject.record_check("a", Verdict.INCORRECT)
+    assert not subject.theory_review_due("a", "limits")
+    subject.try_again("a")
+    assert not subject.theory_review_due("a", "limits")
+
+
+def test_no_theory_review_in_pass_1():
+    subject = new_subject("a")
+    subject.start_pass()
+    assert not subject.theory_review_due("a", "limits")
 
 
 # Rule 6: fresh variants

@@ -28,7 +28,9 @@ TABLES = {
     "attempt",
     "rating",
     "parked",
+    "study_session",
     "sign_in",
+    "theory_seen",
 }
 
 
@@ -145,6 +147,169 @@ def test_0007_adds_the_sign_in_table_and_takes_it_away_again(database_url):
             left = connection.exec_driver_sql("SELECT count(*) FROM sign_in").scalar_one()
         assert left == 0  # the sign-ins go with the account
         command.downgrade(alembic_config(database_url), "0006")
-        assert table_names(database_url) == TABLES - {"sign_in"} | {"alembic_version"}
+        later = {"sign_in", "theory_seen", "study_session"}  # 0007's table, and later ones
+        assert table_names(database_url) == TABLES - later | {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_0008_keeps_checked_items_solution_open_and_numbers_attempts(database_url):
+    """Items checked before Try again had their solution shown at the check: up to 0008 they
+    stay so (no Try again appears on an old Incorrect), and their attempt is number 1. Down to
+    0007 an item keeps only its latest attempt (0007 holds one per item)."""
+    migrate(database_url, "0007")
+    engine = make_engine(database_url)
+    insert = [
+        "INSERT INTO user_account (id, email, password_hash, is_operator, created_at) "
+        "VALUES (1, 'a@example.org', 'x', false, CURRENT_TIMESTAMP)",
+        "INSERT INTO subject (id, slug, title) VALUES (1, 's', 'S')",
+        "INSERT INTO topic (id, subject_id, slug, title, position, theory, examples, "
+        "prerequisites) VALUES (1, 1, 't', 'T', 0, '', '[]', '[]')",
+        "INSERT INTO collection (id, slug, title, created_at) "
+        "VALUES (1, 'c', 'C', CURRENT_TIMESTAMP)",
+        "INSERT INTO exercise (id, global_id, collection_id, topic_id, position, prompt, answer, "
+        "hints, wrong, solution, difficulty, source, updated_at) VALUES (1, 's/t/e', 1, 1, 0, "
+        "'p', '{}', '[]', '[]', '', 1, 'original', CURRENT_TIMESTAMP)",
+        "INSERT INTO pass (id, user_id, subject_id, number, closed_early, started_at) "
+        "VALUES (1, 1, 1, 1, false, CURRENT_TIMESTAMP)",
+        "INSERT INTO pass_item (id, pass_id, exercise_id, position, seed, verdict, disputed, "
+        "saw_solution_before_check, saw_last_hint_before_check) "
+        "VALUES (1, 1, 1, 0, 7, 'incorrect', false, false, false)",
+        "INSERT INTO attempt (id, pass_item_id, response, status, created_at) "
+        "VALUES (1, 1, 'x', 'incorrect', CURRENT_TIMESTAMP)",
+    ]
+    try:
+        with engine.begin() as connection:
+            for statement in insert:
+                connection.exec_driver_sql(statement)
+        migrate(database_url)
+        with engine.begin() as connection:
+            item = connection.exec_driver_sql(
+                "SELECT incorrect_attempts, solution_open FROM pass_item").one()
+            assert tuple(item) == (1, True)
+            assert connection.exec_driver_sql("SELECT number FROM attempt").scalar_one() == 1
+            connection.exec_driver_sql(
+                "INSERT INTO attempt (id, pass_item_id, number, response, status, created_at) "
+                "VALUES (2, 1, 2, 'y', 'correct', CURRENT_TIMESTAMP)")
+            connection.exec_driver_sql("INSERT INTO theory_seen (pass_id, topic_id) VALUES (1, 1)")
+        command.downgrade(alembic_config(database_url), "0007")
+        with engine.connect() as connection:
+            kept = connection.exec_driver_sql("SELECT response FROM attempt").scalars().all()
+        assert kept == ["y"]
+        assert "theory_seen" not in table_names(database_url)
+    finally:
+        engine.dispose()
+
+
+def test_0009_stores_parts_and_going_down_makes_them_self_graded(database_url):
+    """Up to 0009 an exercise may hold parts and no answer; down to 0008 it keeps its row (and
+    so every learner's history) as a self-graded exercise."""
+    migrate(database_url, "0009")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for statement in [
+                "INSERT INTO subject (id, slug, title) VALUES (1, 's', 'S')",
+                "INSERT INTO topic (id, subject_id, slug, title, position, theory, examples, "
+                "prerequisites) VALUES (1, 1, 't', 'T', 0, '', '[]', '[]')",
+                "INSERT INTO collection (id, slug, title, created_at) "
+                "VALUES (1, 'c', 'C', CURRENT_TIMESTAMP)",
+                "INSERT INTO exercise (id, global_id, collection_id, topic_id, position, prompt, "
+                "answer, parts, hints, wrong, solution, difficulty, source, updated_at) VALUES "
+                "(1, 's/t/e', 1, 1, 0, 'p', '{}', '[{\"id\": \"a\"}]', '[]', '[]', '', 1, "
+                "'original', CURRENT_TIMESTAMP)",
+            ]:
+                connection.exec_driver_sql(statement)
+        command.downgrade(alembic_config(database_url), "0008")
+        with engine.connect() as connection:
+            answer = connection.exec_driver_sql("SELECT answer FROM exercise").scalar_one()
+        assert answer in ({"type": "self"}, '{"type": "self"}')
+    finally:
+        engine.dispose()
+
+
+def test_0011_adds_sessions_and_settings_and_takes_them_away_again(database_url):
+    """Up to 0011 an account has the default settings and a rating can name its session (and
+    loses it, not itself, when the session goes); down to 0010 the table and columns are gone."""
+    migrate(database_url, "0011")
+    engine = make_engine(database_url)
+    run = "INSERT INTO {} VALUES {}"
+    try:
+        with engine.begin() as connection:
+            for table, values in [
+                ("user_account (id, email, password_hash, is_operator, created_at)",
+                 "(1, 'a@example.org', 'x', false, CURRENT_TIMESTAMP)"),
+                ("subject (id, slug, title)", "(1, 'calculus', 'Calculus')"),
+                ("collection (id, slug, title, created_at)", "(1, 'c', 'C', CURRENT_TIMESTAMP)"),
+                ("topic (id, subject_id, slug, title, position, theory, examples, prerequisites)",
+                 "(1, 1, 't', 'T', 0, '', '[]', '[]')"),
+                ("exercise (id, global_id, collection_id, topic_id, position, prompt, answer, "
+                 "hints, wrong, solution, difficulty, source, updated_at)",
+                 "(1, 'calculus/t/e', 1, 1, 0, 'p', '{}', '[]', '[]', '', 1, 'o', "
+                 "CURRENT_TIMESTAMP)"),
+                ("pass (id, user_id, subject_id, number, closed_early, started_at)",
+                 "(1, 1, 1, 1, false, CURRENT_TIMESTAMP)"),
+                ("pass_item (id, pass_id, exercise_id, position, seed, disputed, "
+                 "saw_solution_before_check, saw_last_hint_before_check)",
+                 "(1, 1, 1, 0, 7, false, false, false)"),
+                ("study_session (id, user_id, pass_id, size, session_order, started_at)",
+                 "(1, 1, 1, 12, 'prerequisites', CURRENT_TIMESTAMP)"),
+                ("rating (id, pass_item_id, rating, disputed, created_at, session_id)",
+                 "(1, 1, 'green', false, CURRENT_TIMESTAMP, 1)"),
+            ]:
+                connection.exec_driver_sql(run.format(table, values))
+            settings = connection.exec_driver_sql(
+                "SELECT session_size, daily_goal, time_zone, session_order FROM user_account"
+            ).one()
+            assert tuple(settings) == (12, 10, None, "prerequisites")
+            connection.exec_driver_sql("DELETE FROM study_session")
+            left = connection.exec_driver_sql("SELECT session_id FROM rating").scalar_one()
+        assert left is None
+        command.downgrade(alembic_config(database_url), "0010")
+        assert table_names(database_url) == TABLES - {"study_session"} | {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_0012_counts_the_attempts_items_have_and_puts_them_at_their_only_part(database_url):
+    """Up to 0012 an item's attempt count is its latest attempt's number, and it and its
+    attempts are at part 0; down to 0011 the columns go and the rows stay."""
+    migrate(database_url, "0011")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for statement in [
+                "INSERT INTO user_account (id, email, password_hash, is_operator, created_at) "
+                "VALUES (1, 'a@example.org', 'x', false, CURRENT_TIMESTAMP)",
+                "INSERT INTO subject (id, slug, title) VALUES (1, 's', 'S')",
+                "INSERT INTO topic (id, subject_id, slug, title, position, theory, examples, "
+                "prerequisites) VALUES (1, 1, 't', 'T', 0, '', '[]', '[]')",
+                "INSERT INTO collection (id, slug, title, created_at) "
+                "VALUES (1, 'c', 'C', CURRENT_TIMESTAMP)",
+                "INSERT INTO exercise (id, global_id, collection_id, topic_id, position, prompt, "
+                "answer, hints, wrong, solution, difficulty, source, updated_at) VALUES "
+                "(1, 's/t/e', 1, 1, 0, 'p', '{}', '[]', '[]', '', 1, 'original', "
+                "CURRENT_TIMESTAMP)",
+                "INSERT INTO pass (id, user_id, subject_id, number, closed_early, started_at) "
+                "VALUES (1, 1, 1, 1, false, CURRENT_TIMESTAMP)",
+                "INSERT INTO pass_item (id, pass_id, exercise_id, position, seed, verdict, "
+                "disputed, saw_solution_before_check, saw_last_hint_before_check) "
+                "VALUES (1, 1, 1, 0, 7, 'correct', false, false, false)",
+                "INSERT INTO attempt (id, pass_item_id, number, response, status, created_at) "
+                "VALUES (1, 1, 1, 'x', 'incorrect', CURRENT_TIMESTAMP)",
+                "INSERT INTO attempt (id, pass_item_id, number, response, status, created_at) "
+                "VALUES (2, 1, 2, 'y', 'correct', CURRENT_TIMESTAMP)",
+            ]:
+                connection.exec_driver_sql(statement)
+        migrate(database_url, "0012")
+        with engine.connect() as connection:
+            item = connection.exec_driver_sql(
+                "SELECT part, attempt_count FROM pass_item").one()
+            parts = connection.exec_driver_sql("SELECT part FROM attempt").scalars().all()
+        assert tuple(item) == (0, 2) and parts == [0, 0]
+        command.downgrade(alembic_config(database_url), "0011")
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM attempt").scalar() == 2
+            assert connection.exec_driver_sql("SELECT count(*) FROM pass_item").scalar() == 1
     finally:
         engine.dispose()

@@ -19,6 +19,7 @@ from app.method.model import (
     AlreadyRated,
     MethodError,
     NothingToStudy,
+    NothingToUndo,
     NotParked,
     PassNotFinished,
     Rating,
@@ -115,6 +116,7 @@ def pass_items(uow: UnitOfWork, user_id: int, number: int) -> list[str]:
 def check_and_rate(uow: UnitOfWork, exercise_id: str, rating: Rating, user_id: int = ALICE):
     status = "correct" if rating is G else "incorrect"
     assert service.record_check(uow, user_id, "calculus", exercise_id, "2x", status)
+    service.show_solution(uow, user_id, "calculus", exercise_id)
     return service.rate(uow, user_id, "calculus", exercise_id, rating)
 
 
@@ -173,6 +175,7 @@ def test_invalid_records_nothing(uow):
 def test_a_dispute_is_stored_with_the_rating(uow):
     service.start_pass(uow, ALICE, "calculus")
     service.record_check(uow, ALICE, "calculus", A, "2*x", "incorrect")
+    service.show_solution(uow, ALICE, "calculus", A)
     with pytest.raises(RatingNotAllowed):
         service.rate(uow, ALICE, "calculus", A, G)
     service.rate(uow, ALICE, "calculus", A, G, disputed=True)
@@ -196,6 +199,7 @@ def test_the_red_cap_parks_and_unpark_brings_it_back(uow):
     def red_pass() -> bool:
         service.start_pass(uow, ALICE, "bayesian")
         service.record_check(uow, ALICE, "bayesian", BAYES, "1", "incorrect")
+        service.show_solution(uow, ALICE, "bayesian", BAYES)
         return service.rate(uow, ALICE, "bayesian", BAYES, R)
 
     assert [red_pass() for _ in range(5)] == [False, False, False, False, True]
@@ -207,6 +211,126 @@ def test_the_red_cap_parks_and_unpark_brings_it_back(uow):
         service.unpark(uow, ALICE, "bayesian", BAYES)
     assert count(uow, orm.Parked) == 0
     assert red_pass()  # pass 6: Red again parks it again at once
+
+
+def test_try_again_stores_each_attempt_with_what_the_checker_said(uow):
+    service.start_pass(uow, ALICE, "calculus")
+    service.record_check(uow, ALICE, "calculus", A, "3x", "incorrect", message="no",
+                         feedback="Mind the chain rule.", shape_note="a product")
+    service.try_again(uow, ALICE, "calculus", A)
+    service.record_check(uow, ALICE, "calculus", A, "2x", "correct")
+    with pytest.raises(RatingNotAllowed):  # an attempt was Incorrect
+        service.rate(uow, ALICE, "calculus", A, G)
+    service.rate(uow, ALICE, "calculus", A, Y)
+    with uow:
+        attempts = uow.session.execute(
+            select(orm.Attempt.number, orm.Attempt.response, orm.Attempt.status,
+                   orm.Attempt.feedback, orm.Attempt.shape_of_problem)
+            .order_by(orm.Attempt.number)).all()
+    assert attempts == [(1, "3x", "incorrect", "Mind the chain rule.", "a product"),
+                        (2, "2x", "correct", None, None)]
+    assert count(uow, orm.PassItem, incorrect_attempts=1, rating="yellow") == 1
+
+
+def make_three_parts(uow: UnitOfWork, exercise_id: str) -> None:
+    with uow:
+        row = uow.session.scalars(select(orm.Exercise).filter_by(global_id=exercise_id)).one()
+        row.answer = {}
+        row.parts = [{"id": f"p{n}", "prompt": f"Part {n}",
+                      "answer": {"type": "expression", "value": "2*x"}} for n in range(3)]
+        uow.commit()
+
+
+def test_parts_are_stored_with_the_current_part_and_attempts_numbered_across_them(uow):
+    make_three_parts(uow, A)
+    service.start_pass(uow, ALICE, "calculus")
+    assert service.record_check(uow, ALICE, "calculus", A, "2x", "correct", part=0)
+    service.next_part(uow, ALICE, "calculus", A)
+    service.record_check(uow, ALICE, "calculus", A, "3x", "incorrect", part=1)
+    service.try_again(uow, ALICE, "calculus", A)
+    service.record_check(uow, ALICE, "calculus", A, "2x", "correct", part=1)
+    with pytest.raises(AlreadyChecked):  # graded against part 1, which is done
+        service.record_check(uow, ALICE, "calculus", A, "2x", "correct", part=1)
+    service.next_part(uow, ALICE, "calculus", A)
+    service.show_solution(uow, ALICE, "calculus", A)  # part 3 done without an attempt
+    with uow:
+        item = SubjectRepository(uow.session).get(ALICE, "calculus").item(A)
+        assert (item.parts, item.part, item.attempt_count, item.stage) == (3, 2, 3, "rate")
+        assert item.saw_solution_before_check and item.incorrect_before
+        attempts = uow.session.execute(
+            select(orm.Attempt.number, orm.Attempt.part, orm.Attempt.status)
+            .order_by(orm.Attempt.number)).all()
+    assert attempts == [(1, 0, "correct"), (2, 1, "incorrect"), (3, 1, "correct")]
+    with pytest.raises(RatingNotAllowed):
+        service.rate(uow, ALICE, "calculus", A, G)
+    service.rate(uow, ALICE, "calculus", A, Y)
+    service.undo_rating(uow, ALICE, "calculus", A)
+    with uow:
+        subject = SubjectRepository(uow.session).get(ALICE, "calculus")
+        assert (subject.item(A).stage, subject.item(B).parts) == ("rate", 1)
+
+
+def test_a_second_check_of_the_same_attempt_meanwhile_is_already_checked(uow, meanwhile):
+    service.start_pass(uow, ALICE, "calculus")
+    service.record_check(uow, ALICE, "calculus", A, "3x", "incorrect")
+    service.try_again(uow, ALICE, "calculus", A)
+    meanwhile(lambda s: orm.Attempt(pass_item_id=item_id(s, A), number=2, response="2x",
+                                    status="correct"))
+    with pytest.raises(AlreadyChecked):
+        service.record_check(uow, ALICE, "calculus", A, "2x", "correct")
+    assert count(uow, orm.Attempt) == 1
+
+
+def test_undo_deletes_the_rating_and_reopens_the_pass_it_ended(uow):
+    service.start_pass(uow, ALICE, "calculus")
+    for exercise_id in CALCULUS:
+        check_and_rate(uow, exercise_id, Y)
+    assert count(uow, orm.Pass, ended_at=None) == 0
+    service.undo_rating(uow, ALICE, "calculus", D)
+    assert count(uow, orm.Rating) == 3
+    assert count(uow, orm.Pass, ended_at=None) == 1
+    with pytest.raises(NothingToUndo):
+        service.undo_rating(uow, ALICE, "calculus", D)
+    service.rate(uow, ALICE, "calculus", D, R)
+    assert count(uow, orm.Rating, rating="red") == 1
+    assert count(uow, orm.Pass, ended_at=None) == 0
+
+
+def test_undo_of_a_red_that_parked_unparks(uow):
+    for _ in range(5):
+        service.start_pass(uow, ALICE, "bayesian")
+        service.record_check(uow, ALICE, "bayesian", BAYES, "1", "incorrect")
+        service.show_solution(uow, ALICE, "bayesian", BAYES)
+        parked = service.rate(uow, ALICE, "bayesian", BAYES, R)
+    assert parked and count(uow, orm.Parked) == 1
+    service.undo_rating(uow, ALICE, "bayesian", BAYES)
+    assert count(uow, orm.Parked) == 0
+    assert service.progress(uow, ALICE, "bayesian").pass_open
+
+
+def test_no_undo_after_the_next_check(uow):
+    service.start_pass(uow, ALICE, "calculus")
+    check_and_rate(uow, A, G)
+    service.record_check(uow, ALICE, "calculus", B, "2x", "correct")
+    with pytest.raises(NothingToUndo):
+        service.undo_rating(uow, ALICE, "calculus", A)
+    assert count(uow, orm.Rating) == 1
+
+
+def test_theory_seen_is_stored_once_per_topic_per_pass(uow):
+    service.start_pass(uow, ALICE, "calculus")
+    check_and_rate(uow, A, Y)
+    service.close_pass(uow, ALICE, "calculus")
+    service.start_pass(uow, ALICE, "calculus")
+    with uow.reading():
+        aggregate = SubjectRepository(uow.session).get(ALICE, "calculus")
+    assert aggregate.theory_review_due(A, "chain-rule")
+    service.theory_shown(uow, ALICE, "calculus", "chain-rule")
+    service.theory_shown(uow, ALICE, "calculus", "chain-rule")  # a second tab: no error
+    assert count(uow, orm.TheorySeen) == 1
+    with uow.reading():
+        aggregate = SubjectRepository(uow.session).get(ALICE, "calculus")
+    assert not aggregate.theory_review_due(A, "chain-rule")
 
 
 def test_progress_of_a_new_learner_is_the_whole_bank_unrated(uow):

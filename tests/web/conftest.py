@@ -188,6 +188,15 @@ class Browser:
         pk = exercise_pk(self.client.app, global_id)
         return self.post(f"/exercises/{pk}/rate", {"rating": rating, **extra})
 
+    def try_again(self, global_id: str) -> httpx.Response:
+        return self.post(f"/exercises/{exercise_pk(self.client.app, global_id)}/retry")
+
+    def show_solution(self, global_id: str) -> httpx.Response:
+        return self.post(f"/exercises/{exercise_pk(self.client.app, global_id)}/solution")
+
+    def undo(self, global_id: str, subject: str = SUBJECT) -> httpx.Response:
+        return self.post(f"/subjects/{subject}/undo", {"exercise": global_id})
+
     def user_id(self) -> int:
         with self.client.app.state.sessions() as session:
             return session.scalar(select(orm.User.id).where(orm.User.email == self.email))

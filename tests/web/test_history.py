@@ -32,6 +32,7 @@ def test_history_lists_the_passes_with_their_counts(browser: Browser):
     browser.check(POWER, "2x")
     browser.rate(POWER, "green")
     browser.check(LINEAR, "0")
+    browser.show_solution(LINEAR)
     browser.rate(LINEAR, "yellow")
     browser.check(PROOF, "It does not change.")
     browser.rate(PROOF, "red")

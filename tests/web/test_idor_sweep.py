@@ -50,9 +50,12 @@ class Owned:
     """Her disputed exercise, her attempted one (notes), her private one, her parked one."""
     subjects: list[str]
     private_subject: str
+    private_topic: str
     collection: str
     parked: int
     dispute: int
+    session: int
+    """The session her rating started (rule 10)."""
     needles: list[str]
 
 
@@ -99,6 +102,8 @@ ROUTES: dict[str, Sweep] = {
     "/logout": Sweep(PUBLIC),
     "/logout-everywhere": Sweep(LEARNER),
     "/account": Sweep(LEARNER),
+    "/account/settings": Sweep(LEARNER, form=lambda _a: {
+        "session_size": "3", "daily_goal": "4", "time_zone": "Asia/Tokyo", "order": "shuffled"}),
     "/account/password": Sweep(LEARNER, form=lambda _a: {
         "current": "not his password", "new": "another horse battery",
         "again": "another horse battery"}),
@@ -106,6 +111,8 @@ ROUTES: dict[str, Sweep] = {
     "/exercises/{pk}/theory": Sweep(LEARNER, exercises),
     "/exercises/{pk}/hint": Sweep(LEARNER, exercises, form=lambda _a: {"hints_shown": "0"}),
     "/exercises/{pk}/solution": Sweep(LEARNER, exercises),
+    "/exercises/{pk}/retry": Sweep(LEARNER, exercises),
+    "/exercises/{pk}/next-part": Sweep(LEARNER, exercises),
     "/exercises/{pk}/check": Sweep(LEARNER, exercises, form=lambda _a: {"response": "x"}),
     "/exercises/{pk}/validate": Sweep(LEARNER, exercises, form=lambda _a: {"response": "x"}),
     "/exercises/{pk}/rate": Sweep(LEARNER, exercises,
@@ -121,6 +128,18 @@ ROUTES: dict[str, Sweep] = {
     "/subjects/{subject}/passes/{number}": Sweep(LEARNER, passes),
     "/subjects/{subject}/passes/{number}/close": Sweep(LEARNER, passes),
     "/subjects/{subject}/passes/{number}/summary": Sweep(LEARNER, passes),
+    "/subjects/{subject}/continue": Sweep(LEARNER, subjects,
+                                          form=lambda _a: {"time_zone": "Asia/Tokyo"}),
+    "/subjects/{subject}/sessions/{session_id}": Sweep(
+        LEARNER, lambda a: [{"subject": slug, "session_id": a.session} for slug in a.subjects]),
+    "/subjects/{subject}/topics/{topic}/start": Sweep(
+        LEARNER, lambda a: [{"subject": SUBJECT, "topic": "derivatives"},
+                            {"subject": a.private_subject, "topic": a.private_topic}]),
+    "/subjects/{subject}/undo": Sweep(LEARNER, subjects, form=lambda _a: {"exercise": POWER}),
+    "/subjects/{subject}/theory": Sweep(LEARNER, subjects),
+    "/subjects/{subject}/theory/{topic}": Sweep(LEARNER, lambda a: [
+        {"subject": SUBJECT, "topic": "derivatives"},
+        {"subject": a.private_subject, "topic": a.private_topic}]),
     "/subjects/{subject}/next": Sweep(LEARNER, subjects,
                                       query=lambda a: f"?after={a.exercises[1]}"),
     "/needs-help": Sweep(LEARNER),
@@ -203,6 +222,7 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
     a = Browser(app).sign_up()
     a.start_pass()
     a.check(POWER, "x", shape=shape, motion=motion)  # incorrect, her notes
+    a.show_solution(POWER)
     assert a.rate(POWER, "green", disputed="true").status_code == 200  # a dispute
     a.check(LINEAR, "0", shape=shape, motion=motion)  # attempted, not rated
     page = _import(a, private, f"secret-book-{tag}", prompt)
@@ -219,9 +239,12 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
         session.add(orm.Parked(user_id=user.id, exercise_id=parked))
         subject_title = session.scalar(select(orm.Subject.title).where(orm.Subject.slug == private))
         dispute = session.scalar(select(orm.Rating.id).where(orm.Rating.disputed))
+        study_session = session.scalar(select(orm.StudySession.id).where(
+            orm.StudySession.user_id == user.id))
         collection.title = f"A's Private Book {tag}"  # the file's name is in its slug (URLs)
         collection_title, collection_slug = collection.title, collection.slug
         private_pk, private_id = mine.id, mine.global_id
+        private_topic = session.scalar(select(orm.Topic.slug).where(orm.Topic.id == mine.topic_id))
     a.check(private_id, "5", shape=shape, motion=motion)
     assert _import(a, private, f"pending-book-{tag}", prompt + "-PENDING").url.path == \
         "/import/preview"  # waits for her confirmation
@@ -230,8 +253,9 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
     return Owned(
         email=a.email,
         exercises=[exercise_pk(app, POWER), exercise_pk(app, LINEAR), private_pk, parked],
-        subjects=[SUBJECT, private], private_subject=private, collection=collection_slug,
-        parked=parked, dispute=dispute, needles=needles,
+        subjects=[SUBJECT, private], private_subject=private, private_topic=private_topic,
+        collection=collection_slug,
+        parked=parked, dispute=dispute, session=study_session, needles=needles,
     ), a
 
 

@@ -28,6 +28,7 @@ def dispute(learner: Browser) -> None:
     """Pass 1, POWER answered wrong (Incorrect), then disputed and rated Green."""
     learner.start_pass()
     assert "Incorrect" in learner.check(POWER, "x").text
+    learner.show_solution(POWER)
     learner.rate(POWER, "green", disputed="true")
 
 

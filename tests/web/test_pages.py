@@ -62,6 +62,7 @@ def test_red_in_the_fifth_pass_parks_it_until_unparked(browser: Browser, app):
             browser.get(f"/exercises/{exercise_pk(app, POWER)}/theory")
             browser.post(f"/exercises/{exercise_pk(app, POWER)}/theory")
         browser.check(POWER, "3x")
+        browser.show_solution(POWER)
         page = browser.rate(POWER, "red")
     assert "parked under Needs help" in page.text
     assert "Nothing left for another pass" in page.text
@@ -104,8 +105,13 @@ def test_the_main_loop_needs_no_javascript(browser: Browser, app):
     action = f'<form id="attempt" method="post" action="/exercises/{pk}/check"'
     form = re.search(re.escape(action) + ".*?</form>", page, re.S)
     assert form, "the answer form posts to Check"
-    first_button = re.search(r"<button[^>]*>([^<]*)</button>", form.group(0))
+    first_button = re.search(r'<button type="submit"[^>]*>([^<]*)</button>', form.group(0))
     assert first_button.group(1) == "Check"  # Enter in the answer box submits Check
+    # the keypad's keys are type="button" (never a submit) and hidden until app.js shows them
+    assert re.search(r'<button type="button" class="keypad-toggle"[^>]* hidden>', page)
+    assert re.search(r'<div class="keypad" id="keypad"[^>]* hidden>', page)
+    assert not re.search(r"<button(?! type=)", form.group(0))
+    assert "Answer with an expression in x, e.g. 2x + 1." in page  # the input help
     assert f'formaction="/exercises/{pk}/hint"' in form.group(0)
     assert f'hx-post="/exercises/{pk}/validate"' in page
     assert 'hx-trigger="keyup changed delay:300ms"' in page
@@ -116,7 +122,10 @@ def test_the_live_preview_reads_the_answer(browser: Browser, app):
     pk = exercise_pk(app, POWER)
     browser.open(POWER)
     read = browser.post(f"/exercises/{pk}/validate", {"response": "2x"})
-    assert "Read as:" in read.text and 'class="math inline"' in read.text
+    assert "Preview:" in read.text and 'class="math inline"' in read.text
+    assert "read as" not in read.text  # the typed form says it all
+    reread = browser.post(f"/exercises/{pk}/validate", {"response": "\\sin 2x"})
+    assert "Preview:" in reread.text and "read as" in reread.text  # read as sin(2x)
     assert "<html" not in read.text  # a fragment for htmx
     unread = browser.post(f"/exercises/{pk}/validate", {"response": "2x +* ("})
     assert "Not read:" in unread.text
@@ -147,7 +156,8 @@ def test_a_choice_is_answered_with_options(browser: Browser, app):
 
 def test_a_parameterised_reference_is_shown_after_the_check(browser: Browser):
     browser.start_pass()
-    page = browser.check(LINEAR, "0")
+    assert "Incorrect" in browser.check(LINEAR, "0").text
+    page = browser.show_solution(LINEAR)
     assert "Reference answer:" in page.text and "The slope is" in page.text
     assert "{{" not in page.text
 
@@ -190,6 +200,11 @@ def test_the_check_api(browser: Browser, app):
                                  headers=headers).json()
     assert result["status"] == "correct"
     assert set(result) == {"status", "message", "latex", "notes", "elapsed_ms"}
+    transposed = browser.client.post("/api/v1/check", headers=headers, json={
+        "spec": {"type": "matrix", "value": "[[1, 2], [3, 4]]"}, "response": "[[1, 3], [2, 4]]",
+    }).json()
+    assert transposed["entries"] == {"wrong": [[1, 2], [2, 1]], "right": 2, "of": 4}
+    assert transposed["diagnosis"]["code"] == "transpose"
     preview = browser.client.post("/api/v1/validate", json={"spec": spec, "response": "2x"},
                                   headers=headers).json()
     assert preview["valid"] is True and preview["latex"]

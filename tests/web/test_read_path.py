@@ -44,6 +44,7 @@ def test_what_is_saved_is_what_is_read_back(browser: Browser, app):
     browser.check(POWER, "2x", shape="a power")
     browser.rate(POWER, "green")
     browser.check(LINEAR, "0")
+    browser.show_solution(LINEAR)
     browser.rate(LINEAR, "red")
     browser.post(f"/exercises/{browser.open(PROOF).url.path.rsplit('/', 1)[-1]}/solution")
     aggregate = reload(app, user_id)

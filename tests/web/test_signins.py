@@ -248,8 +248,8 @@ def test_every_account_form_carries_the_token_and_a_bad_one_is_refused(app):
     learner = Browser(app).sign_up()
     page = learner.get("/account")
     forms = [form for form in page.text.split("<form")[1:] if 'method="post"' in form]
-    assert len(forms) == 3 and all(TOKEN.search(form) for form in forms)
-    for url in ("/account/password", "/logout-everywhere", "/logout"):
+    assert len(forms) == 4 and all(TOKEN.search(form) for form in forms)
+    for url in ("/account/settings", "/account/password", "/logout-everywhere", "/logout"):
         forged = learner.client.post(url, data={"csrf_token": "forged", "current": PASSWORD,
                                                 "new": NEW_PASSWORD, "again": NEW_PASSWORD})
         assert forged.status_code == 403

@@ -64,10 +64,14 @@ def _variant(exercise: dict[str, Any]) -> Outcome:
     from app.bank.variants import VariantError, make_variant
 
     try:
-        make_variant(exercise, 0)
+        variant = make_variant(exercise, 0)
     except (VariantError, ParseError) as error:
         return None, f"the parameters do not give a variant: {error}"
-    return dict(exercise["answer"]), ""
+    for part_id, part in zip(variant.part_ids, variant.parts, strict=True):
+        spec, problem = read_one({"answer": part.answer, "exercise": None})
+        if spec is None:
+            return None, f"part {part_id}: {problem}"
+    return dict(exercise["answer"] or {}), ""
 
 
 def prose(text: str) -> bool:

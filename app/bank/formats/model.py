@@ -63,10 +63,13 @@ class ImportedExercise:
     answer_display: str = ""
     """The answer as the file showed it (Markdown): the solution starts with it when the
     grammar cannot read the answer and the exercise becomes self-graded."""
+    parts: list[dict[str, Any]] | None = None
+    """A multi-part exercise's parts (DESIGN §5: id, prompt, answer, hints, wrong, solution);
+    `answer` is then empty."""
 
     @property
     def self_graded(self) -> bool:
-        return self.answer.get("type") == "self"
+        return self.answer.get("type") == "self" and not self.parts
 
 
 @dataclass

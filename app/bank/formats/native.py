@@ -135,7 +135,8 @@ def _parsed(name: str, header: dict[str, Any], topics: list[TopicFile]) -> Parse
 def _exercise(topic: TopicFile, exercise: Any, where: str) -> ImportedExercise:
     return ImportedExercise(
         id=exercise.id, topic=topic.topic, subject=topic.subject, prompt=exercise.prompt,
-        answer=exercise.answer_dict(), where=where, hints=list(exercise.hints),
+        answer=exercise.answer_dict() or {}, parts=exercise.parts_list(), where=where,
+        hints=list(exercise.hints),
         solution=exercise.solution, source=exercise.source, difficulty=exercise.difficulty,
         tags=list(exercise.tags), wrong=[w.model_dump() for w in exercise.wrong],
         params=exercise.params_dict(), conditions=list(exercise.where))

@@ -34,6 +34,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import nh3
+from pydantic import ValidationError
 
 from app.bank.formats.model import AUTO, ImportedExercise, ImportRefused, ParsedImport
 from app.bank.formats.text import (
@@ -44,6 +45,7 @@ from app.bank.formats.text import (
     slugify,
     stable_id,
 )
+from app.bank.schema import Part
 from app.checking.compare.spec import AnswerType
 
 COLUMNS = ["id", "subject", "topic", "prompt", "answer", "answer_type", "solution", "hint",
@@ -182,9 +184,11 @@ def _row(parsed: ParsedImport, headers: Headers, columns: dict[int, str], cells:
     subject = slugify(values.get("subject") or headers.values.get("subject", "")) or None
     parsed.topic(topic, topic_name, subject)
     answer, shown = _answer(parsed, values, as_html, where)
+    parts = _parts(answer, where)
     parsed.exercises.append(ImportedExercise(
         id=stable_id(values.get("id") or "") or "row-" + digest(prompt),
-        topic=topic, subject=subject, prompt=prompt, answer=answer, where=where,
+        topic=topic, subject=subject, prompt=prompt, answer={} if parts else answer,
+        parts=parts, where=where,
         hints=[_markdown(h, as_html) for h in values.get("hint", "").split("\n") if h.strip()],
         solution=_markdown(values.get("solution", ""), as_html),
         source=values.get("source", "").strip(), answer_display=shown,
@@ -216,6 +220,22 @@ def _answer(parsed: ParsedImport, values: dict[str, str], as_html: bool | None, 
         parsed.warn(where, f"unknown answer_type {kind!r}: the type is read from the answer")
         kind = AUTO
     return {"type": kind, "value": value}, shown
+
+
+def _parts(spec: dict[str, Any], where: str) -> list[dict[str, Any]] | None:
+    """A multi-part exercise's parts, from a spec `{"type": "parts", "parts": [...]}` (how an
+    export writes one: CSV has one answer column)."""
+    if spec.get("type") != "parts":
+        return None
+    try:
+        parts = [Part.model_validate(item) for item in spec.get("parts") or []]
+    except ValidationError as error:
+        first = error.errors()[0]
+        place = ".".join(str(p) for p in first["loc"])
+        raise ImportRefused(f"spec.parts {place}: {first['msg']}", where) from None
+    if not 2 <= len(parts) <= 6:
+        raise ImportRefused("a multi-part exercise has 2 to 6 parts", where)
+    return [part.as_dict() for part in parts]
 
 
 def answer_value(raw: str) -> str:

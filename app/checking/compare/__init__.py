@@ -4,5 +4,7 @@
 comparison the `spec` asks for: `equivalence` for expressions (sampled at `probes` points, with
 `realvalue` for real-only functions and a `budget` on the exact confirmation), `forms` for a
 required form, `numeric` for tolerances, `inequalities`, `integrals` for antiderivatives and
-`structures` for vectors, sets, matrices and intervals. `result` is what comes back.
+`structures` for vectors, sets, matrices and intervals (entry by entry). An incorrect
+answer is then compared with cheap transformations of the reference (`diagnosis`: its
+negative, a factor 2, a missing factor, ...). `result` is what comes back.
 """

@@ -8,12 +8,14 @@ sandbox's limits.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import sympy
 
-from app.checking.grammar.display import to_latex
+from app.checking.grammar.display import as_typed, shown
 from app.checking.grammar.syntax import ParseError, parse
 from app.checking.grammar.values import (
     Bracket,
@@ -26,23 +28,24 @@ from app.checking.grammar.values import (
 )
 
 from . import forms
+from .diagnosis import diagnose
 from .equivalence import Outcome, equivalent, evaluated, proportional
 from .integrals import compare_antiderivative
-from .numeric import relative_gap
 from .result import CheckResult, Validation
 from .spec import AnswerSpec
 from .structures import (
     DIFFERENT,
     Context,
+    Entries,
     as_rows,
     combine,
+    entry_texts,
     interval_parts,
+    is_slip,
+    judge_elements,
+    judge_sequence,
     same_interval,
-    same_matrix,
     same_relation,
-    same_sequence,
-    same_set,
-    same_unordered,
 )
 
 # Names a learner may use for the constant of integration.
@@ -59,7 +62,6 @@ EXPECTED = {
     "matrix": "a matrix such as [[1, 2], [3, 4]]",
     "span": "a list of vectors such as [1, 0, 1], [0, 1, 1]",
 }
-CLOSE = 0.01  # a decimal within 1% of an exact reference gets "close — give an exact value"
 
 
 class NotRead(Exception):
@@ -72,6 +74,7 @@ class SpecError(ValueError):
 
 def check_now(spec: AnswerSpec, response: str) -> CheckResult:
     """Check a response against a spec. Unlimited: only call it inside the pool's workers."""
+    started = time.monotonic()
     if spec.type == "self":
         return CheckResult("undecided", "Compare your answer with the worked solution and rate "
                            "it yourself.", notes=["self-graded"])
@@ -88,15 +91,19 @@ def check_now(spec: AnswerSpec, response: str) -> CheckResult:
         return CheckResult("invalid", f"This exercise's answer is broken: {error}", notes=["spec"])
     latex = _latex(answer)
     try:
-        if spec.form == "literal":
-            outcome, message = _compare_literal(spec, reference, answer)
-        else:
-            outcome, message = COMPARERS[spec.type](spec, reference, answer)
+        compare = _compare_literal if spec.form == "literal" else COMPARERS[spec.type]
+        judged = compare(spec, reference, answer)
     except NotRead as error:
         return CheckResult("invalid", str(error), latex)
     except SpecError as error:
         return CheckResult("invalid", f"This exercise's answer is broken: {error}", latex, ["spec"])
-    return _result(spec, reference, answer, outcome, message, latex)
+    result = _result(spec, answer, judged, latex)
+    if result.status == "incorrect" and judged.outcome.equal is False and spec.form != "literal":
+        found = diagnose(spec, _reference_shape(spec, reference), _shape(spec, answer.value),
+                         _context(spec, answer), started)
+        if found is not None:
+            return replace(result, diagnosis={"code": found.code, "message": found.message})
+    return result
 
 
 def validate_now(spec: AnswerSpec, response: str) -> Validation:
@@ -110,7 +117,11 @@ def validate_now(spec: AnswerSpec, response: str) -> Validation:
     except NotRead as error:
         return Validation(False, str(error))
     names = sorted(s.name for s in _symbols(answer.value))
-    return Validation(True, "", _latex(answer), names)
+    try:
+        typed, reading = shown(answer)
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return Validation(True, "", None, names)
+    return Validation(True, "", typed, names, reading)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -118,13 +129,16 @@ def validate_now(spec: AnswerSpec, response: str) -> Validation:
 
 def reference_of(spec: AnswerSpec) -> Parsed:
     values = tuple(spec.value) if isinstance(spec.value, list) else (spec.value,)
-    return _parse_reference(values, tuple(spec.variables) if spec.variables is not None else None)
+    return _parse_reference(values, tuple(spec.variables) if spec.variables is not None else None,
+                            spec.domain == "complex")
 
 
 @lru_cache(maxsize=4096)
-def _parse_reference(values: tuple[str, ...], variables: tuple[str, ...] | None) -> Parsed:
+def _parse_reference(values: tuple[str, ...], variables: tuple[str, ...] | None,
+                     imaginary: bool) -> Parsed:
     try:
-        parsed = [parse(v, author=True, variables=variables) for v in values]
+        parsed = [parse(v, author=True, variables=variables, imaginary=imaginary)
+                  for v in values]
     except ParseError as error:
         raise SpecError(f"the reference answer cannot be read: {error.message}") from error
     if len(parsed) == 1:
@@ -145,7 +159,8 @@ def read_response(spec: AnswerSpec, response: str, reference: Parsed) -> Parsed:
     if spec.compare in ("antiderivative", "up_to_constant"):
         allowed += tuple(n for n in CONSTANT_NAMES if n not in allowed)
     try:
-        answer = parse(response, variables=allowed)
+        answer = parse(response, variables=allowed, imaginary=spec.domain == "complex",
+                       expect=spec.type)
     except ParseError as error:
         raise NotRead(error.message) from error
     used = sorted(set(spec.forbid) & (answer.functions | _names(answer.value)))
@@ -183,8 +198,9 @@ def _children(node: object) -> tuple:
 
 
 def _latex(parsed: Parsed) -> str | None:
+    """The response as typed (DESIGN §3: `latex` keeps the learner's order)."""
     try:
-        return to_latex(parsed.value, parsed.decimals)
+        return as_typed(parsed)
     except (TypeError, ValueError, AttributeError, RecursionError):
         return None
 
@@ -271,31 +287,49 @@ SHAPES: dict[str, Callable[[object], object | None]] = {
 
 # --- comparisons per type -------------------------------------------------------------------
 
-Comparison = tuple[Outcome, str]
+
+@dataclass(frozen=True)
+class Judged:
+    """What a comparison found: the outcome, a message when it has more to say than the
+    verdict, and for a structured answer which entries are wrong."""
+
+    outcome: Outcome
+    message: str = ""
+    entries: Entries | None = None
 
 
 def _context(spec: AnswerSpec, answer: Parsed) -> Context:
-    return Context(spec.domain, spec.tolerance, answer.text)
+    return Context(spec.domain, spec.tolerance, answer.text, _texts(spec, answer))
 
 
-def _compare_expression(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Comparison:
+def _texts(spec: AnswerSpec, answer: Parsed) -> dict:
+    """Each entry of a structured response as typed, where digits matter: a decimal to judge
+    as rounded, or a tolerance in figures or places. A scalar is read from the whole text."""
+    digits = spec.tolerance is not None and spec.tolerance.relative is None \
+        and spec.tolerance.absolute is None
+    if _is_scalar(answer.value) or not (answer.decimals or digits):
+        return {}
+    return entry_texts(answer.value, answer.decimals)
+
+
+def _compare_expression(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Judged:
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
     if spec.compare in ("up_to_constant", "antiderivative"):
-        return compare_antiderivative(ref, resp, spec.variables, spec.domain,
-                                      need_constant=spec.compare == "antiderivative")
+        return Judged(*compare_antiderivative(ref, resp, spec.variables, spec.domain,
+                                              need_constant=spec.compare == "antiderivative"))
     if spec.compare == "up_to_scale":
-        return proportional(resp, ref, spec.domain), ""
-    return _context(spec, answer).scalar(ref, resp), ""
+        return Judged(proportional(resp, ref, spec.domain))
+    return Judged(_context(spec, answer).scalar(ref, resp))
 
 
-def _compare_literal(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Comparison:
+def _compare_literal(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Judged:
     """The same as written, up to the order and grouping of sums and products."""
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
     same_tree = forms.literal_key(resp) == forms.literal_key(ref)
     same_decimals = sorted(answer.decimals) == sorted(reference.decimals)  # 4.0 is not 4
-    return (Outcome(True) if same_tree and same_decimals else DIFFERENT), ""
+    return Judged(Outcome(True) if same_tree and same_decimals else DIFFERENT)
 
 
 def _reference_shape(spec: AnswerSpec, reference: Parsed) -> object:
@@ -305,40 +339,45 @@ def _reference_shape(spec: AnswerSpec, reference: Parsed) -> object:
     return shaped
 
 
-def _compare_relations(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Comparison:
+def _compare_relations(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Judged:
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
     ctx = _context(spec, answer)
     if isinstance(ref, CommaList) or isinstance(resp, CommaList):
         ref_items = ref.items if isinstance(ref, CommaList) else (ref,)
         resp_items = resp.items if isinstance(resp, CommaList) else (resp,)
-        return same_unordered(ref_items, resp_items, ctx), ""
-    return same_relation(ref, resp, ctx), ""
+        outcome, entries = judge_elements(ref_items, resp_items, ctx, once=True)
+        return Judged(outcome, entries=entries)
+    return Judged(same_relation(ref, resp, ctx))
 
 
-def _compare_set(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Comparison:
+def _compare_set(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Judged:
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
-    return same_set(ref.items, resp.items, _context(spec, answer)), ""
+    outcome, entries = judge_elements(ref.items, resp.items, _context(spec, answer), once=False)
+    return Judged(outcome, entries=entries)
 
 
-def _compare_interval(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Comparison:
+def _compare_interval(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Judged:
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
-    return same_interval(ref, resp, _context(spec, answer)), ""
+    return Judged(same_interval(ref, resp, _context(spec, answer)))
 
 
-def _compare_items(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Comparison:
+def _compare_items(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Judged:
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
     ctx = _context(spec, answer)
     if len(ref) != len(resp):
-        return DIFFERENT, f"The answer should have {len(ref)} entries; yours has {len(resp)}."
+        return Judged(DIFFERENT, f"The answer should have {len(ref)} entries; yours has "
+                      f"{len(resp)}.")
     if spec.compare == "unordered":
-        return same_unordered(ref, resp, ctx), ""
-    if spec.compare == "up_to_scale":
-        return _parallel(ref, resp, spec.domain), ""
-    return same_sequence(ref, resp, ctx), ""
+        outcome, entries = judge_elements(ref, resp, ctx, once=True)
+    elif spec.compare == "up_to_scale":
+        return Judged(_parallel(ref, resp, spec.domain))
+    else:
+        outcome, entries = judge_sequence(ref, resp, ctx, [(i,) for i in range(1, len(ref) + 1)])
+    return Judged(outcome, entries=entries)
 
 
 def _parallel(ref: tuple, resp: tuple, domain: str) -> Outcome:
@@ -352,39 +391,43 @@ def _parallel(ref: tuple, resp: tuple, domain: str) -> Outcome:
     return combine(minors) if minors else Outcome(True)
 
 
-def _compare_matrix(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Comparison:
+def _compare_matrix(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Judged:
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
     if (len(ref), len(ref[0])) != (len(resp), len(resp[0])):
-        return DIFFERENT, (f"The answer should be a {len(ref)}×{len(ref[0])} matrix; yours is "
-                           f"{len(resp)}×{len(resp[0])}.")
+        return Judged(DIFFERENT, f"The answer should be a {len(ref)}×{len(ref[0])} matrix; "
+                      f"yours is {len(resp)}×{len(resp[0])}.")
     if spec.compare == "up_to_scale":
-        return _parallel(sum(ref, ()), sum(resp, ()), spec.domain), ""
-    return same_matrix(ref, resp, _context(spec, answer)), ""
+        return Judged(_parallel(sum(ref, ()), sum(resp, ()), spec.domain))
+    positions = [(i, j) for i in range(1, len(ref) + 1) for j in range(1, len(ref[0]) + 1)]
+    outcome, entries = judge_sequence(sum(ref, ()), sum(resp, ()), _context(spec, answer),
+                                      positions)
+    return Judged(outcome, entries=entries)
 
 
-def _compare_span(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Comparison:
+def _compare_span(spec: AnswerSpec, reference: Parsed, answer: Parsed) -> Judged:
     """The same space: rank of each equals the rank of both together. A basis must also be
     linearly independent."""
     resp = _shape(spec, answer.value)
     ref = _reference_shape(spec, reference)
     if len({len(v) for v in resp + ref}) != 1:
-        return DIFFERENT, "These vectors do not live in the same space as the answer's."
+        return Judged(DIFFERENT, "These vectors do not live in the same space as the answer's.")
     ref_m, resp_m = _matrix_of(ref), _matrix_of(resp)
     rank = ref_m.rank(simplify=True)
     together = ref_m.col_join(resp_m).rank(simplify=True)
     if resp_m.rank(simplify=True) != rank or together != rank:
-        return DIFFERENT, ""
+        return Judged(DIFFERENT)
     if spec.compare == "basis" and len(resp) != rank:
-        return DIFFERENT, "These vectors span the space, but they are not linearly independent."
-    return Outcome(True), ""
+        return Judged(DIFFERENT, "These vectors span the space, but they are not linearly "
+                      "independent.")
+    return Judged(Outcome(True))
 
 
 def _matrix_of(vectors: list[tuple]) -> sympy.Matrix:
     return sympy.Matrix([[evaluated(x) for x in v] for v in vectors])
 
 
-COMPARERS: dict[str, Callable[[AnswerSpec, Parsed, Parsed], Comparison]] = {
+COMPARERS: dict[str, Callable[[AnswerSpec, Parsed, Parsed], Judged]] = {
     "expression": _compare_expression,
     "number": _compare_expression,
     "equation": _compare_relations,
@@ -401,34 +444,37 @@ COMPARERS: dict[str, Callable[[AnswerSpec, Parsed, Parsed], Comparison]] = {
 # --- the result -----------------------------------------------------------------------------
 
 
-def _result(spec: AnswerSpec, reference: Parsed, answer: Parsed, outcome: Outcome, message: str,
-            latex: str | None) -> CheckResult:
+def _result(spec: AnswerSpec, answer: Parsed, judged: Judged, latex: str | None) -> CheckResult:
+    outcome, message = judged.outcome, judged.message
+    entries = judged.entries if judged.entries and outcome.equal is False else None
+    shown = entries.to_json() if entries else None
     notes = [outcome.note] if outcome.note else []
     if outcome.equal is None:
         return CheckResult("undecided", message or "The checker could not decide; compare with "
                            "the solution and rate it yourself.", latex, notes)
+    if is_slip(outcome):
+        where = f" (check {entries.where()})" if entries else ""
+        return CheckResult("invalid", _slip_message(spec, outcome.note, where), latex, notes,
+                           entries=shown)
     if outcome.equal and spec.form in forms.FORMS:
         form_message = forms.form_message(spec.form, answer.value)
         if form_message:
             return CheckResult("incorrect", form_message, latex, notes + [f"form:{spec.form}"])
     if outcome.equal:
         return CheckResult("correct", message or "Correct.", latex, notes)
-    return CheckResult("incorrect", message or _why_incorrect(spec, reference, answer, outcome),
-                       latex, notes)
+    if not message:
+        message = entries.message() if entries else "Incorrect."
+    return CheckResult("incorrect", message, latex, notes, entries=shown)
 
 
-def _why_incorrect(spec: AnswerSpec, reference: Parsed, answer: Parsed, outcome: Outcome) -> str:
-    if outcome.note == "sigfigs":
-        return f"Give the answer to {spec.tolerance.sigfigs} significant figures."
-    if outcome.note == "decimals":
-        return f"Give the answer to {spec.tolerance.decimals} decimal places."
-    if answer.decimals and spec.tolerance is None and _is_scalar(answer.value) and _is_scalar(
-        reference.value
-    ) and not (answer.value.free_symbols or reference.value.free_symbols):
-        gap = relative_gap(reference.value, answer.value)
-        if gap is not None and gap < CLOSE:
-            return "Close — give an exact value (a fraction, a root or pi) rather than a decimal."
-    return "Incorrect."
+def _slip_message(spec: AnswerSpec, note: str, where: str) -> str:
+    """What to type instead, for a response wrong only in form (it is not read)."""
+    if note == "sigfigs":
+        return f"Give the answer to {spec.tolerance.sigfigs} significant figures{where}."
+    if note == "decimals":
+        return f"Give the answer to {spec.tolerance.decimals} decimal places{where}."
+    return (f"Close — give an exact value (a fraction, a root or pi) rather than a rounded "
+            f"decimal{where}.")
 
 
 # --- choice and text ----------------------------------------------------------------------

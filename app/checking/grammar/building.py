@@ -32,8 +32,9 @@ _UNARY = {
 } | {"abs": sympy.Abs}
 _GROWS_EXP = frozenset({"exp", "sinh", "cosh"})
 _KEEPS_SIZE = frozenset({"abs", "floor", "ceiling"})
-_INVERSE_NAMES = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh",
-                  "tanh": "atanh"}
+_INVERSE_NAMES = {"sin": "asin", "cos": "acos", "tan": "atan", "sec": "asec", "csc": "acsc",
+                  "cot": "acot", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh"}
+_CHECKED_DEPTH = 6  # a constant argument this shallow is evaluated to find an undefined value
 
 
 def _describe(node: object) -> str:
@@ -138,7 +139,7 @@ class Builder:
 
     def divide(self, x: object) -> sympy.Basic:
         x = self.expr(x)
-        if isinstance(x, sympy.Number) and x == 0:
+        if self._constant_value(x) == 0:
             raise ParseError("division by zero")
         return self.made(sympy.Pow(x, sympy.S.NegativeOne, evaluate=False), [x], self.digits(x))
 
@@ -180,6 +181,26 @@ class Builder:
         size = None if n is None else n * math.log10(n + 2)
         return self.made(sympy.factorial(x, evaluate=False), [x], size)
 
+    def _constant_value(self, x: sympy.Basic) -> sympy.Basic | None:
+        """The value of a small constant expression (`1 - 1`, `sin(0)`), else None: how
+        `1/sin(0)` and `tan(pi/2)` are found undefined while reading, like `1/0`."""
+        if isinstance(x, sympy.Number):
+            return x
+        if self.info(x)[0] > _CHECKED_DEPTH or (
+                self.digits(x) is None and not isinstance(x, sympy.Function)) or x.free_symbols:
+            return None
+        try:
+            return x.doit()
+        except (TypeError, ValueError, ArithmeticError, RecursionError):
+            return None
+
+    def _defined(self, name: str, built: sympy.Basic) -> sympy.Basic:
+        """Refuse a function at a point where it has no value: csc(0), log(0), tan(pi/2)."""
+        value = self._constant_value(built)
+        if value is not None and value.has(sympy.zoo, sympy.nan):
+            raise ParseError(f"{name}({built.args[0]}) is undefined: {name} has no value there")
+        return built
+
     def _bounded_argument(self, x: sympy.Basic, bound: int, what: str) -> float | None:
         """|x| when x is a number (refused above `bound`), else None."""
         value = self.magnitude(x)
@@ -207,6 +228,20 @@ class Builder:
                     len(r.items) > limits.MAX_MATRIX_SIDE for r in rows):
                 raise ParseError(f"that matrix is too large (at most {limits.MAX_MATRIX_SIDE} "
                                  f"by {limits.MAX_MATRIX_SIDE})")
+
+    def transpose(self, node: object) -> object:
+        """`(1, 2, 3)^T` is a column vector; `[[1, 2], [3, 4]]^T` the transposed matrix."""
+        if isinstance(node, Bracket) and all(isinstance(r, Bracket) for r in node.items):
+            rows = tuple(r.items for r in node.items)
+        elif isinstance(node, Bracket):
+            rows = (node.items,)
+        elif isinstance(node, MatrixLit):
+            rows = node.rows
+        else:
+            raise ParseError("^T (transpose) follows a vector or a matrix, as in (1, 2, 3)^T")
+        if len({len(r) for r in rows}) > 1:
+            raise ParseError("the rows of the matrix have different lengths")
+        return self.matrix([tuple(col) for col in zip(*rows, strict=True)])
 
     def setlit(self, items: tuple) -> SetLit:
         self._check_items(items)
@@ -249,15 +284,21 @@ class Builder:
         if canonical in _UNARY:
             x = self._one(name, args)
             size = self.digits(x) if canonical in _KEEPS_SIZE else None
-            return self.made(_UNARY[canonical](x, evaluate=False), [x], size)
+            built = self.made(_UNARY[canonical](x, evaluate=False), [x], size)
+            return self._defined(name, built)
         return _SPECIAL[canonical](self, name, args)
 
     def call_power(self, name: str, exponent: sympy.Basic, args: tuple) -> sympy.Basic:
-        """`sin^2(x)` is sin(x)^2; `sin^-1(x)` is refused as ambiguous."""
+        """`sin^2(x)` is sin(x)^2. `sin^{-1}(x)` is arcsin(x), as textbooks write it; other
+        negative powers of a function are refused with the two readings spelled out."""
+        canonical = FUNCTIONS.get(name, name)
+        if exponent == -1 and canonical in _INVERSE_NAMES:
+            self.functions.add(_INVERSE_NAMES[canonical])
+            return self.call(_INVERSE_NAMES[canonical], args)
         if isinstance(exponent, sympy.Number) and exponent < 0:
-            inverse = _INVERSE_NAMES.get(FUNCTIONS.get(name, name), f"the inverse of {name}")
-            raise ParseError(f"{name}^{exponent} is ambiguous: write {inverse}(...) for the "
-                             f"inverse function, or 1/{name}(...) for the reciprocal")
+            inverse = _INVERSE_NAMES.get(canonical, f"the inverse of {name}")
+            raise ParseError(f"{name}^{exponent} is ambiguous: write 1/{name}(x)^{-exponent} "
+                             f"for a power of the reciprocal, or {inverse}(x) for the inverse")
         return self.power(self.call(name, args), exponent)
 
     def _one(self, name: str, args: tuple) -> sympy.Basic:
@@ -267,7 +308,7 @@ class Builder:
 
     def _log(self, args: list) -> sympy.Basic:
         x = self.expr(args[0])
-        logx = self.made(sympy.log(x, evaluate=False), [x], None)
+        logx = self._defined("log", self.made(sympy.log(x, evaluate=False), [x], None))
         if len(args) == 1:
             return logx
         base = self.expr(args[1])

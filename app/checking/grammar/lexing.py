@@ -56,11 +56,98 @@ def normalise(raw: str) -> str:
     text = _map_unicode(text)
     if len(text) > 4 * limits.MAX_INPUT_CHARS:
         raise ParseError("the answer is too long")
-    return INDEXED.sub(r"\1_\2", text)
+    text = _strip_math_wrapper(INDEXED.sub(r"\1_\2", text))
+    text = _matlab_matrices(_reversed_brackets(SUB_AFTER_SUP.sub(r"\1\2_\4^\3", text)))
+    if len(text) > 4 * limits.MAX_INPUT_CHARS:
+        raise ParseError("the answer is too long")
+    return text
 
 
 # `x[1]` is the subscript x_1, as in programming and in Maxima's indexed names.
 INDEXED = re.compile(r"(?<![A-Za-z0-9_\\])([A-Za-z][A-Za-z0-9]*)\[(\d{1,3})\]")
+
+
+# `x^2_2` and `\\alpha^2_2`: TeX reads the subscript first wherever it is written.
+SUB_AFTER_SUP = re.compile(
+    r"(\\?[A-Za-z]+)(\s*)\^\s*(\{[^{}]*\}|[0-9])\s*_\s*(\{[^{}]*\}|[A-Za-z0-9]+)")
+# `$x^2$`, `$$...$$`, `\\(...\\)`, `\\[...\\]`: the whole answer in a maths wrapper
+MATH_WRAPPER = re.compile(r"\s*(?:\$\$(.*)\$\$|\$(.*)\$|\\\((.*)\\\)|\\\[(.*)\\\])\s*", re.S)
+# `[1 2; 3 4]` (MATLAB): a bracket without brackets inside, holding a top-level semicolon
+MATLAB = re.compile(r"\[([^\[\]]*;[^\[\]]*)\]")
+
+
+def _strip_math_wrapper(text: str) -> str:
+    m = MATH_WRAPPER.fullmatch(text)
+    if m is None:
+        return text
+    return next(g for g in m.groups() if g is not None)
+
+
+def _reversed_brackets(text: str) -> str:
+    """`]0, 1[` and `[0, 1[`: the French interval brackets, as (0, 1) and [0, 1).
+
+    A `]` where an operand is due opens an interval; a `[` right after an operand inside an
+    interval that already has its comma closes it. One linear pass; lengths are kept.
+    """
+    if not re.search(r"\][^\[\]]*,|,[^\[\]]*\[", text):
+        return text
+    out = list(text)
+    stack: list[list] = []  # [index, commas]
+    last = ""
+    for pos, ch in enumerate(text):
+        if ch in "([{":
+            operand_before = last.isalnum() or last in ")}"
+            top = stack[-1] if stack else None
+            if (ch == "[" and operand_before and top is not None and top[1]
+                    and text[top[0]] in "[]"):
+                out[pos] = ")"
+                stack.pop()
+            else:
+                stack.append([pos, 0])
+        elif ch == "]" and (last in ("", "(", ",", "=", "U", ">", "<") or text[:pos].rstrip()
+                            .endswith(("\\in", " in", "\\cup"))):
+            out[pos] = "("
+            stack.append([pos, 0])
+        elif ch in ")]}":
+            if stack:
+                stack.pop()
+        elif ch == "," and stack:
+            stack[-1][1] += 1
+        if not ch.isspace():
+            last = ch
+    return "".join(out)
+
+
+def _matlab_matrices(text: str) -> str:
+    """`[10 5; 11 12]` -> `[[10, 5], [11, 12]]`; `[1; 2; 3]` (one column) -> `[1, 2, 3]^T`."""
+    if ";" not in text:
+        return text
+    return MATLAB.sub(_matlab_matrix, text)
+
+
+def _matlab_matrix(m: re.Match) -> str:
+    rows = [_matlab_row(r) for r in m.group(1).strip().rstrip(";").split(";")]
+    if all(len(r) == 1 for r in rows):
+        return "[" + ", ".join(r[0] for r in rows) + "]^T"
+    return "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
+
+
+def _matlab_row(row: str) -> list[str]:
+    """One row's entries: split at commas, or else at spaces between complete entries
+    (`1 -2` is two entries, `1 - 2` one)."""
+    if "," in row:
+        return [e.strip() for e in row.split(",")]
+    entries: list[str] = []
+    depth = 0
+    for piece in row.split():
+        joins = entries and (depth > 0 or entries[-1][-1] in "+-*/^" or piece[0] in "*/^)"
+                             or piece in ("+", "-"))
+        if joins:
+            entries[-1] += " " + piece
+        else:
+            entries.append(piece)
+        depth += piece.count("(") - piece.count(")")
+    return entries
 
 
 def _reject_controls(raw: str) -> None:
@@ -132,20 +219,29 @@ def check_brackets(text: str) -> None:
 NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(?:[eE]([+-]?\d+))?")
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]+))?")
 COMMAND_RE = re.compile(r"[A-Za-z]+")
-SUBSCRIPT_RE = re.compile(r"_(?:\{([A-Za-z0-9]+)\}|([A-Za-z0-9]+))")
+SUBSCRIPT_RE = re.compile(r"\s*_\s*(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]+))")  # TeX skips spaces
+LOG_BASE_RE = re.compile(r"log_?(\d+)")  # log2(x), log_2 x
+# the power written after a function's name: sin^2, \\sin^{-1}, \\cos ^\\theta
+FUNCTION_POWER_RE = re.compile(r"\s*(?:\^|\*\*)\s*(?:[+-]?\d+|\{[^{}]*\}|\\?[A-Za-z]+)")
 
 # after these tokens a `|` opens an absolute value
 _OPERATORISH = frozenset({
     "ADDOP", "MULOP", "POW", "RELOP", "_COMMA", "_LPAR", "_LSQB", "_SETOPEN", "_GOPEN",
     "_ABSOPEN", "_UNION", "_AMP", "_ROWSEP", "LFUNC", "FUNC", "_FRAC", "_SQRT", "_SQRTN",
-    "_MATBEGIN",
+    "_MATBEGIN", "_IN", "_BINOM",
 })
+# after these tokens an operand ends: `%` and `^T` may follow
+_OPERAND_END = frozenset({"NUMBER", "NAME", "CONST", "_RPAR", "_RSQB", "_GCLOSE", "_SETCLOSE",
+                          "_ABSCLOSE", "_MATEND", "_BANG", "_PERCENT"})
+TRANSPOSE_RE = re.compile(r"(?:\*\*|\^)\s*(?:\{\s*(?:T|\\top|\\intercal)\s*\}|T|\\top|\\intercal)"
+                          r"(?![A-Za-z0-9_])")
 _ARG_TYPES = frozenset({"NUMBER", "NAME", "CONST"})
 
 _OPERATORS: tuple[tuple[str, str, str], ...] = (
     ("**", "POW", "^"), ("!=", "RELOP", "!="), ("<=", "RELOP", "<="), (">=", "RELOP", ">="),
     ("==", "RELOP", "="), ("^", "POW", "^"), ("*", "MULOP", "*"), ("/", "MULOP", "/"),
-    ("+", "ADDOP", "+"), ("-", "ADDOP", "-"), ("!", "_BANG", "!"), ("<", "RELOP", "<"),
+    ("+", "ADDOP", "+"), ("-", "ADDOP", "-"), ("±", "ADDOP", "±"), ("∓", "ADDOP", "∓"),
+    ("!", "_BANG", "!"), ("<", "RELOP", "<"),
     (">", "RELOP", ">"), ("=", "RELOP", "="), (",", "_COMMA", ","), ("&", "_AMP", "&"),
 )
 
@@ -154,7 +250,6 @@ _SLIPS: dict[str, str] = {
     "=>": "write >= for 'greater than or equal to', not =>",
     "<>": "write != for 'not equal to'",
     "&&": "'&&' is not understood: write the conditions as separate answers",
-    "%": "percent signs are not understood: write 52% as 52/100 or 0.52",
     "'": "apostrophes (') are not understood: write a derivative out in full",
     '"': "quotation marks are not understood",
     "_": "a subscript must follow a name, as in x_1",
@@ -168,15 +263,18 @@ class Context:
 
     variables: frozenset[str] | None
     author: bool
+    imaginary: bool = True  # `i` is the imaginary unit (else a name like any other)
+    expect: str | None = None  # the answer type, when known: messages say what to type
     functions: set[str] = field(default_factory=set)
 
 
 @dataclass
 class _Open:
-    kind: str  # paren, group, set, abs, matrix
+    kind: str  # paren, group, set, abs, matrix, floor, ceil
     char: str
     pos: int
     resume: int  # LaTeX arguments still pending once this closes
+    commas: int = 0  # top-level commas so far: `(1, 2)^T` is a list, `(1 + r)^T` a power
 
 
 class Lexer:
@@ -192,6 +290,7 @@ class Lexer:
         self.pending = 0  # LaTeX arguments \frac or \sqrt still expects
         self.force_bar: str | None = None  # set by \left / \right before |
         self.arg_number = False  # the last NUMBER was a one-digit LaTeX argument
+        self.closed_list = -1  # index of the last closing bracket of a list with commas
 
     # -- driver --
 
@@ -223,6 +322,8 @@ class Lexer:
                 raise ParseError(f"'{prev} {value}' has two numbers in a row: put * between them "
                                  "to multiply, and write decimals with a point (3.5)", pos)
         self.arg_number = kind == "NUMBER" and self.pending > 0
+        if kind == "_COMMA" and self.stack:
+            self.stack[-1].commas += 1
         if self.pending and kind in _ARG_TYPES:
             self.pending -= 1
         self.tokens.append(Token(kind, value, start_pos=pos))
@@ -276,28 +377,49 @@ class Lexer:
         variables = self.ctx.variables
         if word == "U":
             return [("_UNION", "U")]
-        if word in ("or", "and"):
-            raise ParseError(f"'{word}' is not understood: give several answers separated by "
-                             "commas", pos)
         if variables is not None and (word in variables or word.partition("_")[0] in variables):
             return [("NAME", word)]  # a listed variable, or one of its subscripted forms
+        if word in ("or", "and"):
+            raise ParseError(self._say_commas(word), pos)
+        if word == "in":
+            return [("_IN", "in")]
         special = self._function_word(word, pos, nxt)
         if special is not None:
             return special
-        if word in CONSTANTS:
+        if word in CONSTANTS and (word != "i" or self.ctx.imaginary):
             return [("CONST", CONSTANTS[word])]
         if variables is None:
             return self._free_word(word, pos, nxt)
         return self._split_word(word, pos, nxt, variables)
 
+    def _say_commas(self, word: str) -> str:
+        """'5 and 1': the message shows the answer as it should be typed."""
+        typed = re.sub(rf"\s*\b{word}\b\s*", ", ", self.text.strip())
+        if self.ctx.expect == "set" and not typed.startswith(("{", "\\{")):
+            typed = "{" + typed + "}"
+        return f"'{word}' is not understood: type {typed}"
+
+    def _is_label(self, word: str) -> bool:
+        """`y = 7`, `S = [0, 2)`, `x \\in [0, 1]`: a name written before the answer. It is read
+        as a name here; `reading` decides whether it is a label or an equation."""
+        rest = self.text[self.i:].lstrip()
+        if not (rest.startswith(("=", "\\in", "in ")) and not rest.startswith("==")):
+            return False
+        return bool(re.fullmatch(r"[A-Za-z]+(?:_[A-Za-z0-9]+)?", word)) and \
+            word not in FUNCTIONS and word not in CONSTANTS
+
     def _function_word(self, word: str, pos: int, nxt: str) -> list[tuple[str, str]] | None:
-        """A function name (which must be followed by a bracket), or None."""
+        """A function name, or None. Before a bracket it takes the bracket's contents
+        (`sin(x)^2` is (sin x)^2); without one it takes the next factor, as in LaTeX
+        (`sin x`, `sin^2 x`, `ln 2x` is ln(2x))."""
         base, _, sub = word.partition("_")
-        if base == "log" and sub and nxt == "(":
+        m = LOG_BASE_RE.fullmatch(word) if word != "log10" else None
+        if m is not None or (base == "log" and sub):
+            sub = m.group(1) if m is not None else sub
             if not sub.isdigit():
                 self._check_name(sub, pos)
             self.ctx.functions.update({"log", f"log_{sub}"})
-            return [("FUNC", f"log_{sub}")]
+            return [("FUNC" if self._bracket_follows() else "LFUNC", f"log_{sub}")]
         if word in AUTHOR_OPS and nxt == "(":
             if not self.ctx.author:
                 raise ParseError(f"unknown name '{word}': {word}(...) cannot be used in an "
@@ -305,11 +427,11 @@ class Lexer:
             self.ctx.functions.add(word)
             return [("FUNC", word)]
         if word in FUNCTIONS and not (word == "gamma" and nxt != "("):
-            if nxt not in ("(", "^", "|"):
+            if nxt in ("", ")", "]", "}", ",", "=", "+", "-", "*", "/", "<", ">", "!"):
                 raise ParseError(f"put the argument of {word} in brackets: "
                                  f"{word}({self._following(pos + len(word))})", pos)
             self.ctx.functions.update({word, FUNCTIONS[word]})
-            return [("FUNC", word)]
+            return [("FUNC" if self._bracket_follows() else "LFUNC", word)]
         if nxt == "(" and word.lower() in FUNCTIONS and word != word.lower():
             raise ParseError(f"function names are written in lowercase: {word.lower()}(...)", pos)
         if nxt == "(" and word == "In":
@@ -319,7 +441,7 @@ class Lexer:
 
     def _following(self, pos: int) -> str:
         m = re.compile(r"\s*([A-Za-z0-9.]+)").match(self.text, pos)
-        return m.group(1) if m else "..."
+        return m.group(1) if m else "x"
 
     def _free_word(self, word: str, pos: int, nxt: str) -> list[tuple[str, str]]:
         """Without a list of variables a word is one symbol, except `bsin(t)` = b*sin(t)."""
@@ -351,29 +473,56 @@ class Lexer:
                     variables: frozenset[str]) -> list[tuple[str, str]]:
         """`xy` -> x*y and `2pix` -> pi*x when those are the question's variables."""
         pieces = {v: "NAME" for v in variables}
-        pieces |= {c: "CONST" for c in CONSTANTS if c not in variables}
+        pieces |= {c: "CONST" for c in CONSTANTS
+                   if c not in variables and (c != "i" or self.ctx.imaginary)}
         if nxt == "(":
             pieces |= {f: "FUNC" for f in FUNCTIONS if f not in variables}
         found = _split(word, pieces)
+        if found is None and not self.tokens and self._is_label(word):
+            return [("NAME", word)]
+        if found is None and nxt != "(":
+            found = self._function_prefix(word, pieces)
         if found is None:
             self._check_name(word, pos)
         assert found is not None
         out = [(pieces[p], CONSTANTS.get(p, p) if pieces[p] == "CONST" else p) for p in found]
         for kind, value in out:
-            if kind == "FUNC":
+            if kind in ("FUNC", "LFUNC"):
                 self.ctx.functions.update({value, FUNCTIONS[value]})
         return out
+
+    @staticmethod
+    def _function_prefix(word: str, pieces: dict[str, str]) -> list[str] | None:
+        """`sinx` -> sin x and `lnxy` -> ln(x*y) when the rest splits into variables."""
+        for name in sorted(FUNCTIONS, key=len, reverse=True):
+            if word.startswith(name) and len(word) > len(name) and name not in pieces:
+                rest = _split(word[len(name):], {p: k for p, k in pieces.items() if k != "FUNC"})
+                if rest is not None:
+                    pieces[name] = "LFUNC"
+                    return [name, *rest]
+        return None
 
     def _check_name(self, word: str, pos: int) -> None:
         """Raise the error for a name that is not one of the question's variables."""
         variables = self.ctx.variables
-        if variables is None or word in variables or word in CONSTANTS:
+        if variables is None or word in variables:
             return
         listed = ", ".join(sorted(variables))
         known = f" (the variables here are {listed})" if listed else ""
+        if word == "i" and not self.ctx.imaginary:
+            raise ParseError("i is not a number here: this question is about real numbers"
+                             f"{known}", pos)
+        if word in CONSTANTS:
+            return
         m = re.fullmatch(r"([A-Za-z]+)(\d+)", word)
         if m:
             a, d = m.groups()
+            before = self.text[:pos].rstrip()
+            if a in ("x", "X") and pos and self.text[pos - 1].isdigit():
+                number = re.search(r"[\d.]+$", before)
+                left = number.group() if number else "..."
+                raise ParseError(f"to multiply write {left}*{d}, not {left}{a}{d} "
+                                 f"({a} is read as a letter, not a times sign)", pos)
             raise ParseError(f"{word} is not a variable of this question "
                              f"(did you mean {a}^{d} or {a}*{d}?)", pos)
         if word in GREEK or "_" in word:
@@ -423,6 +572,19 @@ class Lexer:
         self.i += 1
         self._emit("_RPAR" if ch == ")" else "_RSQB", ch, pos)
         self.pending = top.resume
+        if top.commas:
+            self.closed_list = len(self.tokens) - 1
+
+    def _transpose(self, pos: int) -> bool:
+        """`(1, 2, 3)^T`, `[[1, 2], [3, 4]]^T`, `\\end{pmatrix}^\\top`: a transpose (a power of
+        a bracket without commas, such as `(1 + r)^T`, stays a power)."""
+        m = TRANSPOSE_RE.match(self.text, pos)
+        is_list = self.closed_list == len(self.tokens) - 1 or self.tokens[-1].type == "_MATEND"
+        if m is None or not is_list:
+            return False
+        self.i = m.end()
+        self._emit("_TRANSPOSE", "T", pos)
+        return True
 
     def _open_brace(self, pos: int) -> None:
         after_pow = bool(self.tokens) and self.tokens[-1].type == "POW"
@@ -456,6 +618,16 @@ class Lexer:
 
     def _operator(self, pos: int) -> None:
         text = self.text
+        prev = self.tokens[-1].type if self.tokens else None
+        if text[pos] == "%":
+            if prev not in _OPERAND_END:
+                raise ParseError(f"a percent sign must follow a number, as in 52% (position "
+                                 f"{pos})", pos)
+            self.i += 1
+            self._emit("_PERCENT", "%", pos)
+            return
+        if text[pos] in "^*" and prev in _OPERAND_END and self._transpose(pos):
+            return
         for slip, message in _SLIPS.items():
             if slip[0] == text[pos] and text.startswith(slip, pos):
                 raise ParseError(f"{message} (position {pos})", pos)
@@ -498,7 +670,8 @@ class Lexer:
             self._tex_symbol(TEX_GREEK[name], pos)
         elif name in TEX_FUNCTIONS:
             self.ctx.functions.update({name, TEX_FUNCTIONS[name]})
-            self._emit("LFUNC", self._tex_log_base(TEX_FUNCTIONS[name], pos), pos)
+            written = self._tex_log_base(TEX_FUNCTIONS[name], pos)
+            self._emit("FUNC" if self._bracket_follows() else "LFUNC", written, pos)
         elif name in TEX_RELATIONS:
             self._emit("RELOP", TEX_RELATIONS[name], pos)
         elif name in TEX_WORD_WRAPPERS:
@@ -507,6 +680,14 @@ class Lexer:
             pass
         else:
             raise ParseError(f"unknown LaTeX command \\{name} at position {pos}", pos)
+
+    def _bracket_follows(self) -> bool:
+        """Whether a function's argument is in brackets, after any power: then `cos(x)^2`,
+        `\\cos(x)^2` and `\\cos\\left(x\\right)^2` are (cos x)^2 and `sin^2(x) y` is
+        sin(x)^2*y; else the function takes the factors that follow (`sin x`, `\\sin^2 x`)."""
+        m = FUNCTION_POWER_RE.match(self.text, self.i)
+        rest = self.text[m.end() if m else self.i:].lstrip()
+        return rest.startswith(("(", "|")) or bool(re.match(r"\\left\s*[(|]", rest))
 
     def _tex_log_base(self, name: str, pos: int) -> str:
         """`\\log_2 x` -> the function log_2."""
@@ -536,7 +717,7 @@ class Lexer:
         word = m.group(1)
         if word in FUNCTIONS:
             self.ctx.functions.update({word, FUNCTIONS[word]})
-            self._emit("LFUNC", FUNCTIONS[word], pos)
+            self._emit("FUNC" if self._bracket_follows() else "LFUNC", FUNCTIONS[word], pos)
         else:
             self._emit_words(word, pos)
 
@@ -624,8 +805,13 @@ def _tex_brace(lx: Lexer, name: str, pos: int) -> None:
 
 def _tex_begin(lx: Lexer, name: str, pos: int) -> None:
     env = lx._environment(pos)
-    if env not in ("pmatrix", "bmatrix", "matrix"):
+    if env not in MATRIX_ENVIRONMENTS:
         raise ParseError(f"unknown LaTeX environment '{env}' (use pmatrix or bmatrix)", pos)
+    if env == "array":  # the column format, {cc} or {c|c}, says nothing about the values
+        m = re.compile(r"\s*\{[lcr| ]*\}").match(lx.text, lx.i)
+        if m is None:
+            raise ParseError("\\begin{array} needs its columns, as in \\begin{array}{cc}", pos)
+        lx.i = m.end()
     lx.stack.append(_Open("matrix", env, pos, 0))
     lx._emit("_MATBEGIN", env, pos)
 
@@ -640,6 +826,40 @@ def _tex_end(lx: Lexer, name: str, pos: int) -> None:
     lx._emit("_MATEND", env, pos)
 
 
+MATRIX_ENVIRONMENTS = frozenset({"pmatrix", "bmatrix", "matrix", "array", "Bmatrix",
+                                 "smallmatrix"})
+
+
+def _tex_floor_open(lx: Lexer, name: str, pos: int) -> None:
+    """`\\lfloor x \\rfloor` is floor(x), `\\lceil x \\rceil` ceil(x)."""
+    kind = name[1:]
+    lx._emit("FUNC", kind, pos)
+    lx.ctx.functions.add(kind)
+    lx.stack.append(_Open(kind, f"\\{name}", pos, lx.pending - 1 if lx.pending else 0))
+    lx.pending = 0
+    lx._emit("_LPAR", "(", pos)
+
+
+def _tex_floor_close(lx: Lexer, name: str, pos: int) -> None:
+    top = lx._pop((name[1:],), f"\\{name}", pos)
+    lx._emit("_RPAR", ")", pos)
+    lx.pending = top.resume
+
+
+def _tex_binom(lx: Lexer, name: str, pos: int) -> None:
+    lx.ctx.functions.add("binomial")
+    lx._emit("_BINOM", "\\binom", pos)
+    lx.pending = 2
+
+
+def _tex_plus_minus(lx: Lexer, name: str, pos: int) -> None:
+    lx._emit("ADDOP", "±" if name == "pm" else "∓", pos)
+
+
+def _tex_in(lx: Lexer, name: str, pos: int) -> None:
+    lx._emit("_IN", "in", pos)
+
+
 _TEX_HANDLERS = {
     "frac": _tex_frac, "dfrac": _tex_frac, "tfrac": _tex_frac, "cfrac": _tex_frac,
     "sqrt": _tex_sqrt, "left": _tex_left_right, "right": _tex_left_right,
@@ -648,6 +868,9 @@ _TEX_HANDLERS = {
     "cdot": _tex_operator, "times": _tex_operator, "ast": _tex_operator, "div": _tex_operator,
     "pi": _tex_constant, "infty": _tex_constant, "cup": _tex_union,
     "lbrace": _tex_brace, "rbrace": _tex_brace, "begin": _tex_begin, "end": _tex_end,
+    "lfloor": _tex_floor_open, "rfloor": _tex_floor_close, "lceil": _tex_floor_open,
+    "rceil": _tex_floor_close, "binom": _tex_binom, "dbinom": _tex_binom, "tbinom": _tex_binom,
+    "pm": _tex_plus_minus, "mp": _tex_plus_minus, "in": _tex_in,
 }
 
 
@@ -680,9 +903,10 @@ def _split(word: str, pieces: dict[str, str]) -> list[str] | None:
     return out
 
 
-def tokenize(text: str, variables: Collection[str] | None, author: bool) -> tuple[
-        list[Token], set[str]]:
+def tokenize(text: str, variables: Collection[str] | None, author: bool, imaginary: bool = True,
+             expect: str | None = None) -> tuple[list[Token], set[str]]:
     """Tokens for the grammar and the function names seen."""
-    ctx = Context(frozenset(variables) if variables is not None else None, author)
+    ctx = Context(frozenset(variables) if variables is not None else None, author, imaginary,
+                  expect)
     tokens = Lexer(text, ctx).run()
     return tokens, ctx.functions

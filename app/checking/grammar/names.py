@@ -30,7 +30,7 @@ AUTHOR_OPS: frozenset[str] = frozenset({
 
 # written name -> canonical constant
 CONSTANTS: dict[str, str] = {
-    "pi": "pi", "e": "e", "i": "i", "oo": "oo", "inf": "oo", "infinity": "oo",
+    "pi": "pi", "e": "e", "i": "i", "oo": "oo", "inf": "oo", "infinity": "oo", "infty": "oo",
 }
 
 GREEK: frozenset[str] = frozenset({
@@ -86,7 +86,8 @@ UNICODE_SYMBOLS: dict[str, str] = {
     "×": "*", "·": "*", "⋅": "*", "∙": "*", "∗": "*", "÷": "/", "⁄": "/", "∕": "/",
     "−": "-", "–": "-", "—": "-", "‒": "-", "‐": "-", "⁒": "-",
     "≤": "<=", "≥": ">=", "⩽": "<=", "⩾": ">=", "≦": "<=", "≧": ">=", "≠": "!=",
-    "∪": " U ", "∅": "{}", "⦰": "{}", "′": "'", "‘": "'", "’": "'", "“": '"', "”": '"',
+    "∪": " U ", "∈": " in ", "⌊": "\\lfloor ", "⌋": "\\rfloor ", "⌈": "\\lceil ",
+    "⌉": "\\rceil ", "∅": "{}", "⦰": "{}", "′": "'", "‘": "'", "’": "'", "“": '"', "”": '"',
 }
 
 SUPERSCRIPTS: dict[str, str] = {

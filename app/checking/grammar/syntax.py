@@ -21,7 +21,8 @@ from . import authoring
 from .building import Builder
 from .lexing import ParseError, check_brackets, normalise, tokenize
 from .names import AUTHOR_OPS
-from .values import Bracket, CommaList, Parsed
+from .reading import as_expected
+from .values import Bracket, CommaList, Parsed, SetLit
 
 __all__ = ["ParseError", "parse"]
 
@@ -56,6 +57,9 @@ class _Rules(Transformer):
     def union(self, c: list) -> object:
         return _b().union(c)
 
+    def member(self, c: list) -> object:
+        return _b().relation([c[0], c[1]], ["in"])
+
     def add(self, c: list) -> object:
         b = _b()
         terms, ops = _split_ops(c)
@@ -85,6 +89,16 @@ class _Rules(Transformer):
 
     def factorial(self, c: list) -> object:
         return _b().factorial(c[0])
+
+    def percent(self, c: list) -> object:
+        b = _b()
+        return b.multiply([b.expr(c[0]), b.divide(sympy.Integer(100))])
+
+    def transpose(self, c: list) -> object:
+        return _b().transpose(c[0])
+
+    def binom(self, c: list) -> object:
+        return _b().call("binomial", (c[0], c[1]))
 
     def number(self, c: list) -> object:
         return _b().number(c[0])
@@ -142,6 +156,10 @@ class _Rules(Transformer):
             raise ParseError(f"put the argument of {c[0]} in round brackets")
         return b.call(str(c[0]), (b.call("abs", (c[1],)),))
 
+    def call_pow_abs(self, c: list) -> object:
+        b = _b()
+        return b.call_power(str(c[0]), c[2], (b.call("abs", (c[3],)),))
+
     def call_pow(self, c: list) -> object:
         name, exponent, args = str(c[0]), c[2], c[3]
         if name in AUTHOR_OPS:
@@ -163,7 +181,8 @@ class _Rules(Transformer):
     def fexp(self, c: list) -> object:
         b = _b()
         last = c[-1]
-        value = b.number(last) if isinstance(last, Token) else b.expr(last)
+        leaves = {"NUMBER": b.number, "NAME": b.name, "CONST": b.const}
+        value = leaves[last.type](last) if isinstance(last, Token) else b.expr(last)
         return b.negate(value) if len(c) == 2 and c[0] == "-" else value
 
     def frac(self, c: list) -> object:
@@ -209,12 +228,15 @@ _PARSER = Lark.open_from_package(__package__, "answer.lark", parser="lalr", lexe
                                  transformer=_Rules())
 
 
-def parse(text: str, *, author: bool = False,
-          variables: Collection[str] | None = None) -> Parsed:
+def parse(text: str, *, author: bool = False, variables: Collection[str] | None = None,
+          imaginary: bool = True, expect: str | None = None) -> Parsed:
     """Read one answer. Raises ParseError (and nothing else) when it cannot be read.
 
     `variables`: the question's variable names; when given, other names are split into them
     (`xy` -> x*y) or refused. `author`: also allow diff, integrate, det, ... (exercise files).
+    `imaginary`: `i` is the imaginary unit (the complex domain); else it is a name.
+    `expect`: the answer type; a label (`y = 7`) is then dropped where the answer is not
+    itself an equation, and messages say what to type (see `reading`).
     """
     if not isinstance(text, str):
         raise ParseError("the answer must be text")
@@ -225,12 +247,38 @@ def parse(text: str, *, author: bool = False,
     builder = Builder(author)
     token = _CURRENT.set(builder)
     try:
-        tokens, functions = tokenize(normalised, variables, author)
-        value = _run(_PARSER.parse, tokens, normalised)
+        tokens, functions = tokenize(normalised, variables, author, imaginary, expect)
+        value = _plus_minus(tokens, normalised)
+        if expect is not None:
+            value = as_expected(value, expect, variables, normalised)
     finally:
         _CURRENT.reset(token)
-    return Parsed(value=value, decimals=tuple(builder.decimals),
-                  functions=frozenset(functions | builder.functions), text=normalised)
+    return Parsed(value=value, decimals=tuple(dict.fromkeys(builder.decimals)),
+                  functions=frozenset(functions | builder.functions), text=normalised,
+                  tokens=tuple(tokens))
+
+
+def _plus_minus(tokens: list[Token], text: str) -> object:
+    """`x = 1 \\pm 2` is two answers, x = 3 and x = -1: every ± takes + in the first and -
+    in the second (∓ the other way), and the answers are listed as if typed with commas."""
+    signs = [i for i, t in enumerate(tokens) if t.type == "ADDOP" and t in ("±", "∓")]
+    if not signs:
+        return _run(_PARSER.parse, tokens, text)
+    answers: list[object] = []
+    values = []
+    for first, second in (("+", "-"), ("-", "+")):
+        variant = list(tokens)
+        for i in signs:
+            variant[i] = Token("ADDOP", first if tokens[i] == "±" else second,
+                               start_pos=tokens[i].start_pos)
+        value = _run(_PARSER.parse, variant, text)
+        values.append(value)
+        for item in value.items if isinstance(value, (CommaList, SetLit)) else (value,):
+            if item not in answers:
+                answers.append(item)
+    if all(isinstance(v, SetLit) for v in values):  # {1 \pm 2} is {3, -1}
+        return SetLit(tuple(answers))
+    return CommaList(tuple(answers)) if len(answers) > 1 else answers[0]
 
 
 def _run(parse_tokens: Callable[[list[Token]], object], tokens: list[Token], text: str) -> object:

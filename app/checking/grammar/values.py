@@ -65,4 +65,5 @@ class Parsed:
     decimals: tuple[str, ...] = ()  # decimal literals as written, e.g. ("0.5", "1e-3")
     functions: frozenset[str] = frozenset()  # function and author-mode operation names used
     text: str = ""  # the normalised input
+    tokens: tuple = ()  # the lexer's tokens, for the preview as typed (`display.shown`)
 
