@@ -8,6 +8,7 @@ in an artifacts folder whose path is printed (GYRUS_TEST_ARTIFACTS chooses it).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -173,6 +174,16 @@ def learner_flow(page: Page) -> None:
     rate(page, "1", "probability of rolling a six")  # Green; on to the next exercise
     expect(page.locator(".notice")).to_contain_text("Rated Green.")
 
+    # A decimal for an exact answer is Not read: nothing recorded, the Answer box stays.
+    box = page.get_by_label("Answer", exact=True)
+    box.fill("0.1667")
+    box.press("Enter")
+    expect(page.locator("#verdict")).to_contain_text("Not read")
+    expect(page.locator("#verdict")).to_contain_text("exact value")
+    expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+    expect(page.locator("button.rate")).to_have_count(0)
+    page.get_by_label("Answer", exact=True).fill("")
+
     # Incorrect: the verdict and Try again or Show solution; no solution, no rating yet.
     answer(page, "1/5")
     expect(page.locator("#verdict .verdict-label")).to_contain_text("Incorrect")
@@ -266,6 +277,15 @@ def learner_flow(page: Page) -> None:
     expect(legend).to_contain_text(re.compile(r"Yellow\s*0"))
     expect(legend).to_contain_text(re.compile(r"Red\s*1"))
     expect(card.get_by_role("button", name="Continue pass")).to_be_visible()
+
+    # -- Export: the learner's data downloads as a file, it is not shown in the page -----------
+    page.get_by_role("link", name="Export").first.click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download all my data (JSON)").click()
+    assert download.value.suggested_filename.endswith(".json")
+    backup = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert backup["user"]["email"].startswith("learner-")
+    expect(page.locator("h1")).to_have_text("Export")
 
 
 BOOK_LIST = "Browser Test Book | 2.1 Powers | 7 | answers: 7: 4x^3 | subject: calculus\n"
