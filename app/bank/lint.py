@@ -277,11 +277,13 @@ def _param_names(item: Located) -> list[Problem]:
     ]
 
 
-GLUED = re.compile(r"\{\{\s*\w+\s*\}\}\s*\{\{\s*\w+\s*\}\}")
+GLUED = re.compile(r"\{\{\s*\w+\s*\}\}\s*\{\{\s*\w+\s*\}\}"
+                   r"|(?<![_^\\\w])\d\{\{\s*\w+\s*\}\}|\{\{\s*\w+\s*\}\}\d")
 
 
 def _glued_placeholders(item: Located) -> list[Problem]:
-    """`${{m}}{{n}}$` shows 512·1024 as "5121024": two values side by side need an operator."""
+    """`${{m}}{{n}}$` shows 512·1024 as "5121024", `2{{b}}` shows 2·1 as "21": a value next to
+    another or to a digit needs an operator."""
     return [Problem(str(item.path), item.line(*loc), _dotted(loc),
                     f"placeholders side by side ({match.group(0)}): put an operator "
                     "(\\cdot, +, a comma) or a word between them")

@@ -151,10 +151,11 @@ def test_wrong_values_that_coincide_are_caught(write: WriteFile) -> None:
     assert "'x*x' is the same answer as wrong value 0 ('x^2')" in message
 
 
-def test_placeholders_side_by_side_are_refused(write: WriteFile) -> None:
-    text = RULES.replace("Differentiate ${{a}}x^2$.", "Differentiate ${{a}}{{a}}x^2$.")
+@pytest.mark.parametrize("glued", ["{{a}}{{a}}", "2{{a}}", "{{a}}2"])
+def test_placeholders_side_by_side_are_refused(write: WriteFile, glued: str) -> None:
+    text = RULES.replace("Differentiate ${{a}}x^2$.", f"Differentiate ${glued}x^2$.")
     messages = _messages([write("calculus/rules.yaml", text)])
-    assert any("placeholders side by side ({{a}}{{a}})" in m for m in messages)
+    assert any(f"placeholders side by side ({glued})" in m for m in messages)
 
 
 @pytest.mark.parametrize(("shown", "what"), [
