@@ -93,6 +93,12 @@ class ParsedImport:
     key: str
     """The slug the collection is found by on a re-import (from the book, deck or file)."""
     source: str = ""
+    read_from: str = ""
+    """Which file of the upload was read and why (`src/main.ptx, project.ptx's default target`),
+    for the preview."""
+    held: int | None = None
+    """How many exercises the source holds by the format's own census (None: not counted);
+    the preview sets it against how many were found."""
     macros: dict[str, str] = field(default_factory=dict)
     topics: list[ImportedTopic] = field(default_factory=list)
     exercises: list[ImportedExercise] = field(default_factory=list)
@@ -119,6 +125,17 @@ class ParsedImport:
         skipped = sum(1 for p in self.problems if p.severity == "skipped")
         return {"checkable": len(self.exercises) - graded, "self_graded": graded,
                 "skipped": skipped}
+
+    def reasons(self) -> list[tuple[str, str, int]]:
+        """Every reason something was skipped or self-graded, with its count, most frequent
+        first. Formats keep `message` general and put the specifics in `where`."""
+        counted: dict[tuple[str, str], int] = {}
+        for problem in self.problems:
+            if problem.severity != "warning":
+                key = (problem.severity, problem.message)
+                counted[key] = counted.get(key, 0) + 1
+        ranked = sorted(counted.items(), key=lambda item: -item[1])
+        return [(severity, message, count) for (severity, message), count in ranked]
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
