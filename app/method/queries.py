@@ -24,7 +24,13 @@ from app.bank.formats.model import ImportRefused
 from app.bank.snippets import unfilled_snippet
 from app.db import UnitOfWork
 from app.method import model, session_store, sessions
-from app.method.repository import SubjectRepository, UnknownSubject
+from app.method.repository import (
+    PART_COUNT,
+    STATE_COLUMNS,
+    SubjectRepository,
+    UnknownSubject,
+    pass_item,
+)
 from app.method.service import Progress
 
 
@@ -328,6 +334,167 @@ def pass_labels(uow: UnitOfWork, user_id: int, subject: str, number: int) -> dic
                            {"user_id": user_id, "subject": subject, "number": number})
         return {global_id: Label(pk, global_id, title, text or unfilled_snippet(prompt), topic)
                 for global_id, pk, title, text, prompt, topic in rows}
+
+
+_PASS_ROW = (
+    select(orm.Pass.id, orm.Pass.closed_early)
+    .join(orm.Subject, orm.Subject.id == orm.Pass.subject_id)
+    .where(orm.Pass.user_id == bindparam("user_id"), orm.Subject.slug == bindparam("subject"),
+           orm.Pass.number == bindparam("number"))
+)
+_PASS_TOPIC_COUNTS = (
+    select(orm.Topic.slug, orm.Topic.title, orm.PassItem.rating, func.count())
+    .select_from(orm.PassItem)
+    .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .where(orm.PassItem.pass_id == bindparam("pass_id"))
+    .group_by(orm.Topic.slug, orm.Topic.title, orm.PassItem.rating)
+)
+_PASS_ITEMS = (
+    select(orm.Exercise.global_id, orm.Exercise.id, orm.PassItem.seed, PART_COUNT,
+           *(getattr(orm.PassItem, column) for column in STATE_COLUMNS),
+           orm.Topic.slug, orm.Topic.title, orm.PassItem.snippet,
+           case((orm.PassItem.snippet.is_(None), orm.Exercise.prompt)))
+    .select_from(orm.PassItem)
+    .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .where(orm.PassItem.pass_id == bindparam("pass_id"),
+           orm.Topic.slug.in_(bindparam("topics", expanding=True)))
+    .order_by(orm.PassItem.position)
+)
+_EARLIER_RATINGS = (
+    select(orm.Pass.number, orm.Exercise.global_id, orm.PassItem.rating)
+    .select_from(orm.PassItem)
+    .join(orm.Pass, orm.Pass.id == orm.PassItem.pass_id)
+    .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .where(orm.Pass.user_id == bindparam("user_id"),
+           orm.Pass.subject_id == select(orm.Pass.subject_id)
+           .where(orm.Pass.id == bindparam("pass_id")).scalar_subquery(),
+           orm.Pass.number < bindparam("number"), orm.PassItem.rating.is_not(None),
+           orm.PassItem.exercise_id.in_(
+               select(orm.PassItem.exercise_id)
+               .where(orm.PassItem.pass_id == bindparam("pass_id"))))
+    .order_by(orm.Pass.number)
+)
+"""The ratings of earlier passes of the exercises in one pass: what its theory reviews need."""
+_PASS_THEORY_SEEN = (
+    select(orm.Topic.slug)
+    .join(orm.TheorySeen, orm.TheorySeen.topic_id == orm.Topic.id)
+    .where(orm.TheorySeen.pass_id == bindparam("pass_id"))
+)
+
+
+LIST_ALL = 250
+"""A pass of at most this many items lists every one; a longer one lists one topic at a time
+(the others by their counts), so its page stays quick to load and to read."""
+
+
+@dataclass(frozen=True)
+class PassTopic:
+    """One topic of a pass page: its counts and, when the page lists it, its rows (each item
+    with its name and whether its topic's theory review comes first, rule 5)."""
+
+    key: str
+    title: str
+    counts: model.Counts
+    rows: list[tuple[model.PassItem, Label, bool]] | None = None
+
+
+@dataclass(frozen=True)
+class PassPage:
+    title: str
+    number: int
+    closed_early: bool
+    topics: list[PassTopic]
+
+    @property
+    def counts(self) -> model.Counts:
+        return model.Counts(*(sum(getattr(t.counts, colour) for t in self.topics)
+                              for colour in ("green", "yellow", "red", "unrated")))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.closed_early or self.counts.unrated == 0
+
+
+def pass_page(uow: UnitOfWork, user_id: int, subject: str, number: int,
+              topic: str | None = None) -> PassPage:
+    """The learner's pass `number` by topic in prerequisite order, read from the pass's own
+    rows (counts per topic in one statement, then the listed topics' items), never from the
+    whole aggregate. A pass longer than `LIST_ALL` lists `topic` (a slug), else its first topic
+    with an unrated exercise. Raises UnknownSubject, or NotFound for a pass they lack."""
+    with uow.reading():
+        title = uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar()
+        if title is None:
+            raise UnknownSubject(subject)
+        found = uow.execute(_PASS_ROW, {"user_id": user_id, "subject": subject,
+                                        "number": number}).first()
+        if found is None:
+            raise NotFound(f"pass {number}")
+        pass_id, closed_early = found
+        topics = _pass_topics(uow, user_id, subject, pass_id)
+        listed = _listed_topics(topics, topic)
+        current = model.Pass(number, closed_early=closed_early)
+        names: dict[str, Label] = {}
+        for row in uow.execute(_PASS_ITEMS, {"pass_id": pass_id, "topics": sorted(listed)}):
+            global_id, pk, seed, parts, state = row[0], row[1], row[2], row[3], row[4:-4]
+            slug, topic_title, snippet, prompt = row[-4:]
+            current.items.append(pass_item(global_id, seed, parts, state))
+            snippet = snippet or unfilled_snippet(prompt)
+            names[global_id] = Label(pk, global_id, topic_title, snippet, slug)
+        due = _theory_reviews_due(uow, user_id, pass_id, current,
+                                  {e: label.topic for e, label in names.items()})
+    rows: dict[str, list[tuple[model.PassItem, Label, bool]]] = {slug: [] for slug in listed}
+    for item in current.items:
+        label = names[item.exercise_id]
+        rows[label.topic].append((item, label, item.exercise_id in due))
+    return PassPage(title, number, closed_early, [
+        PassTopic(f"{subject}/{slug}", topic_title, counts, rows.get(slug))
+        for slug, topic_title, counts in topics])
+
+
+def _pass_topics(uow: UnitOfWork, user_id: int, subject: str, pass_id: int
+                 ) -> list[tuple[str, str, model.Counts]]:
+    """A pass's topics (slug, title, counts) in prerequisite order."""
+    counted: dict[str, tuple[str, Counter]] = {}
+    for slug, topic_title, rating, n in uow.execute(_PASS_TOPIC_COUNTS, {"pass_id": pass_id}):
+        counted.setdefault(slug, (topic_title, Counter()))[1][rating] += n
+    key = f"{subject}/{{}}".format
+    order = sessions.prerequisite_order(
+        (key(slug), [str(p) for p in prerequisites or []]) for slug, _, prerequisites in
+        uow.execute(_TOPIC_PREREQUISITES, {"subject": subject, "user_id": user_id}))
+    rank = {topic_key: n for n, topic_key in enumerate(order)}
+    return sorted(
+        ((slug, topic_title, model.Counts(ratings["green"], ratings["yellow"], ratings["red"],
+                                          ratings[None]))
+         for slug, (topic_title, ratings) in counted.items()),
+        key=lambda found: rank.get(key(found[0]), len(rank)))
+
+
+def _listed_topics(topics: list[tuple[str, str, model.Counts]], chosen: str | None) -> set[str]:
+    """The slugs a pass page lists: all of a short pass's, else the chosen one or the first
+    with an unrated exercise."""
+    if sum(counts.total for _, _, counts in topics) <= LIST_ALL:
+        return {slug for slug, _, _ in topics}
+    slugs = {slug for slug, _, _ in topics}
+    if chosen in slugs:
+        return {chosen}
+    return {next((slug for slug, _, counts in topics if counts.unrated), topics[0][0])}
+
+
+def _theory_reviews_due(uow: UnitOfWork, user_id: int, pass_id: int, current: model.Pass,
+                        topics: dict[str, str]) -> set[str]:
+    """Rule 5 for a pass's items, from the earlier ratings of just those exercises."""
+    if current.number == 1 or current.is_finished:
+        return set()
+    earlier: dict[int, model.Pass] = {}
+    for number, global_id, rating in uow.execute(
+            _EARLIER_RATINGS, {"user_id": user_id, "pass_id": pass_id, "number": current.number}):
+        earlier.setdefault(number, model.Pass(number)).items.append(
+            model.PassItem(global_id, 0, rating=model.Rating(rating)))
+    current.theory_seen.update(uow.execute(_PASS_THEORY_SEEN, {"pass_id": pass_id}).scalars())
+    history = model.Subject("", str(user_id), passes=[*earlier.values(), current])
+    return history.theory_reviews_due(topics)
 
 
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
@@ -1022,14 +1189,6 @@ def topic_map(uow: UnitOfWork, user_id: int, subject: str, aggregate: model.Subj
     latest = model._latest_ratings(aggregate.passes)  # one sweep, not one per exercise
     return sessions.topic_tiles(aggregate.study_list, latest, layout.topic_of, layout.titles,
                                 layout.order, aggregate.open_pass)
-
-
-def pass_groups(uow: UnitOfWork, user_id: int, subject: str, shown: model.Pass
-                ) -> list[sessions.TopicGroup]:
-    """The pass's items by topic in prerequisite order, for the pass page."""
-    with uow.reading():
-        layout = _layout(uow, user_id, subject)
-    return sessions.group_by_topic(shown, layout.topic_of, layout.titles, layout.order)
 
 
 def topic_start(uow: UnitOfWork, user_id: int, subject: str, topic: str) -> int | None:
