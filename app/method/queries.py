@@ -582,24 +582,93 @@ def _exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
     return ExerciseInfo.from_columns(**found)
 
 
-def exercise_in_pass(
-    uow: UnitOfWork, user_id: int, pk: int
-) -> tuple[ExerciseInfo, model.Subject, ItemRow, list[AttemptInfo]]:
-    """An exercise in the learner's open pass: the exercise, the learner's aggregate, the pass
-    item and the attempts of earlier passes, read in one transaction (the exercise page and
-    each of its actions need them all). Raises NotFound when it is not visible to them or not
-    in their open pass."""
+_OPEN_PASS_ITEMS = (
+    select(orm.Pass.id, orm.Pass.number, orm.Exercise.global_id, orm.PassItem.seed, PART_COUNT,
+           *(getattr(orm.PassItem, column) for column in STATE_COLUMNS))
+    .select_from(orm.Pass)
+    .join(orm.Subject, orm.Subject.id == orm.Pass.subject_id)
+    .join(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
+    .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .where(orm.Pass.user_id == bindparam("user_id"), orm.Subject.slug == bindparam("subject"),
+           orm.Pass.ended_at.is_(None))
+    .order_by(orm.PassItem.position)
+)
+"""The learner's open pass in a subject, item by item (the state the method reads)."""
+_EARLIER_RATINGS_OF = (
+    select(orm.Pass.number, orm.PassItem.rating)
+    .join(orm.Pass, orm.Pass.id == orm.PassItem.pass_id)
+    .where(orm.Pass.user_id == bindparam("user_id"), orm.PassItem.exercise_id == bindparam("pk"),
+           orm.Pass.number < bindparam("before"))
+    .order_by(orm.Pass.number)
+)
+
+
+@dataclass(frozen=True)
+class InPass:
+    """An exercise in the learner's open pass, as its page and actions need it."""
+
+    info: ExerciseInfo
+    current: model.Pass
+    row: ItemRow
+    earlier: list[AttemptInfo]
+    """The attempts of earlier passes, latest first."""
+    review_due: bool
+    """Its topic's theory review comes first (rule 5)."""
+    previous_rating: model.Rating | None
+    """Its colour in the pass before."""
+    place: sessions.Place
+
+    @property
+    def item(self) -> model.PassItem:
+        return self.current.item(self.info.global_id)
+
+    @property
+    def undoable(self) -> str | None:
+        """The exercise whose rating Undo may withdraw, if any (until the next Check)."""
+        return self.current.undoable
+
+
+def exercise_in_pass(uow: UnitOfWork, user_id: int, pk: int) -> InPass:
+    """An exercise in the learner's open pass with its item, attempts, earlier passes' ratings
+    and attempts, and its place: one read transaction of the open pass's rows and this
+    exercise's, not the learner's whole aggregate. Raises NotFound when it is not visible to
+    them or not in their open pass."""
     with uow.reading():
         info = _exercise(uow, user_id, pk)
-        aggregate = SubjectRepository(uow.session).get(user_id, info.subject)
-        current = aggregate.open_pass
+        current, pass_id = _open_pass(uow, user_id, info.subject)
         if current is None or info.global_id not in current:
             raise NotFound(f"{info.global_id} is not in the open pass")
+        current.theory_seen.update(uow.execute(_PASS_THEORY_SEEN, {"pass_id": pass_id}).scalars())
+        before = {"user_id": user_id, "pk": pk, "before": current.number}
+        history = model.Subject(info.subject, str(user_id), passes=[
+            model.Pass(number, [model.PassItem(info.global_id, 0, rating=_rating(rating))])
+            for number, rating in uow.execute(_EARLIER_RATINGS_OF, before)] + [current])
         row = _item_row(uow, user_id, info.subject, current.number, pk)
-        earlier = []
-        if any(info.global_id in before for before in aggregate.passes[:-1]):
-            earlier = _earlier_attempts(uow, user_id, pk, current.number)
-        return info, aggregate, row, earlier
+        earlier = (_earlier_attempts(uow, user_id, pk, current.number)
+                   if len(history.passes) > 1 else [])
+        latest = session_store.latest(uow.session, user_id, info.subject)
+        chosen = session_store.settings(uow.session, user_id)
+    at = sessions.place(sessions.current_session(latest, current, datetime.now(UTC), chosen.zone),
+                        chosen, current)
+    return InPass(info, current, row, earlier,
+                  history.theory_review_due(info.global_id, info.topic),
+                  history.latest_rating(info.global_id), at)
+
+
+def _open_pass(uow: UnitOfWork, user_id: int, subject: str) -> tuple[model.Pass | None, int]:
+    rows = uow.execute(_OPEN_PASS_ITEMS, {"user_id": user_id, "subject": subject}).all()
+    if not rows:
+        return None, 0
+    current = model.Pass(rows[0][1])
+    for row in rows:
+        current.items.append(pass_item(row[2], row[3], row[4], row[5:]))
+        if row[-1]:  # the rating Undo may withdraw
+            current.undoable = row[2]
+    return current, rows[0][0]
+
+
+def _rating(value: str | None) -> model.Rating | None:
+    return model.Rating(value) if value else None
 
 
 _TOPIC_VISIBLE = (
@@ -1090,15 +1159,6 @@ def _layout(uow: UnitOfWork, user_id: int, subject: str) -> TopicLayout:
 def learner_settings(uow: UnitOfWork, user_id: int) -> sessions.LearnerSettings:
     with uow.reading():
         return session_store.settings(uow.session, user_id)
-
-
-def place(uow: UnitOfWork, user_id: int, subject: str, open_pass: model.Pass) -> sessions.Place:
-    """Where the exercise page is: "7 of 12 today · 43 of 186 in pass 1" (rule 10)."""
-    with uow.reading():
-        latest = session_store.latest(uow.session, user_id, subject)
-        chosen = session_store.settings(uow.session, user_id)
-    current = sessions.current_session(latest, open_pass, datetime.now(UTC), chosen.zone)
-    return sessions.place(current, chosen, open_pass)
 
 
 @dataclass(frozen=True)

@@ -263,11 +263,13 @@ def test_a_long_pass_lists_one_topic_at_a_time(browser: Browser, app, monkeypatc
     assert "List its 3 exercises here" in other  # an unknown topic lists where work goes on
 
 
-def test_the_pass_page_reads_its_pass_without_the_aggregate(browser: Browser, monkeypatch):
+def test_list_and_exercise_pages_read_without_the_aggregate(browser: Browser, app, monkeypatch):
     browser.start_pass()
 
     def refuse(*_args, **_kwargs):
-        raise AssertionError("the pass page loaded the whole aggregate")
+        raise AssertionError("a page loaded the learner's whole aggregate")
 
     monkeypatch.setattr(SubjectRepository, "get", refuse)
     assert "Derivatives" in browser.get(f"/subjects/{SUBJECT}/passes/1").text
+    page = browser.get(f"/exercises/{exercise_pk(app, POWER)}").text
+    assert "1 of 12 today · 1 of 4 in pass 1" in html.unescape(page)
