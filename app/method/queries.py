@@ -1182,8 +1182,9 @@ def continuing(uow: UnitOfWork, user_id: int, subject: str, after: int | None,
     pass page chose one, else in the latest session's order (topic prerequisite order, or
     shuffled; rule 10). One reading transaction. Raises UnknownSubject."""
     with uow.reading():
-        repository = SubjectRepository(uow.session)
-        current = repository.get(user_id, subject).open_pass
+        if uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar() is None:
+            raise UnknownSubject(subject)
+        current, _ = _open_pass(uow, user_id, subject)
         latest = session_store.latest(uow.session, user_id, subject)
         if current is None:
             return Continuing(None, None, latest)
@@ -1211,12 +1212,11 @@ def session_summary(uow: UnitOfWork, user_id: int, subject: str, session_id: int
                     ) -> SessionSummary:
     """One of the learner's sessions with its colours and time spent; raises NotFound."""
     with uow.reading():
-        repository = SubjectRepository(uow.session)
         found = session_store.one(uow.session, user_id, subject, session_id)
         if found is None:
             raise NotFound(f"session {session_id}")
         moments = [found.started_at, *session_store.activity_times(uow.session, found.id)]
-        current = repository.get(user_id, subject).open_pass
+        current, _ = _open_pass(uow, user_id, subject)
     is_open = current is not None and current.number == found.pass_number
     return SessionSummary(found, time_spent(moments), is_open)
 
@@ -1257,10 +1257,10 @@ def topic_start(uow: UnitOfWork, user_id: int, subject: str, topic: str) -> int 
     with uow.reading():
         if uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar() is None:
             raise UnknownSubject(subject)
-        aggregate = SubjectRepository(uow.session).get(user_id, subject)
-        if aggregate.open_pass is None:
+        current, _ = _open_pass(uow, user_id, subject)
+        if current is None:
             return None
         layout = _layout(uow, user_id, subject)
-        chosen = sessions.first_in_topic(aggregate.open_pass, layout.topic_of,
+        chosen = sessions.first_in_topic(current, layout.topic_of,
                                          f"{subject}/{topic}")
         return uow.execute(_PK, {"global_id": chosen}).scalar() if chosen else None
