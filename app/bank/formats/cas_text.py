@@ -56,7 +56,9 @@ class CasText:
                 return PLOT
             tex = self._tex(source, strict)
             if inside:  # braced, as the value is a TeX group where it stands (`\frac{1}{@v@}`)
-                return "{" + tex + "}"
+                grouped = html[match.start() - 1:match.start()] == "{" and \
+                    html[match.end():match.end() + 1] == "}"
+                return tex if grouped else "{" + tex + "}"
             touching = html[:match.start()].endswith(("\\)", "$"))
             return (" " if touching else "") + f"\\({tex}\\)"
 

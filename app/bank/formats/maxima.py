@@ -260,16 +260,16 @@ class Variables:
 
     def _group(self, group: Group, uses: set[str]) -> str:
         if group.open == "{":
-            raise Untranslatable("a Maxima construct that is not translated", "a set")
+            raise Untranslatable("a construct with no translation into our answer grammar", "a set")
         inner = ", ".join(self.translate(item, uses) for item in group.items)
         return f"({inner})" if group.open == "(" else f"[{inner}]"
 
     def _operator(self, op: str, segment: Segment) -> str:
         if op == "'":
-            raise Untranslatable("a Maxima construct that is not translated",
+            raise Untranslatable("a construct with no translation into our answer grammar",
                                  f"the quoted form in {_text(segment)}")
         if op == ".":
-            raise Untranslatable("a Maxima construct that is not translated",
+            raise Untranslatable("a construct with no translation into our answer grammar",
                                  "the dot product")
         return {"#": " != ", "=": " = ", "<": " < ", ">": " > ", "<=": " <= ",
                 ">=": " >= ", "**": "^"}.get(op, op)
@@ -278,7 +278,7 @@ class Variables:
         if name in CONSTANTS:
             return CONSTANTS[name]
         if name in ("true", "false", "and", "or", "not", "null"):
-            raise Untranslatable("a Maxima construct that is not translated", name)
+            raise Untranslatable("a construct with no translation into our answer grammar", name)
         if name in self.current:
             key = self.current[name]
             param = self.params[key]
@@ -287,7 +287,7 @@ class Variables:
             uses.add(key)
             return "{{" + key + "}}"
         if "%" in name:
-            raise Untranslatable("a Maxima construct that is not translated", name)
+            raise Untranslatable("a construct with no translation into our answer grammar", name)
         return name
 
     def _call(self, name: str, args: Group, uses: set[str]) -> str:
@@ -300,7 +300,7 @@ class Variables:
             return self._substituted(args.items[0], args.items[1:], uses)
         ours = name if name in SAME else RENAMED.get(name)
         if ours is None:
-            raise Untranslatable("a Maxima function that is not translated", name)
+            raise Untranslatable("a function with no translation into our answer grammar", name)
         inner = ", ".join(self.translate(item, uses) for item in args.items)
         return f"{ours}({inner})"
 
@@ -314,7 +314,7 @@ class Variables:
             for item in items:
                 if (len(item) < 3 or item[0][0] != "name" or item[1] != ("op", "=")
                         or item[0][1] in self.current):
-                    raise Untranslatable("a Maxima construct that is not translated",
+                    raise Untranslatable("a construct with no translation into our answer grammar",
                                          f"ev with {_text(rule)}")
                 pairs.append((item[0][1], self.translate(item[2:], uses)))
         text = self.translate(body, uses)
