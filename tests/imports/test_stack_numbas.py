@@ -188,3 +188,20 @@ def test_numbas_json_keys_and_types_in_any_case(pool):
     assert found["q-a"].answer == {"type": "number", "value": "2"}
     assert [p["answer"]["value"] for p in found["q-b"].parts] == ["x^2", "2 x"]
     assert found["q-b"].parts[1]["prompt"] == "then"
+
+
+def test_a_variant_failing_in_the_sandbox_leaves_no_template_behind(pool):
+    quiz = ('<quiz><question type="stack"><name><text>Broken</text></name><questiontext>'
+            '<text>Find {@ta@}: [[input:ans1]]</text></questiontext><questionvariables><text>'
+            'ta: limit(1/x, x)</text></questionvariables><input><name>ans1</name><type>'
+            'algebraic</type><tans>ta</tans></input></question></quiz>')
+    parsed = read("broken.xml", quiz.encode(), pool)
+    broken = parsed.exercises[0]
+    assert broken.self_graded and broken.params is None
+    assert broken.prompt == "Find $\\mathtt{ta}$:"
+    assert parsed.reasons()[0][0] == "self-graded"
+
+
+def test_numbas_source_format_is_detected_without_its_suffix():
+    upload = formats.files.single("exam.txt", sample("legacy.exam"), LIMIT)
+    assert formats.detect(upload) == "numbas"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from app.bank.formats.maxima import Untranslatable, Variables
 from app.bank.formats.text import html_to_markdown
+from app.bank.variants import TEMPLATE
 
 MATHS = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]|\$\$.*?\$\$|\$.*?\$", re.S)
 PLOT = "<em>(a plot, not imported)</em>"
@@ -22,6 +23,12 @@ PLOT = "<em>(a plot, not imported)</em>"
 def placeholder(source: str) -> str:
     """The source of a value that is not computed, as TeX typewriter text."""
     return r"\mathtt{" + re.sub(r"[_{}%#&$^\\]", _escaped, source) + "}"
+
+
+def unfilled(text: str) -> str:
+    """Text whose parameters were dropped (its variant failed in the sandbox): each
+    `{{name}}` shows the name instead of leaving a hole."""
+    return TEMPLATE.sub(lambda m: placeholder(m.group(1)), text)
 
 
 def _escaped(match: re.Match[str]) -> str:

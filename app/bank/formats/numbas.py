@@ -29,7 +29,7 @@ from app.bank.formats.model import ImportedExercise, ImportRefused, ParsedImport
 from app.bank.formats.text import decode, slugify, stable_id
 
 HEADER = re.compile(r"^\s*//\s*Numbas version:[^\n]*\n")
-LEGACY = re.compile(r"^\s*(?://[^\n]*\n\s*)*\{\s*(?://[^\n]*\n\s*)*name\s*:", re.I)
+LEGACY = re.compile(r"^\s*(?://[^\n]*\n\s*)*\{\s*(?://[^\n]*\n\s*)*[A-Za-z_]\w*\s*:")
 SHOWN = re.compile(r"\\var\{((?:[^{}]|\{[^{}]*\})*)\}"
                    r"|\\simplify(?:\[[^\]]*\])?\{((?:[^{}]|\{[^{}]*\})*)\}"
                    r"|(?<![\\\w])\{(?P<text>[^{}\s][^{}]*)\}")
@@ -38,7 +38,10 @@ SKIPPED = {"information", "extension", "custom"}
 
 
 def looks_like(text: str) -> bool:
-    return bool(HEADER.match(text[:200]) or LEGACY.match(text[:2000]))
+    """The editor's header, or the source format's braces around a `questions:` list."""
+    legacy = LEGACY.match(text) and re.search(r"^\s*(questions|question_groups)\s*:", text,
+                                              re.M | re.I)
+    return bool(HEADER.match(text[:200]) or legacy)
 
 
 def parse(name: str, data: bytes) -> ParsedImport:
@@ -60,9 +63,13 @@ def parse(name: str, data: bytes) -> ParsedImport:
 
 
 def _load(body: str, name: str, offset: int) -> Any:
-    """JSON (the editor's export) or the older source format, told apart by a quoted key."""
-    if not re.match(r'\s*[\[{]\s*("|\]|\})', body):
+    """JSON (the editor's export) or the older source format, told apart by its unquoted
+    `name:` key."""
+    if LEGACY.match(body):
         return numbas_source.load(body, name)
+    if not re.match(r"\s*[\[{]", body):
+        raise ImportRefused("not a Numbas exam: neither JSON (the editor's export) nor "
+                            "Numbas's source format ({ name: ... })", name)
     try:
         return json.loads(body)
     except json.JSONDecodeError as error:
