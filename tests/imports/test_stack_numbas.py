@@ -205,3 +205,17 @@ def test_a_variant_failing_in_the_sandbox_leaves_no_template_behind(pool):
 def test_numbas_source_format_is_detected_without_its_suffix():
     upload = formats.files.single("exam.txt", sample("legacy.exam"), LIMIT)
     assert formats.detect(upload) == "numbas"
+
+
+def test_hostile_question_variables_are_refused_not_crashed():
+    deep = "a: " + "(" * 5000 + "1" + ")" * 5000
+    variables = Variables(deep + "; c: rand(10^9); e: rand_with_step(0, 1000000000000, 2)"
+                          "; b: [1, (2]")
+    assert variables.params["e"].failure is not None
+    assert "nested too deeply" in str(variables.params["a"].failure)
+    assert variables.params["b"].failure is not None
+    with pytest.raises(Untranslatable):
+        variables.expression("a + 1")
+    numbas = Variables("")
+    numbas.define("my var", "1")
+    assert "name" in str(numbas.params["my var"].failure)

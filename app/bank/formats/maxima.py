@@ -26,6 +26,8 @@ _TOKEN = re.compile(r"""
   | (?P<comma>,)
 """, re.X)
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
+MAX_DEPTH = 50
+"""Deeper brackets are refused before any recursive walk sees them."""
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:(?!=)(.*)$", re.S)
 
@@ -73,6 +75,8 @@ def tree(text: str) -> Segment:
         if kind == "space":
             continue
         if kind == "open":
+            if len(stack) >= MAX_DEPTH:
+                raise Untranslatable("brackets nested too deeply", f"{MAX_DEPTH} levels")
             group = Group(value)
             current.append(group)
             stack.append((top, current))
@@ -155,6 +159,8 @@ class Variables:
         key = self._fresh(name)
         param = Param(key, scope=dict(self.current))
         try:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise Untranslatable("a variable name we cannot use", name)
             param.body = tree(definition)
             whole = self._random(param.body, param)
             if whole is not None:
@@ -200,10 +206,10 @@ class Variables:
             low, high, step = numbers
             if step == 1 and low <= high:
                 return {"int": [low, high]}
-            values = list(range(low, high + 1, step)) if step > 0 else []
-            if not 0 < len(values) <= 1000:
+            steps = range(low, high + 1, step) if step > 0 else range(0)
+            if not 0 < len(steps) <= 1000:
                 raise Untranslatable("a random draw we cannot reproduce", _text(segment))
-            return {"choice": values}
+            return {"choice": list(steps)}
         if name == "rand_with_prohib" and len(args) == 3 and None not in numbers[:2]:
             banned = _only(args[2])
             if isinstance(banned, Group):
