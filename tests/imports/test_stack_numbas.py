@@ -68,6 +68,7 @@ def test_stack_random_variables_become_params_and_cas_text_their_values(pool):
     _status, variant = _check(pool, ode, 3, "0")
     assert "{{" not in variant.prompt and f"q = {{{variant.values['q']}}}" in variant.prompt
     assert "\\mathtt{ode2(q,y,x)}" in ode.solution  # not computed: its source, not a hole
+    assert ode.hints == ["Separate: divide by ${{v}}$."]
 
 
 def test_stack_several_inputs_are_parts_and_int_test_wants_the_constant(pool):

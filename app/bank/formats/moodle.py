@@ -151,8 +151,11 @@ def _question(parsed: ParsedImport, document: Document, question: ET.Element, ki
 
 def _stack(parsed: ParsedImport, question: ET.Element, exercise: ImportedExercise) -> None:
     keyed = stack.read(question, _text(child(question, "questiontext")),
-                       _text(child(question, "generalfeedback")))
+                       _text(child(question, "generalfeedback")),
+                       _text(child(question, "questionvariables")),
+                       [_text(hint) for hint in children(question, "hint")])
     exercise.prompt, exercise.solution = keyed.prompt, keyed.solution
+    exercise.hints = [hint for hint in keyed.hints if hint]
     exercise.answer, exercise.parts = keyed.answer, keyed.parts
     exercise.params, exercise.conditions = keyed.params, keyed.conditions
     if keyed.reason:

@@ -50,13 +50,16 @@ class Keyed:
     parts: list[dict[str, Any]] | None = None
     params: dict[str, Any] | None = None
     conditions: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
     reason: str = ""
     detail: str = ""
 
 
-def read(question: ET.Element, text: str, solution: str) -> Keyed:
-    """Key a STACK question whose question text (HTML) is `text`."""
-    variables = Variables(_text(child(question, "questionvariables")))
+def read(question: ET.Element, text: str, solution: str, definitions: str,
+         hints: list[str]) -> Keyed:
+    """Key a STACK question: its question text, general feedback and hints (HTML) and its
+    question variables (Maxima)."""
+    variables = Variables(definitions)
     names = _input_order(question, text)
     inputs = {text_of(child(i, "name")): i for i in children(question, "input")}
     shown = _shown(variables, set())
@@ -64,16 +67,14 @@ def read(question: ET.Element, text: str, solution: str) -> Keyed:
         if not names:
             raise Untranslatable("a STACK question with no input", "no [[input:..]]")
         answers = [_answer(question, inputs[name], shown) for name in names]
-    except Untranslatable as failure:
-        return _self_graded(variables, text, solution, failure)
-    try:
         pieces = [shown.fill(piece, strict=True) for piece in _pieces(_bare(text), names)]
     except Untranslatable as failure:
-        return _self_graded(variables, text, solution, failure)
-    filled = shown.fill(_bare(solution), strict=False)
-    params = variables.needed(shown.uses)
-    keyed = Keyed(prompt=pieces[0], solution=filled, answer=answers[0],
-                  params=params or None, conditions=variables.conditions(params))
+        return _self_graded(variables, text, solution, hints, failure)
+    solution = shown.fill(_bare(solution), strict=False)
+    hints = [shown.fill(hint, strict=False) for hint in hints]
+    params = variables.needed(shown.uses or set())
+    keyed = Keyed(prompt=pieces[0], solution=solution, answer=answers[0],
+                  params=params or None, conditions=variables.conditions(params), hints=hints)
     if len(names) > 1:
         keyed.answer = {}
         keyed.parts = [{"id": name, "prompt": piece, "answer": answer, "hints": [],
@@ -82,12 +83,14 @@ def read(question: ET.Element, text: str, solution: str) -> Keyed:
     return keyed
 
 
-def _self_graded(variables: Variables, text: str, solution: str,
+def _self_graded(variables: Variables, text: str, solution: str, hints: list[str],
                  failure: Untranslatable) -> Keyed:
     placeholder = _shown(variables, None)
     prompt = placeholder.fill(INPUT.sub(" … ", _bare(text)), strict=False)
     return Keyed(prompt=prompt, solution=placeholder.fill(_bare(solution), strict=False),
-                 answer={"type": "self"}, reason=failure.reason, detail=failure.detail)
+                 answer={"type": "self"}, hints=[placeholder.fill(h, strict=False)
+                                                 for h in hints],
+                 reason=failure.reason, detail=failure.detail)
 
 
 def _shown(variables: Variables, uses: set[str] | None) -> CasText:
@@ -99,18 +102,10 @@ def _bare(html: str) -> str:
     return MARKERS.sub("", html)
 
 
-def _text(element: ET.Element | None) -> str:
-    if element is None:
-        return ""
-    inner = child(element, "text")
-    return text_of(inner if inner is not None else element)
-
-
 def _input_order(question: ET.Element, text: str) -> list[str]:
     """Inputs in the order the question text places them (the order learners answer)."""
-    declared = [text_of(child(i, "name")) for i in children(question, "input")]
-    placed = [name for name in dict.fromkeys(INPUT.findall(text)) if name in declared]
-    return placed
+    declared = {text_of(child(i, "name")) for i in children(question, "input")}
+    return [name for name in dict.fromkeys(INPUT.findall(text)) if name in declared]
 
 
 def _pieces(text: str, names: list[str]) -> list[str]:
