@@ -7,11 +7,15 @@ import io
 import zipfile
 
 import pytest
+import yaml
+from sqlalchemy import select
 
-from app.bank import formats
+from app import models as orm
+from app.bank import export, formats, importing
 from app.bank.formats import numbas_source
 from app.bank.formats.maxima import Untranslatable, Variables, statements
 from app.bank.formats.model import ImportRefused
+from app.bank.schema import TopicFile
 from app.bank.variants import make_variant
 from app.checking.compare.spec import AnswerSpec
 
@@ -75,6 +79,7 @@ def test_stack_several_inputs_are_parts_and_int_test_wants_the_constant(pool):
     steps = by_id(read("stack.xml", sample("stack.xml"), pool))["two-steps"]
     assert [p["id"] for p in steps.parts] == ["d1", "i1"]
     assert steps.prompt == "Let $f = {{{p}}}$. Differentiate:"
+    assert steps.parts[0]["prompt"] == "Your answer:"  # its text opens the stem
     assert steps.parts[1]["prompt"] == "Then integrate ${{p}}$:"  # old-format @p@ too
     assert steps.parts[1]["answer"]["compare"] == "antiderivative"
     status, variant = _check(pool, steps, 1, lambda v: v.answer_text, part=0)
@@ -220,3 +225,17 @@ def test_hostile_question_variables_are_refused_not_crashed():
     numbas = Variables("")
     numbas.define("my var", "1")
     assert "name" in str(numbas.params["my var"].failure)
+
+
+def test_stack_import_writes_and_exports_as_a_valid_bank_file(pool, uow, sessions, learner):
+    importing.apply(uow, read("stack.xml", sample("stack.xml"), pool), learner)
+    with sessions() as session:
+        collection = session.scalar(select(orm.Collection))
+        row = session.scalar(select(orm.Exercise).where(
+            orm.Exercise.global_id.like("%/two-steps")))
+        assert row.params["params"]["a"] == {"expr": "{{rand}}+2"}
+        assert [p["id"] for p in row.parts] == ["d1", "i1"]
+        text = export.export_yaml(session, collection)
+    TopicFile.model_validate(list(yaml.safe_load_all(text))[1])
+    again = read("export.yaml", text.encode(), pool)
+    assert importing.apply(uow, again, learner).unchanged == 6

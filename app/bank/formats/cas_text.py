@@ -18,6 +18,8 @@ from app.bank.variants import TEMPLATE
 
 MATHS = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]|\$\$.*?\$\$|\$.*?\$", re.S)
 PLOT = "<em>(a plot, not imported)</em>"
+ANSWER_HERE = "Your answer:"
+"""The prompt of a first part whose text all went to the stem (a part needs a prompt)."""
 
 
 def placeholder(source: str) -> str:

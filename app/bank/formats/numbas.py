@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from app.bank.formats import numbas_source
-from app.bank.formats.cas_text import CasText
+from app.bank.formats.cas_text import ANSWER_HERE, CasText
 from app.bank.formats.jme import to_maxima
 from app.bank.formats.maxima import Untranslatable, Variables, answer_type, tree
 from app.bank.formats.model import ImportedExercise, ImportRefused, ParsedImport, Problem
@@ -156,8 +156,8 @@ def _key(parsed: ParsedImport, question: dict[str, Any], part: dict[str, Any], k
         return
     exercise.prompt = _joined(stem, texts[0]) or str(question["name"])
     exercise.answer = {}
-    exercise.parts = [{"id": str(i + 1), "prompt": text, "answer": answer, "hints": [],
-                       "wrong": [], "solution": ""}
+    exercise.parts = [{"id": str(i + 1), "prompt": text or ANSWER_HERE, "answer": answer,
+                       "hints": [], "wrong": [], "solution": ""}
                       for i, (text, answer) in enumerate(zip(texts[1:], answers, strict=True))]
 
 

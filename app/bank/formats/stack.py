@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.bank.formats.cas_text import CasText
+from app.bank.formats.cas_text import ANSWER_HERE, CasText
 from app.bank.formats.maxima import Untranslatable, Variables, answer_type
 from app.bank.formats.text import html_to_markdown
 from app.bank.formats.xml import child, children, text_of
@@ -77,7 +77,7 @@ def read(question: ET.Element, text: str, solution: str, definitions: str,
                   params=params or None, conditions=variables.conditions(params), hints=hints)
     if len(names) > 1:
         keyed.answer = {}
-        keyed.parts = [{"id": name, "prompt": piece, "answer": answer, "hints": [],
+        keyed.parts = [{"id": name, "prompt": piece or ANSWER_HERE, "answer": answer, "hints": [],
                         "wrong": [], "solution": ""}
                        for name, piece, answer in zip(names, pieces[1:], answers, strict=True)]
     return keyed
