@@ -68,8 +68,8 @@ def test_moodle_question_types(pool):
     assert found["stack-chain"].params == {"ta": {"expr": "diff(sin(x^2), x)"}}
     assert "[[input" not in found["stack-chain"].prompt
     skipped = [p for p in parsed.problems if p.severity == "skipped"]
-    assert len(skipped) == 1 and "'ddwtos'" in skipped[0].message
-    assert "/quiz/question[9]" in skipped[0].where
+    assert len(skipped) == 2 and "description" in skipped[0].message
+    assert "'ddwtos'" in skipped[1].message and "/quiz/question[10]" in skipped[1].where
     assert parsed.held == 8 and parsed.read_from == "quiz.xml"
 
 

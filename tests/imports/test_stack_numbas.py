@@ -135,11 +135,12 @@ def test_maxima_statements_without_semicolons_and_translation():
 def test_moodle_zip_reads_every_xml_file(pool):
     data = _zip({"a.xml": QUIZ.format(name="Same", text="First?"),
                  "b.xml": QUIZ.format(name="Same", text="Second?"),
-                 "notes.txt": "not a quiz"})
+                 "notes.txt": "not a quiz", "meta.xml": "<info/>"})
     parsed = read("bank.zip", data, pool)
     assert [e.prompt for e in parsed.exercises] == ["First?", "Second?"]
     assert [e.id for e in parsed.exercises] == ["same", "b-same"]  # the second file's clash
     assert parsed.held == 2 and parsed.read_from == "2 Moodle XML files: a.xml, b.xml"
+    assert [(p.where, p.severity) for p in parsed.problems] == [("meta.xml", "warning")]
 
 
 def test_moodle_course_backup_is_refused_with_what_to_export():

@@ -36,6 +36,11 @@ from app.bank.formats.xml import Document, child, children, local, parse_xml, te
 _STACK_MARKERS = re.compile(r"\[\[(?:input|validation|feedback):[^\]]*\]\]")
 SUPPORTED = ("numerical", "shortanswer", "multichoice", "truefalse", "essay", "stack",
              "matching")
+NOT_QUESTIONS = {
+    "description": "a Moodle description (text shown between questions), not a question",
+    "random": "a Moodle random question (a draw from a category), not a question",
+}
+"""Entries of a quiz that hold no exercise: skipped, and not counted as held."""
 BACKUP = ("the upload is a Moodle course backup, not a question bank: in Moodle open the "
           "course's Question bank, choose Export, the format Moodle XML, and upload that file")
 
@@ -46,13 +51,15 @@ def looks_like(text: str) -> bool:
 
 def parse(upload: Upload) -> ParsedImport:
     """A Moodle XML file, or every Moodle XML file of a zip, as one ParsedImport."""
-    paths = [upload.main] if upload.main else _quiz_files(upload)
+    paths, others = ([upload.main], []) if upload.main else _quiz_files(upload)
     title = PurePosixPath(upload.name).stem
     parsed = ParsedImport(format="moodle", title=title, key=slugify(title) or "moodle",
                           source=upload.name, held=0)
     parsed.read_from = paths[0] if len(paths) == 1 else \
         f"{len(paths)} Moodle XML files: {', '.join(paths)}"
     parsed.topic(parsed.key, title)
+    for path in others:
+        parsed.warn(path, "not read: an XML file without a <quiz> root")
     seen: set[str] = set()
     for path in paths:
         document = parse_xml(decode(upload.read(path), path), path)
@@ -71,6 +78,9 @@ def _quiz(parsed: ParsedImport, document: Document, seen: set[str], stem: str) -
         if kind == "category":
             topic = _category(parsed, question)
             continue
+        if kind in NOT_QUESTIONS:
+            parsed.skip(document.where(question), NOT_QUESTIONS[kind])
+            continue
         parsed.held = (parsed.held or 0) + 1
         exercise = _question(parsed, document, question, kind, topic)
         if exercise is not None:
@@ -80,19 +90,20 @@ def _quiz(parsed: ParsedImport, document: Document, seen: set[str], stem: str) -
             parsed.exercises.append(exercise)
 
 
-def _quiz_files(upload: Upload) -> list[str]:
-    """Every Moodle XML file of a zip, in name order; a backup is refused with what to do."""
-    found, backups = [], []
+def _quiz_files(upload: Upload) -> tuple[list[str], list[str]]:
+    """Every Moodle XML file of a zip, in name order, and the other XML files (not read); a
+    backup is refused with what to do."""
+    found, others, backups = [], [], []
     for path, data in sorted(upload.files.items()):
         head = data[:4000].decode("utf-8", "ignore")
-        if path.lower().endswith(".xml") and looks_like(head):
-            found.append(path)
-        elif re.search(r"<(MOODLE_BACKUP|moodle_backup)[\s>]", head) or path.endswith(".mbz"):
+        if re.search(r"<(MOODLE_BACKUP|moodle_backup)[\s>]", head) or path.endswith(".mbz"):
             backups.append(path)
+        elif path.lower().endswith(".xml"):
+            (found if looks_like(head) else others).append(path)
     if not found:
         raise ImportRefused(BACKUP if backups else "no Moodle XML file (<quiz> root) in the "
                             "upload", upload.name)
-    return found
+    return found, others
 
 
 def _backup(root: ET.Element) -> bool:
