@@ -240,3 +240,21 @@ def test_stack_import_writes_and_exports_as_a_valid_bank_file(pool, uow, session
     TopicFile.model_validate(list(yaml.safe_load_all(text))[1])
     again = read("export.yaml", text.encode(), pool)
     assert importing.apply(uow, again, learner).unchanged == 6
+
+
+def test_stack_matrix_and_numerical_inputs(pool):
+    quiz = ('<quiz><question type="stack"><name><text>Kinds</text></name><questiontext><text>'
+            'A = [[input:m]] and g = [[input:g]]</text></questiontext><questionvariables><text>'
+            'ta: matrix([1, 2], [3, 4]); tg: 9.81</text></questionvariables>'
+            '<input><name>m</name><type>matrix</type><tans>ta</tans></input>'
+            '<input><name>g</name><type>numerical</type><tans>tg</tans></input>'
+            '<prt><name>p</name><node><name>0</name><answertest>NumRelative</answertest><sans>g'
+            '</sans><tans>tg</tans><testoptions>0.01</testoptions></node></prt>'
+            '</question></quiz>')
+    kinds = read("kinds.xml", quiz.encode(), pool).exercises[0]
+    matrix, number = (p["answer"] for p in kinds.parts)
+    assert matrix == {"type": "matrix", "value": "{{ta}}"}
+    assert number == {"type": "number", "value": "{{tg}}", "tolerance": {"relative": 0.01}}
+    assert _check(pool, kinds, 0, "[[1, 2], [3, 4]]", part=0)[0] == "correct"
+    assert _check(pool, kinds, 0, "9.8", part=1)[0] == "correct"
+    assert _check(pool, kinds, 0, "9.5", part=1)[0] == "incorrect"
