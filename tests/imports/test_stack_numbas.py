@@ -118,6 +118,7 @@ def test_stack_relation_answer_is_typed(pool):
 def test_maxima_statements_without_semicolons_and_translation():
     assert statements("a: 1\nb: [1,\n 2]\n/* c: 3; */ d: f(a)\n  + 1") == [
         ("a", "1"), ("b", "[1,\n 2]"), ("d", "f(a)   + 1")]
+    assert statements("a: 1;\nassume(x > 0);\nb: 2;") == [("a", "1"), ("b", "2")]
     variables = Variables("n: rand(4)+1; e1: %e^(n*x); l: log(x); s: rand_with_prohib(-3, 3, [0])")
     assert variables.params["e1"].spec == {"expr": "e^({{n}}*x)"}
     assert variables.params["l"].spec == {"expr": "ln(x)"}

@@ -100,31 +100,31 @@ def tree(text: str) -> Segment:
 
 def statements(text: str) -> list[tuple[str, str]]:
     """`name: definition` pairs in order; statements end with `;`, `$` or a new line that
-    starts another assignment (older STACK questions omit the semicolons)."""
+    starts another assignment (older STACK questions omit the semicolons). Other statements
+    (`assume(x > 0)`) define nothing and are left out."""
     text = _COMMENT.sub(" ", text)
-    pieces: list[str] = []
-    depth, start = 0, 0
+    pieces: list[tuple[str, str]] = []  # (the separator before, the text)
+    depth, start, before = 0, 0, ";"
     for index, char in enumerate(text):
         depth += char in "([{"
         depth -= char in ")]}"
         if depth == 0 and char in ";$\n":
-            pieces.append(text[start:index])
-            start = index + 1
-    pieces.append(text[start:])
+            pieces.append((before, text[start:index]))
+            start, before = index + 1, char
+    pieces.append((before, text[start:]))
     merged: list[str] = []
-    for piece in pieces:
+    ended = True  # the last statement was closed by `;` or `$`
+    for separator, piece in pieces:
+        ended = ended or separator != "\n"
         if not piece.strip():
             continue
-        if merged and not _ASSIGNMENT.match(piece) and "\n" in text:
-            merged[-1] += " " + piece
+        if merged and not ended and not _ASSIGNMENT.match(piece):
+            merged[-1] += " " + piece  # a definition continued on the next line
         else:
             merged.append(piece)
-    out = []
-    for piece in merged:
-        found = _ASSIGNMENT.match(piece)
-        if found:
-            out.append((found.group(1), found.group(2).strip()))
-    return out
+        ended = False
+    found = [_ASSIGNMENT.match(piece) for piece in merged]
+    return [(m.group(1), m.group(2).strip()) for m in found if m]
 
 
 @dataclass
