@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app import models as orm
 from app.bank import export, formats, importing
 from app.bank.formats import numbas_source
+from app.bank.formats.jme import to_maxima
 from app.bank.formats.maxima import Untranslatable, Variables, statements
 from app.bank.formats.model import ImportRefused
 from app.bank.schema import TopicFile
@@ -178,6 +179,17 @@ def test_numbas_older_source_format_gapfill_parts_and_jme(pool):
     assert _check(pool, power, 1, lambda v: v.answer_text)[0] == "correct"
     assert found["sums-c"].self_graded  # JME's log is base 10: not translated
     assert "\\mathtt" not in found["sums-c"].prompt.split("Write")[1]
+
+
+def test_jme_random_ranges_become_draws():
+    variables = Variables("")
+    for name, jme in [("a", "random(-5..5 except 0)"), ("b", "random(1..9#4)"),
+                      ("c", "random(2, 3, 5)"), ("d", "2a + b")]:
+        variables.define(name, to_maxima(jme))
+    assert [variables.params[k].spec for k in "abcd"] == [
+        {"int": [-5, 5]}, {"choice": [1, 5, 9]}, {"choice": ["2", "3", "5"]},
+        {"expr": "2*{{a}}+{{b}}"}]
+    assert variables.conditions({"a": {}}) == ["{{a}} != 0"]
 
 
 def test_numbas_source_format_errors_name_the_line():

@@ -402,10 +402,18 @@ def answer_type(definition: Segment) -> str:
 
 
 def _spaced(pieces: list[str]) -> list[str]:
-    """A space between two pieces that would otherwise run together (`2x cos(x)`)."""
+    """Juxtaposed pieces kept apart: a space between two words or numbers (`2x cos(x)`), and
+    an explicit `*` beside a template, whose value is pasted in as text (`2{{a}}` with a = 3
+    must not read as 23)."""
     out: list[str] = []
     for piece in pieces:
-        if out and out[-1][-1:].isalnum() and piece[:1].isalnum():
+        last = out[-1] if out else ""
+        operand_before = last[-1:].isalnum() or last.endswith((")", "]", "}}"))
+        template = piece.startswith("{{") or (last.endswith("}}") and (
+            piece[:1].isalnum() or piece[:1] in "(["))
+        if operand_before and template:
+            out.append("*")
+        elif last[-1:].isalnum() and piece[:1].isalnum():
             out.append(" ")
         out.append(piece)
     return out
