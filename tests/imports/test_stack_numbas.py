@@ -203,11 +203,13 @@ def test_numbas_json_keys_and_types_in_any_case(pool):
     exam = ('// Numbas version: exam_results_page_options\n{"name": "Cased", "questions": [{'
             '"name": "Q", "parts": [{"type": "NumberEntry", "minValue": "2", "maxValue": '
             '"2"}, {"type": "gapfill", "prompt": "[[0]] then [[1]]", "gaps": [{"type": "jme",'
-            ' "answer": "x^2"}, {"type": "jme", "answer": "2x"}]}]}]}')
+            ' "answer": "x^2"}, {"type": "jme", "answer": "2x"}]}, {"type": "M_N_X", "choices": '
+            '["one"], "answers": ["1", "2"], "matrix": [[1, 0]]}]}]}')
     found = by_id(read("cased.exam", exam.encode(), pool))
     assert found["q-a"].answer == {"type": "number", "value": "2"}
     assert [p["answer"]["value"] for p in found["q-b"].parts] == ["x^2", "2 x"]
     assert found["q-b"].parts[1]["prompt"] == "then"
+    assert [p["prompt"] for p in found["q-c"].parts] == ["one"]  # one row is still a part
 
 
 def test_a_variant_failing_in_the_sandbox_leaves_no_template_behind(pool):

@@ -150,11 +150,10 @@ def _key(parsed: ParsedImport, question: dict[str, Any], part: dict[str, Any], k
     params = variables.needed(shown.uses or set())
     exercise.params = params or None
     exercise.conditions = variables.conditions(params)
-    if len(answers) == 1:
-        exercise.prompt = _joined(stem, texts[0]) or str(question["name"])
+    exercise.prompt = _joined(stem, texts[0]) or str(question["name"])
+    if len(texts) == 1:
         exercise.answer = answers[0]
         return
-    exercise.prompt = _joined(stem, texts[0]) or str(question["name"])
     exercise.answer = {}
     exercise.parts = [{"id": str(i + 1), "prompt": text or ANSWER_HERE, "answer": answer,
                        "hints": [], "wrong": [], "solution": ""}
