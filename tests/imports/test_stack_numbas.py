@@ -273,3 +273,9 @@ def test_stack_matrix_and_numerical_inputs(pool):
     assert _check(pool, kinds, 0, "[[1, 2], [3, 4]]", part=0)[0] == "correct"
     assert _check(pool, kinds, 0, "9.8", part=1)[0] == "correct"
     assert _check(pool, kinds, 0, "9.5", part=1)[0] == "incorrect"
+
+
+def test_numbas_source_nested_too_deeply_is_refused():
+    deep = "{ name: x\n questions: " + "[" * 5000 + "]" * 5000 + "\n}"
+    with pytest.raises(ImportRefused, match="nested more than"):
+        formats.read("deep.exam", deep.encode(), limit=LIMIT)
