@@ -22,11 +22,12 @@ from app.checking.compare.spec import AnswerSpec
 from app.checking.grammar.lexing import ParseError
 from app.checking.grammar.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS, GREEK
 from app.checking.grammar.syntax import parse
-from app.checking.grammar.values import Bracket, CommaList, Relation, SetLit, Union
+from app.checking.grammar.values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
 
 UNPARSED = ("self", "choice", "text")
 KNOWN_WORDS = set(FUNCTIONS) | AUTHOR_OPS | set(CONSTANTS) | GREEK
 _WORD = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{\w+\*?\}(?:\s*\{[lcr|]+\})?")
 Outcome = tuple[dict[str, Any] | None, str]
 """(the answer spec to store, "") or (None, why the grammar could not read it)."""
 
@@ -76,8 +77,9 @@ def _variant(exercise: dict[str, Any]) -> Outcome:
 
 def prose(text: str) -> bool:
     """Whether an answer reads as words ("Rayleigh scattering"), which the grammar would
-    otherwise take as a product of letters. LaTeX commands (`\\frac`) are not words."""
-    return any(w.lower() not in KNOWN_WORDS for w in _WORD.findall(text))
+    otherwise take as a product of letters. LaTeX commands (`\\frac`) and environments
+    (`\\begin{bmatrix}`) are not words."""
+    return any(w.lower() not in KNOWN_WORDS for w in _WORD.findall(_ENVIRONMENT.sub(" ", text)))
 
 
 def compact(model: AnswerSpec) -> dict[str, Any]:
@@ -94,6 +96,8 @@ def kind_of(value: object) -> str:
         return "set"
     if isinstance(value, Union):
         return "interval"
+    if isinstance(value, MatrixLit):
+        return "vector" if all(len(row) == 1 for row in value.rows) else "matrix"
     if isinstance(value, Bracket):
         if value.items and all(isinstance(i, Bracket) for i in value.items):
             return "matrix"
