@@ -30,8 +30,9 @@ from app.checking.pool import CheckerPool  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora" / "pretext"
 LIMIT = 200 * 1024 * 1024
-BLOCK_NAMES = ("Figure", "Table", "Exercise", "Activity", "Example", "Theorem", "Definition",
-               "Section", "Chapter", "Subsection", "Equation", "Proposition", "Lemma")
+BLOCK_NAMES = ("Figure", "Table", "Exercise", "Activity", "Example", "Definition", "Section",
+               "Chapter", "Subsection", "Equation")
+"""Names an `xref` shows before its number (not "Theorem": "the Pythagorean Theorem")."""
 
 RAW = {
     "\\amp": re.compile(r"\\amp(?![a-zA-Z])"),
@@ -43,12 +44,16 @@ RAW = {
     "{{": re.compile(r"\{\{"),
 }
 
+_ANYWHERE = ("\\amp", "TikZ")
+"""Raw wherever it is; the other kinds only outside maths (`{{\\mathbf v}}`, `x<y` are TeX)."""
 _MATHS = re.compile(r"\$\$(.*?)\$\$|(?<!\\)\$(.*?)(?<!\\)\$", re.S)
 
 
 def raw_markup(text: str, macros: set[str]) -> list[str]:
     """The kinds of hole or raw markup in `text`; `macros` are the book's macro names."""
-    found = [kind for kind, pattern in RAW.items() if pattern.search(text)]
+    words = _MATHS.sub(" ", text)
+    found = [kind for kind, pattern in RAW.items()
+             if pattern.search(text if kind in _ANYWHERE else words)]
     if any(not (m.group(1) or m.group(2) or "").strip() for m in _MATHS.finditer(text)):
         found.append("empty maths")
     if any(re.search(re.escape(name) + r"(?![a-zA-Z])", text) for name in macros):
@@ -82,8 +87,10 @@ def audit_markup(parsed: ParsedImport, macro_names: set[str]) -> list[Finding]:
 
 
 def _excerpt(text: str, kinds: list[str], macros: set[str]) -> str:
-    pattern = RAW.get(kinds[0]) or (_MATHS if kinds[0] == "empty maths" else None) or re.compile("|".join(re.escape(m) for m in macros))
-    match = pattern.search(text)
+    """Text around the first finding of the first kind."""
+    patterns = {**RAW, "empty maths": re.compile(r"(?<![\\$])\$\s+\$|\$\$\s*\$\$"),
+                "book macro": re.compile("|".join(re.escape(m) for m in macros) or "$^")}
+    match = patterns[kinds[0]].search(text)
     start = max(0, match.start() - 40) if match else 0
     return " ".join(text[start:start + 100].split())
 
@@ -151,6 +158,10 @@ def report(name: str, pool: CheckerPool, sample: int, seed: int, main: str | Non
         print(f"   {finding.exercise} [{finding.field}] {', '.join(finding.kinds)}: "
               f"{finding.excerpt}")
     importing.finish(parsed, pool.run, "imported")
+    counts = parsed.counts()
+    print(f"-- {name}: {counts['checkable']} checkable, {counts['self_graded']} self-graded")
+    for severity, message, count in parsed.reasons()[:12]:
+        print(f"   {count:4d} {severity}: {message[:110]}")
     trials = answer_trials(parsed, pool, sample, seed)
     good = sum(t.good for t in trials)
     print(f"-- {name}: {good} of {len(trials)} sampled checkable exercises: own answer Correct "

@@ -9,6 +9,7 @@ being read (its macros, numbering and names) is set once per import with `readin
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from app.bank.formats.xml import Document, child, children, local, text_of
 SAGE_NOTE = "*(a Sage cell in the book: run it there)*"
 GENERATED_IMAGES = ("latex-image", "sageplot", "asymptote", "prefigure", "mermaid")
 _LISTS = ("ol", "ul", "dl")
+_ENVIRONMENTS = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
 _SKIPPED = ("title", "idx", "notation", "pg-code", "caption", "shortdescription",
             "description", "creator", "index", "subtitle")
 
@@ -37,10 +39,10 @@ class BookMarkup:
     parents: dict[int, ET.Element] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, document: Document) -> BookMarkup:
+    def of(cls, document: Document, components: set[str] | None = None) -> BookMarkup:
         docinfo = child(document.root, "docinfo")
         macros = child(docinfo, "macros") if docinfo is not None else None
-        return cls(parse_definitions(text_of(macros)), Numbering(document.root),
+        return cls(parse_definitions(text_of(macros)), Numbering(document.root, components),
                    names(document.root), document.parents)
 
 
@@ -54,9 +56,10 @@ def _book() -> BookMarkup:
 
 
 @contextmanager
-def reading(document: Document) -> Iterator[BookMarkup]:
-    """Render with this book's macros, numbers and names (the whole assembled document)."""
-    token = _BOOK.set(BookMarkup.of(document))
+def reading(document: Document, components: set[str] | None = None) -> Iterator[BookMarkup]:
+    """Render with this book's macros, numbers and names (the whole assembled document);
+    `components`: the edition's versions (the publication file's `version/@include`)."""
+    token = _BOOK.set(BookMarkup.of(document, components))
     try:
         yield _book()
     finally:
@@ -158,7 +161,10 @@ def _words(parts: list[str]) -> str:
 def _inline(item: ET.Element) -> str:
     tag = local(item.tag)
     if tag == "m":
-        return f"${tex(item)}$"
+        maths = tex(item)
+        if not maths.strip():  # the book's own empty `m` is dropped; a hole stays visible
+            return "" if not len(item) else "$ $"
+        return f"${maths}$"
     if tag in ("me", "men", "md", "mdn"):
         return _block(item)
     if tag in _CHARACTERS:
@@ -171,7 +177,7 @@ def _inline(item: ET.Element) -> str:
         label = render_inline(item) or escape_markdown(href)
         return f"[{label}]({href})" if href.startswith(("http://", "https://")) else label
     if tag == "xref":
-        return render_inline(item) or escape_markdown(xref_text(item))
+        return _xref(item)
     if tag == "image":
         return _image(item)
     if tag == "quantity":
@@ -190,15 +196,33 @@ def _inline(item: ET.Element) -> str:
 # -- cross-references, figures, units ------------------------------------------------------------
 
 
+def _xref(xref: ET.Element) -> str:
+    """The reference as PreTeXt shows it: its own words (`<xref ref="f">Figure</xref>`) then the
+    number, unless `text="custom"`; without words, "Figure 2.3.4"."""
+    words = render_inline(xref)
+    if not words:
+        return escape_markdown(xref_text(xref))
+    if xref.get("text") == "custom":
+        return words
+    global_text = ET.Element("xref", {**xref.attrib, "text": "global"})
+    number = xref_text(global_text)
+    known = _book().numbering
+    numbered = known is not None and all(r in known.numbers for r in _refs(xref))
+    return f"{words} {escape_markdown(number)}" if numbered else words
+
+
+def _refs(xref: ET.Element) -> list[str]:
+    if xref.get("first"):
+        return [xref.get("first", ""), xref.get("last", "")]
+    return (xref.get("ref") or "").replace(",", " ").split()
+
+
 def xref_text(xref: ET.Element) -> str:
     """"Figure 2.3.4" for `<xref ref="fig-x"/>` as PreTeXt numbers it (several refs joined);
     a target with no number shows its title, an unknown one its id."""
     book = _book()
-    refs = (xref.get("ref") or "").replace(",", " ").split()
-    if xref.get("first"):
-        refs = [xref.get("first", ""), xref.get("last", "")]
     shown = []
-    for ref in refs:
+    for ref in _refs(xref):
         numbering = book.numbering
         number = numbering.numbers.get(ref) if numbering else None
         if number and numbering:
@@ -281,7 +305,7 @@ def _tex(element: ET.Element) -> str:
 
 def _display_rows(element: ET.Element) -> str:
     rows = [tex(r) for r in children(element, "mrow")] or [tex(element)]
-    if len(rows) == 1 and "&" not in rows[0]:
+    if len(rows) == 1 and "&" not in _ENVIRONMENTS.sub("", rows[0]):
         return f"$${rows[0]}$$"
     return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
 

@@ -6,7 +6,8 @@ read): divisions are numbered by their place in the hierarchy (Chapter 4, Sectio
 Subsection 4.7.2; appendices A, B, ...; parts do not count). Blocks (theorems, definitions,
 examples, figures, tables, inline exercises, activities, ...) run on one counter whose number
 begins with the section's number (level 2 of a book, 1 of an article), counted across its
-subsections. Exercises of an `exercises` division are numbered in it, after its number as a
+subsections. Elements of another edition (`component` not among the publication's versions)
+are not counted. Exercises of an `exercises` division are numbered in it, after its number as a
 division. Display equations with a number (`men`, an `mrow` of an `mdn`) have their own counter.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import string
 import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
+from collections.abc import Callable, Iterator
 
 from app.bank.formats.xml import XML_ID, child, local, text_of
 
@@ -46,7 +48,8 @@ def type_name(tag: str, renamed: dict[str, str]) -> str:
 class Numbering:
     """One walk of the book: the number of every element with an `xml:id`."""
 
-    def __init__(self, root: ET.Element) -> None:
+    def __init__(self, root: ET.Element, components: set[str] | None = None) -> None:
+        self.components = components
         self.numbers: dict[str, str] = {}
         self.tags: dict[str, str] = {}
         self.titles: dict[str, str] = {}
@@ -60,6 +63,8 @@ class Numbering:
         chapters = appendices = subdivisions = 0
         for item in division:
             tag = local(item.tag)
+            if not self._included(item):
+                continue
             if tag in ("part", "backmatter", "frontmatter"):
                 self._division(item, number, counter, exercises)
                 continue
@@ -87,7 +92,7 @@ class Numbering:
     def _exercises(self, division: ET.Element, number: list[str]) -> None:
         """Divisional exercises: numbered in their division, after its number."""
         serial = 0
-        for item in division.iter():
+        for item in _iter_included(division, self._included):
             if local(item.tag) == "exercise" and item is not division:
                 serial += 1
                 self._remember(item, ".".join(number + [str(serial)]))
@@ -110,7 +115,15 @@ class Numbering:
                     self._remember(row, ".".join(structure + [str(counter["equation"])]))
             return
         for item in element:
-            self._content(item, structure, counter, exercises, in_figure or tag == "figure")
+            if self._included(item):
+                self._content(item, structure, counter, exercises, in_figure or tag == "figure")
+
+    def _included(self, item: ET.Element) -> bool:
+        """Whether an element is in the edition read (`component` against the publication's
+        `version include`); every element counts when the edition is not known."""
+        component = item.get("component")
+        return self.components is None or component is None or bool(
+            set(component.split()) & self.components)
 
     def _remember(self, item: ET.Element, number: str) -> None:
         ident = item.get(XML_ID)
@@ -120,3 +133,12 @@ class Numbering:
             title = child(item, "title")
             if title is not None:
                 self.titles[ident] = " ".join(text_of(title).split())
+
+
+def _iter_included(element: ET.Element, included: Callable[[ET.Element], bool]
+                   ) -> Iterator[ET.Element]:
+    """`element.iter()` without the subtrees of excluded elements."""
+    yield element
+    for item in element:
+        if included(item):
+            yield from _iter_included(item, included)

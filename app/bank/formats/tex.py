@@ -102,26 +102,21 @@ def _skip_spaces(text: str, index: int) -> int:
 
 
 def expand(tex: str, macros: dict[str, Macro]) -> str:
-    """`tex` with the book's macros expanded and `\\amp` as `&`. Bounded: after
-    MAX_EXPANSIONS expansions, or past MAX_LENGTH characters, the rest stays as written."""
+    """`tex` with the book's macros expanded and `\\amp` as `&`. Bounded: past
+    MAX_EXPANSIONS expansions or MAX_LENGTH characters, the macros stay as written."""
     if macros:
         tex = _expand(tex, macros)
     return _AMP.sub("&", tex)
 
 
 def _expand(tex: str, macros: dict[str, Macro]) -> str:
-    index, done = 0, 0
-    while done < MAX_EXPANSIONS:
-        match = _NAME.search(tex, index)
-        if match is None:
-            break
-        name = match.group(0)
-        macro = macros.get(name)
-        if macro is None:
-            index = match.end()
-            continue
-        read = _arguments(tex, match.end(), macro)
-        if read is None:
+    """Expand left to right, re-reading each expansion; past the bounds (a macro that
+    expands forever, or too much) the text is returned as written."""
+    original, index, done = tex, 0, 0
+    while (match := _NAME.search(tex, index)) is not None:
+        macro = macros.get(match.group(0))
+        read = _arguments(tex, match.end(), macro) if macro else None
+        if macro is None or read is None:
             index = match.end()
             continue
         values, end = read
@@ -129,11 +124,10 @@ def _expand(tex: str, macros: dict[str, Macro]) -> str:
         for number, value in enumerate(values, start=1):
             body = body.replace(f"#{number}", value)
         if tex[end:end + 1].isalpha() and _ENDS_IN_NAME.search(body):
-            body += " "  # `\perp` then `x` must not become the name `\perpx`
-        replaced = tex[:match.start()] + body + tex[end:]
-        if len(replaced) > MAX_LENGTH:
-            break
-        tex, index, done = replaced, match.start(), done + 1
+            body += " "  # `\\perp` then `x` must not become the name `\\perpx`
+        tex, index, done = tex[:match.start()] + body + tex[end:], match.start(), done + 1
+        if done > MAX_EXPANSIONS or len(tex) > MAX_LENGTH:
+            return original
     return tex
 
 
