@@ -72,7 +72,9 @@ def test_references_show_their_numbers_and_figures_sage_units_are_words():
     assert "*(a Sage cell in the book: run it there)*" in prompt
     assert "matrix(" not in prompt
     assert "Drive 5 m/s." in prompt
-    assert prompt.endswith("[figure]")
+    assert prompt.endswith("[figure]\n\n*(an interactive figure in the book: use it there)*"
+                           "\n\nA table of values.")
+    assert markup_book()["ex-no-statement"].prompt == "Compute $1+1$."
 
 
 def test_tikz_figures_show_their_description_or_caption_never_their_source():

@@ -210,7 +210,8 @@ def _statement(holder: ET.Element) -> str:
     statement = child(holder, "statement") or child(holder, "stage")
     if statement is not None:
         return render(statement)
-    skip = {"title", "hint", "answer", "solution", "idx", "pg-code", "setup", "task"}
+    skip = {"title", "hint", "answer", "solution", "idx", "pg-code", "pg-macros", "setup", "task",
+            "evaluation"}
     return render_children([c for c in holder if local(c.tag) not in skip])
 
 

@@ -25,8 +25,9 @@ SAGE_NOTE = "*(a Sage cell in the book: run it there)*"
 GENERATED_IMAGES = ("latex-image", "sageplot", "asymptote", "prefigure", "mermaid")
 _LISTS = ("ol", "ul", "dl")
 _ENVIRONMENTS = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
-_SKIPPED = ("title", "idx", "notation", "pg-code", "caption", "shortdescription",
-            "description", "creator", "index", "subtitle")
+_SKIPPED = ("title", "idx", "notation", "pg-code", "pg-macros", "macro-file", "caption",
+            "shortdescription", "description", "creator", "index", "subtitle")
+INTERACTIVE_NOTE = "*(an interactive figure in the book: use it there)*"
 
 
 @dataclass
@@ -134,6 +135,8 @@ def _block(item: ET.Element) -> str:
         return ""
     if tag == "image":
         return _image(item)
+    if tag == "interactive":
+        return _interactive(item)
     return render(item) if len(item) else render_inline(item)
 
 
@@ -188,6 +191,8 @@ def _inline(item: ET.Element) -> str:
         return f"⟨{render_inline(item)}⟩"
     if tag == "sage":
         return SAGE_NOTE
+    if tag == "interactive":
+        return _interactive(item)
     if tag in _SKIPPED:
         return ""
     return render_inline(item)
@@ -258,6 +263,12 @@ def _image(image: ET.Element) -> str:
     figure = _enclosing(image, "figure")
     caption = render_inline(child(figure, "caption")) if figure is not None else ""
     return f"[figure: {caption}]" if caption else "[figure]"
+
+
+def _interactive(interactive: ET.Element) -> str:
+    """An applet (JavaScript, GeoGebra, Desmos) as its `static` stand-in, else a note."""
+    static = child(interactive, "static")
+    return render(static) if static is not None and len(static) else INTERACTIVE_NOTE
 
 
 def _enclosing(element: ET.Element, tag: str) -> ET.Element | None:
