@@ -24,10 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.bank import formats, importing  # noqa: E402
-from app.bank.formats.model import ParsedImport  # noqa: E402
+from app.bank.formats import pretext  # noqa: E402
+from app.bank.formats.answers import UNPARSED, read_answers  # noqa: E402
+from app.bank.formats.model import AUTO, ParsedImport  # noqa: E402
+from app.bank.formats.pretext_markup import reading  # noqa: E402
+from app.bank.formats.xml import local  # noqa: E402
 from app.checking.compare.spec import AnswerSpec  # noqa: E402
 from app.checking.pool import CheckerPool  # noqa: E402
 
+UNKEYED = (*UNPARSED, AUTO)
 CORPORA = ROOT.parent / "shared" / "corpora" / "pretext"
 LIMIT = 200 * 1024 * 1024
 BLOCK_NAMES = ("Figure", "Table", "Exercise", "Activity", "Example", "Definition", "Section",
@@ -101,10 +106,13 @@ def book_macro_names(parsed: ParsedImport) -> set[str]:
 
 def wrong_answer(value: str) -> str:
     """A response that must not check: the first integer in the answer plus one (so matrices,
-    vectors and equations change in one entry), else the whole answer plus one."""
+    vectors and equations change in one entry), else the right side (or the whole) plus one."""
     match = re.search(r"(?<![\\A-Za-z_^])\d+", value)
     if match:
         return value[:match.start()] + str(int(match.group()) + 1) + value[match.end():]
+    if value.count("=") == 1:
+        left, right = value.split("=")
+        return f"{left}= ({right.strip()}) + 1"
     return f"({value}) + 1"
 
 
@@ -123,18 +131,53 @@ class Trial:
 
 def answer_trials(parsed: ParsedImport, pool: CheckerPool, sample: int = 30,
                   seed: int = 19) -> list[Trial]:
-    """On `sample` seeded checkable exercises (after verification), the book's own answer and a
-    changed one, checked by the project's checker."""
-    checkable = [e for e in parsed.exercises if not e.self_graded and not e.parts]
-    chosen = random.Random(seed).sample(checkable, min(sample, len(checkable)))
+    """On `sample` seeded checkable exercises or parts (after verification), the book's own
+    answer and a changed one, checked by the project's checker."""
+    keyed = [(e.id, e.answer) for e in parsed.exercises if not e.self_graded and not e.parts]
+    keyed += [(f"{e.id}/{part.get('id')}", part["answer"]) for e in parsed.exercises
+              for part in e.parts or [] if part.get("answer", {}).get("type") not in UNKEYED]
+    return _trials(keyed, pool, sample, seed)
+
+
+def _trials(keyed: list[tuple[str, dict]], pool: CheckerPool, sample: int,
+            seed: int) -> list[Trial]:
     trials = []
-    for exercise in chosen:
-        spec = AnswerSpec.model_validate(exercise.answer)
+    for ident, answer in random.Random(seed).sample(keyed, min(sample, len(keyed))):
+        spec = AnswerSpec.model_validate(answer)
         value = str(spec.value)
         wrong = wrong_answer(value)
-        trials.append(Trial(exercise.id, spec.type, value, pool.check(spec, value).status,
+        trials.append(Trial(ident, spec.type, value, pool.check(spec, value).status,
                             pool.check(spec, wrong).status))
     return trials
+
+
+def answer_items(name: str, pool: CheckerPool, main: str | None, sample: int = 30,
+                 seed: int = 19) -> tuple[Counter, list[Trial]]:
+    """Every `answer` of the book's exercises, item by item (each `li` of an answer list, as
+    the parts of a list exercise would be), read as the importer reads one answer: what the
+    grammar makes of them, and a seeded sample checked like `answer_trials`."""
+    data = (CORPORA / f"{name}.zip").read_bytes()
+    upload = formats.files.single(f"{name}.zip", data, LIMIT)
+    upload.main = main or pretext._main_file(upload)
+    document = pretext._load(upload, upload.main, [])
+    document.reindex()
+    values = []
+    with reading(document):
+        for answer in document.root.iter():
+            if local(answer.tag) != "answer":
+                continue
+            items = [li for li in answer.iter() if local(li.tag) == "li"] or [answer]
+            values += [v for v in map(pretext.single_expression, items) if v]
+    items = [{"answer": {"type": AUTO, "value": v}} for v in values]
+    outcomes = [outcome for start in range(0, len(items), 100)
+                for outcome in pool.run(read_answers, items[start:start + 100])]
+    kinds: Counter = Counter()
+    keyed = []
+    for value, (spec, problem) in zip(values, outcomes, strict=True):
+        kinds[spec["type"] if spec else problem.split(":")[0]] += 1
+        if spec:
+            keyed.append((value[:40], spec))
+    return kinds, _trials(keyed, pool, sample, seed)
 
 
 def read_book(name: str, main: str | None = None) -> ParsedImport:
@@ -166,6 +209,15 @@ def report(name: str, pool: CheckerPool, sample: int, seed: int, main: str | Non
     good = sum(t.good for t in trials)
     print(f"-- {name}: {good} of {len(trials)} sampled checkable exercises: own answer Correct "
           "and a changed one Incorrect")
+    _print_trials(trials)
+    kinds, item_trials = answer_items(name, pool, main, sample, seed)
+    print(f"-- {name}: every answer item read as one answer: {dict(kinds.most_common())}")
+    print(f"   {sum(t.good for t in item_trials)} of {len(item_trials)} sampled readable items: "
+          "own answer Correct and a changed one Incorrect")
+    _print_trials(item_trials)
+
+
+def _print_trials(trials: list[Trial]) -> None:
     for trial in trials:
         mark = "ok " if trial.good else "BAD"
         print(f"   {mark} {trial.exercise} ({trial.type}) own={trial.own} wrong={trial.wrong}: "

@@ -113,6 +113,11 @@ def test_matrix_answers_macros_and_solution_keys(pool):
         "type": "matrix", "value": "\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"}
     assert found["ex-macro-vector"].answer == {
         "type": "vector", "value": "\\begin{bmatrix}1 \\\\ 2\\end{bmatrix}"}
+    assert found["ex-named-matrix"].answer == {
+        "type": "matrix", "value": "\\begin{bmatrix}1 & 2 \\\\ 3 & 4\\end{bmatrix}"}
+    assert found["ex-chain"].self_graded  # a derivation, not one answer
+    assert found["ex-words"].self_graded and "No." in found["ex-words"].solution
+    assert found["ex-plain-number"].answer == {"type": "number", "value": "3"}
     assert found["ex-solution-final"].answer == {"type": "equation", "value": "x = 4"}
     assert found["ex-solution-list"].self_graded  # several questions, one final line
     assert found["ex-solution-prose"].self_graded  # an expression among words
@@ -139,6 +144,7 @@ def test_audit_finds_raw_markup_and_makes_wrong_answers():
     assert audit.wrong_answer("2x^2") == "3x^2"
     assert audit.wrong_answer("x^2") == "(x^2) + 1"
     assert audit.wrong_answer("a b") == "(a b) + 1"
+    assert audit.wrong_answer("B^T = A") == "B^T = (A) + 1"
 
 
 @pytest.mark.slow

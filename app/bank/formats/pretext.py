@@ -233,8 +233,9 @@ def _answer(holder: ET.Element, webwork: ET.Element | None) -> tuple[dict, str]:
 
 
 def single_expression(answer: ET.Element) -> str | None:
-    """The TeX of an answer that is one `m` (in one `p`), or one short line of plain text;
-    the book's macros expanded and sentence punctuation dropped."""
+    """The TeX of an answer that is one `m` (in one `p`), or a plain number (plain words, such
+    as "No", are not maths); the book's macros expanded and sentence punctuation dropped.
+    A chain `a = b = c` is a derivation, not one answer."""
     blocks = [c for c in answer if local(c.tag)]
     if len(blocks) > 1:
         return None
@@ -242,11 +243,13 @@ def single_expression(answer: ET.Element) -> str | None:
     maths = [c for c in holder if local(c.tag) in ("m", "me", "men")]
     outside = (holder.text or "") + "".join(c.tail or "" for c in holder)
     if len(maths) == 1 and len(list(holder)) == 1 and not outside.strip(" .,;\n\t"):
-        return answer_tex(tex(maths[0])) or None
-    plain = text_of(holder)
-    return plain if not list(holder) and plain and len(plain) < 120 else None
+        value = answer_tex(tex(maths[0]))
+        return value if value and value.count("=") < 2 else None  # a chain is a derivation
+    plain = text_of(holder).rstrip(".")
+    return plain if not list(holder) and _NUMBER.fullmatch(plain) else None
 
 
+_NUMBER = re.compile(r"\s*-?\d+(?:\.\d+)?(?:\s*/\s*\d+)?\s*")
 _FINAL_EQUATION = re.compile(r"^\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*([^=<>]+)$")
 
 

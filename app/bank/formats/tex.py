@@ -169,16 +169,22 @@ _BRACKETED_ARRAY = re.compile(
     r"\\left\s*([\[(])\s*\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}\s*\\right\s*[\])]",
     re.S)
 _ENVIRONMENT = {"[": "bmatrix", "(": "pmatrix"}
+_NAMED_MATRIX = re.compile(r"^\s*(?:[A-Za-z]|\{?\\mathbf\s*\{?[A-Za-z]\}?\}?)"
+                           r"(?:\^\{?(?:T|-1)\}?|_\{?\w+\}?)*\s*=\s*"
+                           r"(\\begin\{([bp])matrix\}(?:(?!\\begin).)*\\end\{\2matrix\})\s*$",
+                           re.S)
 
 
 def answer_tex(tex: str) -> str:
     """An answer's TeX as the grammar reads it: `\\left[\\begin{array}{rr}..\\end{array}\\right]`
-    as a `bmatrix` (else the grammar sees a bracket around a matrix), `\\lt`/`\\gt` as `<`/`>`,
+    as a `bmatrix` (else the grammar sees a bracket around a matrix), `A = \\begin{bmatrix}..`
+    as the matrix (the name is the question's), `\\lt`/`\\gt` as `<`/`>`,
     no sentence punctuation (`\\text{.}`, `.`, `,`) at the end, and `\\displaystyle` dropped."""
     tex = _BRACKETED_ARRAY.sub(
         lambda m: f"\\begin{{{_ENVIRONMENT[m.group(1)]}}}{m.group(2)}"
                   f"\\end{{{_ENVIRONMENT[m.group(1)]}}}", tex)
     tex = re.sub(r"\\\\\s*(\\end\{[bp]matrix\})", r"\1", tex)
+    tex = _NAMED_MATRIX.sub(r"\1", tex)
     tex = re.sub(r"\\lt(?![A-Za-z])", "<", tex)
     tex = re.sub(r"\\gt(?![A-Za-z])", ">", tex)
     tex = re.sub(r"\\(?:displaystyle|textstyle)(?![A-Za-z])", "", tex)
