@@ -55,6 +55,15 @@ def test_answer_tex_reads_matrices_and_drops_sentence_punctuation():
     assert answer_tex(r"\left(\begin{array}{c}1 \\ 2 \\ \end{array}\right),") == (
         r"\begin{pmatrix}1 \\ 2 \end{pmatrix}")
     assert answer_tex(r"x \lt 3.") == "x < 3"
+    assert answer_tex(r"\widehat{{\mathbf x}} = \begin{bmatrix}1 \\ 2\end{bmatrix}") == (
+        r"\begin{bmatrix}1 \\ 2\end{bmatrix}")
+    assert answer_tex(r"A = \begin{bmatrix}1\end{bmatrix} + B") == (
+        r"A = \begin{bmatrix}1\end{bmatrix} + B")  # not just a name for a matrix
+    assert answer_tex(r"f'(x) = \frac{\sin(x)}{\cos^2(x)}") == r"\frac{\sin(x)}{\cos^2(x)}"
+    assert answer_tex(r"s''(1) = -16.") == "-16"
+    assert answer_tex(r"\int_2^5 (3x^2 - 4x^3) \, dx = -492") == "-492"
+    assert answer_tex(r"\int t \, dt = \frac{t^2}{2} + c") == r"\int t \, dt = \frac{t^2}{2} + c"
+    assert answer_tex(r"\lim_{x \to 2} \frac{f(x)}{g(x)} = \frac{1}{8}") == r"\frac{1}{8}"
     assert answer_tex(r"\displaystyle\frac{1}{2}\text{ .}") == r"\frac{1}{2}"
 
 

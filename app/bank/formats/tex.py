@@ -169,22 +169,31 @@ _BRACKETED_ARRAY = re.compile(
     r"\\left\s*([\[(])\s*\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}\s*\\right\s*[\])]",
     re.S)
 _ENVIRONMENT = {"[": "bmatrix", "(": "pmatrix"}
-_NAMED_MATRIX = re.compile(r"^\s*(?:[A-Za-z]|\{?\\mathbf\s*\{?[A-Za-z]\}?\}?)"
-                           r"(?:\^\{?(?:T|-1)\}?|_\{?\w+\}?)*\s*=\s*"
-                           r"(\\begin\{([bp])matrix\}(?:(?!\\begin).)*\\end\{\2matrix\})\s*$",
-                           re.S)
+_SYMBOL = r"(?:[A-Za-z]|\{?\\mathbf\s*\{?[A-Za-z]\}?\}?)"
+_NAMED_MATRIX = re.compile(
+    rf"^\s*(?:{_SYMBOL}|\\(?:widehat|hat|overline|bar)\{{\s*{_SYMBOL}\s*\}})"
+    r"(?:\^\{?(?:T|-1|\\perp)\}?|_\{?\w+\}?)*\s*=\s*"
+    r"(\\begin\{([bp])matrix\}(?:(?!\\begin).)*\\end\{\2matrix\})\s*$", re.S)
+"""`A = [matrix]`, `\\widehat{\\mathbf x} = [vector]`: a name, then the matrix it is."""
+_ASKED_DERIVATIVE = re.compile(r"^\s*[A-Za-z](?:_\{?\w+\}?)?'+\s*\([^()=]*\)\s*=\s*([^=<>]+)$")
+"""`f'(x) = 2x`, `s'(1) = -16`: the derivative asked for, then its value."""
+_ASKED_NUMBER = re.compile(r"^\s*\\(?:int|lim)_.*=\s*(-?[\d.]+|-?\\frac\{\d+\}\{\d+\})\s*$", re.S)
+"""`\\int_2^5 (3x^2) \\, dx = -492`, `\\lim_{x \\to 2} f(x) = 3`: a definite value asked for."""
 
 
 def answer_tex(tex: str) -> str:
     """An answer's TeX as the grammar reads it: `\\left[\\begin{array}{rr}..\\end{array}\\right]`
     as a `bmatrix` (else the grammar sees a bracket around a matrix), `A = \\begin{bmatrix}..`
-    as the matrix (the name is the question's), `\\lt`/`\\gt` as `<`/`>`,
+    as the matrix (the name is the question's), `f'(x) = 2x` as `2x`, a definite integral or
+    limit `= 5` as `5`, `\\lt`/`\\gt` as `<`/`>`,
     no sentence punctuation (`\\text{.}`, `.`, `,`) at the end, and `\\displaystyle` dropped."""
     tex = _BRACKETED_ARRAY.sub(
         lambda m: f"\\begin{{{_ENVIRONMENT[m.group(1)]}}}{m.group(2)}"
                   f"\\end{{{_ENVIRONMENT[m.group(1)]}}}", tex)
     tex = re.sub(r"\\\\\s*(\\end\{[bp]matrix\})", r"\1", tex)
     tex = _NAMED_MATRIX.sub(r"\1", tex)
+    tex = _ASKED_DERIVATIVE.sub(r"\1", tex)
+    tex = _ASKED_NUMBER.sub(r"\1", tex)
     tex = re.sub(r"\\lt(?![A-Za-z])", "<", tex)
     tex = re.sub(r"\\gt(?![A-Za-z])", ">", tex)
     tex = re.sub(r"\\(?:displaystyle|textstyle)(?![A-Za-z])", "", tex)
