@@ -105,15 +105,16 @@ def book_macro_names(parsed: ParsedImport) -> set[str]:
 
 
 def wrong_answer(value: str) -> str:
-    """A response that must not check: the first integer in the answer plus one (so matrices,
-    vectors and equations change in one entry), else the right side (or the whole) plus one."""
-    match = re.search(r"(?<![\\A-Za-z_^])\d+", value)
-    if match:
-        return value[:match.start()] + str(int(match.group()) + 1) + value[match.end():]
+    """A response that must not check: an equation's right side plus one; else the first
+    integer (not an index or power) plus one, so a matrix changes in one entry; else twice a
+    matrix, or the whole answer plus one."""
     if value.count("=") == 1:
         left, right = value.split("=")
         return f"{left}= ({right.strip()}) + 1"
-    return f"({value}) + 1"
+    match = re.search(r"(?<![\\A-Za-z_^{])\d+", value)
+    if match:
+        return value[:match.start()] + str(int(match.group()) + 1) + value[match.end():]
+    return f"2{value}" if value.startswith("\\begin") else f"({value}) + 1"
 
 
 @dataclass

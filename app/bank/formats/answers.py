@@ -45,7 +45,11 @@ def read_one(item: dict[str, Any]) -> Outcome:
         if spec.get("type") == AUTO:
             if prose(str(spec.get("value", ""))):
                 return None, "the answer is words, not maths"
-            spec["type"] = kind_of(parse(str(spec.get("value", "")), author=True).value)
+            value = parse(str(spec.get("value", "")), author=True).value
+            if isinstance(value, Relation) and not all(
+                    _scalar(x) for x in value.operands):
+                return None, "an equation between sets, vectors or matrices is not one answer"
+            spec["type"] = kind_of(value)
         model = AnswerSpec.model_validate(spec)
         if model.type not in UNPARSED:
             reference_of(model)
@@ -80,6 +84,10 @@ def prose(text: str) -> bool:
     otherwise take as a product of letters. LaTeX commands (`\\frac`) and environments
     (`\\begin{bmatrix}`) are not words."""
     return any(w.lower() not in KNOWN_WORDS for w in _WORD.findall(_ENVIRONMENT.sub(" ", text)))
+
+
+def _scalar(value: object) -> bool:
+    return not isinstance(value, (Bracket, SetLit, MatrixLit, CommaList, Union, Relation))
 
 
 def compact(model: AnswerSpec) -> dict[str, Any]:
