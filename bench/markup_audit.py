@@ -111,7 +111,8 @@ def wrong_answer(value: str) -> str:
     if value.count("=") == 1:
         left, right = value.split("=")
         return f"{left}= ({right.strip()}) + 1"
-    match = re.search(r"(?<![\\A-Za-z_^{])\d+", value)
+    match = next((m for m in re.finditer(r"\d+", value)
+                  if not re.search(r"([\\A-Za-z_^.]|[_^]\{)$", value[:m.start()])), None)
     if match:
         return value[:match.start()] + str(int(match.group()) + 1) + value[match.end():]
     return f"2{value}" if value.startswith("\\begin") else f"({value}) + 1"

@@ -126,6 +126,7 @@ def test_matrix_answers_macros_and_solution_keys(pool):
         "type": "matrix", "value": "\\begin{bmatrix}1 & 2 \\\\ 3 & 4\\end{bmatrix}"}
     assert found["ex-chain"].self_graded  # a derivation, not one answer
     assert found["ex-set-equation"].self_graded
+    assert found["ex-computation"].self_graded
     assert found["ex-words"].self_graded and "No." in found["ex-words"].solution
     assert found["ex-plain-number"].answer == {"type": "number", "value": "3"}
     assert found["ex-solution-final"].answer == {"type": "equation", "value": "x = 4"}
@@ -155,6 +156,7 @@ def test_audit_finds_raw_markup_and_makes_wrong_answers():
     assert audit.wrong_answer("x^2") == "(x^2) + 1"
     assert audit.wrong_answer("a b") == "(a b) + 1"
     assert audit.wrong_answer("B^T = A") == "B^T = (A) + 1"
+    assert audit.wrong_answer("\\{1, 2.5\\}") == "\\{2, 2.5\\}"
     assert audit.wrong_answer("L_{20} = 15127") == "L_{20} = (15127) + 1"
     assert audit.wrong_answer("\\begin{bmatrix}a\\end{bmatrix}") == (
         "2\\begin{bmatrix}a\\end{bmatrix}")

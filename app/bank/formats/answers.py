@@ -49,6 +49,9 @@ def read_one(item: dict[str, Any]) -> Outcome:
             if isinstance(value, Relation) and not all(
                     _scalar(x) for x in value.operands):
                 return None, "an equation between sets, vectors or matrices is not one answer"
+            if isinstance(value, Relation) and not any(
+                    getattr(x, "free_symbols", None) for x in value.operands):
+                return None, "an equation without unknowns is a computation, not one answer"
             spec["type"] = kind_of(value)
         model = AnswerSpec.model_validate(spec)
         if model.type not in UNPARSED:
