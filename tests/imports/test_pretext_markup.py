@@ -13,7 +13,13 @@ from app.bank import formats
 from app.bank.formats import files, pretext
 from app.bank.formats.pretext_markup import reading, render
 from app.bank.formats.pretext_numbers import Numbering
-from app.bank.formats.tex import MAX_EXPANSIONS, answer_tex, expand, parse_definitions
+from app.bank.formats.tex import (
+    MAX_EXPANSIONS,
+    answer_tex,
+    expand,
+    katex_macros,
+    parse_definitions,
+)
 
 from .conftest import LIMIT, by_id, read, sample
 
@@ -38,6 +44,7 @@ def test_macros_from_docinfo_are_expanded_with_their_arguments():
     assert expand(r"\sub{x} \sub[k]{y} \argmax \row", macros) == (
         r"x_{n} y_{k} \operatorname*{arg\,max} \text{Row}")
     assert expand(r"a \amp b \\ c \amp d", {}) == "a & b \\\\ c & d"
+    assert set(katex_macros(macros)) == set(macros) - {"\\sub"}  # KaTeX has no [n] default
 
 
 def test_expansion_is_bounded_and_keeps_names_apart():
@@ -77,7 +84,7 @@ def test_lists_inside_paragraphs_stay_lists_and_maths_uses_the_macros():
 def test_references_show_their_numbers_and_figures_sage_units_are_words():
     prompt = markup_book()["ex-refs"].prompt
     assert prompt.startswith("Use Figure 1.1.3, Figure 1.1.4, Exercise 1.1.3.1, Section 1.1, "
-                             "Preview Activity 1.1.1 and Equation (1.1.1).")
+                             "Preview Activity 1.1.1 and Equation (1.1.1), not (see the book).")
     assert "*(a Sage cell in the book: run it there)*" in prompt
     assert "matrix(" not in prompt
     assert "Drive 5 m/s." in prompt
@@ -106,7 +113,9 @@ def test_numbering_skips_other_editions():
     upload = files.single("book.ptx", b"""<pretext><book><chapter xml:id="c"><section xml:id="s">
         <example xml:id="e-web" component="runestone"><p>x</p></example>
         <example xml:id="e-one"><p>x</p></example>
-        <figure xml:id="f"><caption>c</caption></figure></section></chapter></book></pretext>""",
+        <figure xml:id="f"><caption>c</caption></figure>
+        <figure xml:id="g"><sidebyside><figure xml:id="g1"/><figure xml:id="g2"/></sidebyside>
+        </figure></section></chapter></book></pretext>""",
                           LIMIT)
     root = pretext._load(upload, "book.ptx", []).root
     every = Numbering(root).numbers
@@ -114,6 +123,7 @@ def test_numbering_skips_other_editions():
     assert (every["e-one"], every["f"]) == ("1.1.2", "1.1.3")
     assert (edition["e-one"], edition["f"]) == ("1.1.1", "1.1.2")
     assert "e-web" not in edition
+    assert (edition["g"], edition["g1"], edition["g2"]) == ("1.1.3", "1.1.3(a)", "1.1.3(b)")
 
 
 def test_matrix_answers_macros_and_solution_keys(pool):

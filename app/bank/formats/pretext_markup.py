@@ -27,6 +27,7 @@ _LISTS = ("ol", "ul", "dl")
 _ENVIRONMENTS = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
 _SKIPPED = ("title", "idx", "notation", "pg-code", "pg-macros", "macro-file", "caption",
             "shortdescription", "description", "creator", "index", "subtitle")
+UNKNOWN_TARGET = "(see the book)"
 INTERACTIVE_NOTE = "*(an interactive figure in the book: use it there)*"
 
 
@@ -224,7 +225,7 @@ def _refs(xref: ET.Element) -> list[str]:
 
 def xref_text(xref: ET.Element) -> str:
     """"Figure 2.3.4" for `<xref ref="fig-x"/>` as PreTeXt numbers it (several refs joined);
-    a target with no number shows its title, an unknown one its id."""
+    a target with no number shows its title, one not in the book read a note."""
     book = _book()
     shown = []
     for ref in _refs(xref):
@@ -235,7 +236,8 @@ def xref_text(xref: ET.Element) -> str:
             label = f"({number})" if numbering.tags[ref] in ("men", "mrow") else number
             shown.append(label if xref.get("text") == "global" else f"{name} {label}")
         else:
-            shown.append(numbering.titles.get(ref, ref) if numbering else ref)
+            shown.append(numbering.titles.get(ref, UNKNOWN_TARGET) if numbering else
+                         UNKNOWN_TARGET)
     return (" to " if xref.get("first") else ", ").join(shown)
 
 

@@ -98,13 +98,20 @@ class Numbering:
                 self._remember(item, ".".join(number + [str(serial)]))
 
     def _content(self, element: ET.Element, structure: list[str], counter: dict[str, int],
-                 exercises: bool, in_figure: bool = False) -> None:
+                 exercises: bool, panel: list | None = None) -> None:
         """Blocks and equations inside a division's content, in document order. A figure in
-        a figure is a panel (lettered in the book), not on the counter."""
+        a figure is a panel, lettered after its figure's number ("2.3.4(b)"); `panel` holds
+        that number and the panels counted so far."""
         tag = local(element.tag)
-        if tag in BLOCKS and not in_figure and not (tag == "exercise" and exercises):
+        if tag in BLOCKS and panel is not None:
+            panel[1] += 1
+            self._remember(element, f"{panel[0]}({string.ascii_lowercase[(panel[1] - 1) % 26]})")
+        elif tag in BLOCKS and not (tag == "exercise" and exercises):
             counter["block"] += 1
-            self._remember(element, ".".join(structure + [str(counter["block"])]))
+            number = ".".join(structure + [str(counter["block"])])
+            self._remember(element, number)
+            if tag == "figure":
+                panel = [number, 0]
         elif tag == "men" or (tag == "mrow" and element.get("number") == "yes"):
             counter["equation"] += 1
             self._remember(element, ".".join(structure + [str(counter["equation"])]))
@@ -116,7 +123,7 @@ class Numbering:
             return
         for item in element:
             if self._included(item):
-                self._content(item, structure, counter, exercises, in_figure or tag == "figure")
+                self._content(item, structure, counter, exercises, panel)
 
     def _included(self, item: ET.Element) -> bool:
         """Whether an element is in the edition read (`component` against the publication's

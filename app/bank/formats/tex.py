@@ -65,8 +65,9 @@ def parse_definitions(text: str) -> dict[str, Macro]:
 
 def katex_macros(macros: dict[str, Macro]) -> dict[str, str]:
     """The macros as KaTeX's `macros` option (`{"\\R": "\\mathbb{R}"}`), for any maths that
-    reaches a page unexpanded."""
-    return {name: macro.body for name, macro in macros.items()}
+    reaches a page unexpanded. KaTeX reads `#1` arguments but not an optional one's default,
+    so those are only expanded at import."""
+    return {name: macro.body for name, macro in macros.items() if macro.default is None}
 
 
 def braced(text: str, start: int) -> str | None:
