@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from app.bank.formats.pretext_numbers import Numbering, names, type_name
 from app.bank.formats.tex import Macro, expand, katex_macros, parse_definitions
 from app.bank.formats.text import escape_markdown
-from app.bank.formats.xml import Document, child, children, local, text_of
+from app.bank.formats.xml import XML_ID, Document, child, children, local, text_of
 
 SAGE_NOTE = "*(a Sage cell in the book: run it there)*"
 GENERATED_IMAGES = ("latex-image", "sageplot", "asymptote", "prefigure", "mermaid")
@@ -244,7 +244,7 @@ def xref_text(xref: ET.Element) -> str:
 def _caption(item: ET.Element) -> str:
     """"*Figure 2.3.4.* The caption" under a figure or table."""
     caption = render_inline(child(item, "caption")) or render_inline(child(item, "title"))
-    ident = item.get("{http://www.w3.org/XML/1998/namespace}id", "")
+    ident = item.get(XML_ID, "")
     numbering = _book().numbering
     number = numbering.numbers.get(ident) if numbering and ident else None
     name = type_name(local(item.tag), _book().renamed)
