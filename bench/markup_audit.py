@@ -170,7 +170,7 @@ def answer_items(name: str, pool: CheckerPool, main: str | None, sample: int = 3
                 continue
             items = [li for li in answer.iter() if local(li.tag) == "li"] or [answer]
             values += [v for v in map(pretext.single_expression, items) if v]
-    items = [{"answer": {"type": AUTO, "value": v}} for v in values]
+    items = [{"answer": pretext.answer_spec(v)} for v in values]
     outcomes = [outcome for start in range(0, len(items), 100)
                 for outcome in pool.run(read_answers, items[start:start + 100])]
     kinds: Counter = Counter()

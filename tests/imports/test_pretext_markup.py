@@ -20,6 +20,7 @@ from app.bank.formats.tex import (
     katex_macros,
     parse_definitions,
 )
+from app.checking.compare.spec import AnswerSpec
 
 from .conftest import LIMIT, by_id, read, sample
 
@@ -136,6 +137,10 @@ def test_matrix_answers_macros_and_solution_keys(pool):
         "type": "matrix", "value": "\\begin{bmatrix}1 & 2 \\\\ 3 & 4\\end{bmatrix}"}
     assert found["ex-chain"].self_graded  # a derivation, not one answer
     assert found["ex-set-equation"].self_graded
+    estimate = found["ex-estimate"].answer
+    assert estimate == {"type": "number", "value": "0.1815", "tolerance": {"relative": 0.005}}
+    assert pool.check(AnswerSpec.model_validate(estimate), "0.182").status == "correct"
+    assert pool.check(AnswerSpec.model_validate(estimate), "0.19").status == "incorrect"
     assert found["ex-computation"].self_graded
     assert found["ex-words"].self_graded and "No." in found["ex-words"].solution
     assert found["ex-plain-number"].answer == {"type": "number", "value": "3"}

@@ -30,7 +30,7 @@ from app.bank.formats.pretext_markup import (
     render_inline,
     tex,
 )
-from app.bank.formats.tex import answer_tex
+from app.bank.formats.tex import APPROXIMATION_TOLERANCE, answer_tex, approximation
 from app.bank.formats.text import decode, slugify, stable_id
 from app.bank.formats.xml import XML_ID, Document, child, children, local, parse_xml, text_of
 
@@ -229,7 +229,16 @@ def _answer(holder: ET.Element, webwork: ET.Element | None) -> tuple[dict, str]:
         value = single_expression(answers[0]) if len(answers) == 1 else None
     else:
         value = _solution_answer(holder)
-    return ({"type": AUTO, "value": value} if value else {"type": "self"}), shown
+    return answer_spec(value), shown
+
+
+def answer_spec(value: str | None) -> dict:
+    """The spec of an answer's TeX (from `single_expression`): an estimate (`\\approx 2.336`)
+    is a number within half a percent; None is self-graded."""
+    estimate = approximation(value or "")
+    if estimate:
+        return {"type": AUTO, "value": estimate, "tolerance": APPROXIMATION_TOLERANCE}
+    return {"type": AUTO, "value": value} if value else {"type": "self"}
 
 
 def single_expression(answer: ET.Element) -> str | None:

@@ -199,3 +199,15 @@ def answer_tex(tex: str) -> str:
     tex = re.sub(r"\\gt(?![A-Za-z])", ">", tex)
     tex = re.sub(r"\\(?:displaystyle|textstyle)(?![A-Za-z])", "", tex)
     return _TRAILING.sub("", tex).strip()
+
+
+_APPROXIMATE = re.compile(r"\\approx\s*(-?\d*\.\d+)$")
+APPROXIMATION_TOLERANCE = {"relative": 0.005}
+"""An estimate's key ("D \\approx 2.336") accepts what rounds near it (2.34), not 2.3."""
+
+
+def approximation(tex: str) -> str | None:
+    """The decimal an answer ends in after `\\approx` (`k = 9.8/54 \\approx 0.1815`), the
+    book's estimate; None unless the answer ends so."""
+    match = _APPROXIMATE.search(tex.strip())
+    return match.group(1) if match else None
