@@ -104,11 +104,11 @@ def book_macro_names(parsed: ParsedImport) -> set[str]:
     return set(parsed.macros)
 
 
-def wrong_answer(value: str) -> str:
+def wrong_answer(value: str, kind: str = "equation") -> str:
     """A response that must not check: an equation's right side plus one; else the first
     integer (not an index or power) plus one, so a matrix changes in one entry; else twice a
     matrix, or the whole answer plus one."""
-    if value.count("=") == 1:
+    if kind == "equation" and value.count("=") == 1:
         left, right = value.split("=")
         return f"{left}= ({right.strip()}) + 1"
     match = next((m for m in re.finditer(r"\d+", value)
@@ -147,7 +147,7 @@ def _trials(keyed: list[tuple[str, dict]], pool: CheckerPool, sample: int,
     for ident, answer in random.Random(seed).sample(keyed, min(sample, len(keyed))):
         spec = AnswerSpec.model_validate(answer)
         value = str(spec.value)
-        wrong = wrong_answer(value)
+        wrong = wrong_answer(value, spec.type)
         trials.append(Trial(ident, spec.type, value, pool.check(spec, value).status,
                             pool.check(spec, wrong).status))
     return trials

@@ -172,6 +172,7 @@ def test_audit_finds_raw_markup_and_makes_wrong_answers():
     assert audit.wrong_answer("a b") == "(a b) + 1"
     assert audit.wrong_answer("B^T = A") == "B^T = (A) + 1"
     assert audit.wrong_answer("\\{1, 2.5\\}") == "\\{2, 2.5\\}"
+    assert audit.wrong_answer("a = -3, 1", "tuple") == "a = -4, 1"
     assert audit.wrong_answer("L_{20} = 15127") == "L_{20} = (15127) + 1"
     assert audit.wrong_answer("\\begin{bmatrix}a\\end{bmatrix}") == (
         "2\\begin{bmatrix}a\\end{bmatrix}")
