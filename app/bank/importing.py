@@ -114,10 +114,13 @@ def verify(parsed: ParsedImport, runner: Runner, chunk: int = VERIFY_CHUNK) -> N
     for start in range(0, len(pending), chunk):
         part = pending[start:start + chunk]
         for exercise, (spec, problem) in zip(part, _run_chunk(runner, part), strict=True):
-            if spec is not None:
-                exercise.answer = spec
-            else:
+            if spec is None:
                 _self_graded(parsed, exercise, problem)
+            elif exercise.parts:
+                exercise.parts = [{**written, "answer": answer} for written, answer
+                                  in zip(exercise.parts, spec["parts"], strict=True)]
+            else:
+                exercise.answer = spec
 
 
 def _run_chunk(runner: Runner, part: list[ImportedExercise]) -> list[tuple[Any, str]]:

@@ -68,18 +68,32 @@ def read_one(item: dict[str, Any]) -> Outcome:
 
 
 def _variant(exercise: dict[str, Any]) -> Outcome:
-    """A parameterised exercise is good when a variant can be made from it."""
+    """An exercise with parameters or parts is good when a variant (seed 0) can be made from
+    it and every answer of it reads; an `auto` type is decided on that variant (the type is
+    the same for every seed) while the templates stay. A parts exercise's outcome is
+    `{"parts": [each part's answer]}`."""
     from app.bank.variants import VariantError, make_variant
 
     try:
         variant = make_variant(exercise, 0)
     except (VariantError, ParseError) as error:
         return None, f"the parameters do not give a variant: {error}"
-    for part_id, part in zip(variant.part_ids, variant.parts, strict=True):
+    if not variant.parts:
+        spec, problem = read_one({"answer": variant.answer, "exercise": None})
+        return (_typed(exercise["answer"], spec), "") if spec else (None, problem)
+    answers = []
+    for part_id, part, written in zip(variant.part_ids, variant.parts, exercise["parts"],
+                                      strict=True):
         spec, problem = read_one({"answer": part.answer, "exercise": None})
         if spec is None:
             return None, f"part {part_id}: {problem}"
-    return dict(exercise["answer"] or {}), ""
+        answers.append(_typed(written["answer"], spec))
+    return {"parts": answers}, ""
+
+
+def _typed(written: dict[str, Any], read: dict[str, Any]) -> dict[str, Any]:
+    """The written answer (templates kept) with the type the grammar decided for `auto`."""
+    return {**written, "type": read["type"]} if written.get("type") == AUTO else dict(written)
 
 
 def prose(text: str) -> bool:
