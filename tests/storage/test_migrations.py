@@ -31,6 +31,7 @@ TABLES = {
     "study_session",
     "sign_in",
     "theory_seen",
+    "collection_image",
 }
 
 

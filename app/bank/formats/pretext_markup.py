@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
 
+from app.bank.formats import pretext_images
 from app.bank.formats.text import escape_markdown
 from app.bank.formats.xml import child, children, local
 
@@ -58,6 +59,8 @@ def _block(item: ET.Element) -> str:
         return _table(item)
     if tag in ("title", "idx", "notation", "pg-code"):
         return ""
+    if tag == "image" and item.get("source"):
+        return pretext_images.markdown(item)
     return render(item) if len(item) else render_inline(item)
 
 
@@ -90,7 +93,7 @@ def _inline(item: ET.Element) -> str:
     if tag == "xref":
         return render_inline(item) or escape_markdown(item.get("ref", ""))
     if tag == "image":
-        return "[image]"
+        return pretext_images.markdown(item) if item.get("source") else "[image]"
     return render_inline(item)
 
 
