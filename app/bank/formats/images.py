@@ -66,8 +66,9 @@ class Gathering:
     refused: dict[str, list[str]] = field(default_factory=dict)
     total: int = 0
 
-    def add(self, path: str, data: bytes | None) -> ImportedImage | None:
-        """The image at `path` (`data` None: not in the upload), if it may be kept."""
+    def add(self, path: str, data: bytes | None, named: str = "") -> ImportedImage | None:
+        """The image at `path` (`data` None: not in the upload), if it may be kept; its name
+        is made from `named` (the path as the book wrote it), else from `path`."""
         if path in self.admitted:
             return self.admitted[path]
         if data is None:
@@ -80,7 +81,7 @@ class Gathering:
         if len(self.admitted) >= MAX_IMAGES or self.total + len(data) > MAX_TOTAL_BYTES:
             return self._refuse(path, f"past the cap of {MAX_IMAGES} images or "
                                 f"{MAX_TOTAL_BYTES // _MB} MB in all")
-        image = ImportedImage(self._name(path), media_type, data)
+        image = ImportedImage(self._name(named or path), media_type, data)
         self.admitted[path] = image
         self.total += len(data)
         return image

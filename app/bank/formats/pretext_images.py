@@ -26,6 +26,8 @@ from app.bank.formats.xml import child, text_of
 MARK = "ptx-image:"
 EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
 ALT_LENGTH = 300
+_NO_BRACKETS = str.maketrans("[]", "()")
+"""An alt text keeps no square bracket: an image's Markdown (and `\\[image: …\\]`) ends at one."""
 _MARKED = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\(<ptx-image:([^<>\n]*)>\)")
 _PUBLICATION = re.compile(r"<publication[\s>]")
 _EXTERNAL = re.compile(r"<directories\b[^>]*?\bexternal\s*=\s*(['\"])(.*?)\1", re.S)
@@ -35,7 +37,8 @@ def markdown(image: ET.Element) -> str:
     """An `<image source=…>` as a Markdown image whose address `collect` fills in; its alt text
     is the `shortdescription` (else the `description`)."""
     described = text_of(child(image, "shortdescription")) or text_of(child(image, "description"))
-    alt = escape_markdown(" ".join(described.split())[:ALT_LENGTH])
+    plain = " ".join(described.split())[:ALT_LENGTH].translate(_NO_BRACKETS)
+    alt = escape_markdown(plain)
     source = re.sub(r"[<>\n]", "", image.get("source", ""))
     return f"![{alt}](<{MARK}{source}>)"
 
@@ -48,8 +51,8 @@ def collect(upload: Upload, main: str, parsed: ParsedImport) -> None:
 
     def resolve(match: re.Match[str]) -> str:
         alt, source = match.groups()
-        path = _find(upload, folders, source)
-        image = gathering.add(path or source, upload.files.get(path or ""))
+        path, named = _find(upload, folders, source)
+        image = gathering.add(path or source, upload.files.get(path or ""), named)
         return f"![{alt}]({reference(image.name)})" if image else fallback(alt)
 
     parsed.exercises = [with_texts(e, lambda text: _MARKED.sub(resolve, text))
@@ -69,17 +72,18 @@ def _folders(upload: Upload, main: str) -> list[str]:
     return [f for f in dict.fromkeys(found) if f is not None]
 
 
-def _find(upload: Upload, folders: list[str], source: str) -> str | None:
-    """The upload's path of `source`, or None."""
+def _find(upload: Upload, folders: list[str], source: str) -> tuple[str | None, str]:
+    """The upload's path of `source`, and the source with the extension found; (None, "")
+    when it is not in the upload."""
     if not source or "://" in source:
-        return None
+        return None, ""
     names = [source] + [source + extension for extension in EXTENSIONS]
     for folder in folders:
         for name in names:
             path = _join(folder, name)
             if path is not None and path in upload.files:
-                return path
-    return None
+                return path, name
+    return None, ""
 
 
 def _join(folder: str, path: str) -> str | None:
