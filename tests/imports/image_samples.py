@@ -22,11 +22,14 @@ def png(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (200, 30, 3
 
 
 PARABOLA = b"""<?xml version="1.0" encoding="UTF-8"?>
-<!-- y = (x - 1)^2 - 2, drawn for the tests -->
-<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240" viewBox="-4 -5 8 6">
-  <g transform="scale(1,-1)" stroke-width="0.04" fill="none">
-    <path d="M -4 0 H 4 M 0 -1 V 5" stroke="#555"/>
-    <path d="M -1.2 2.84 Q 1 -6.8 3.2 2.84" stroke="#1f5fa8" stroke-width="0.08"/>
+<!-- y = (x - 1)^2 - 2 on a unit grid, drawn for the tests -->
+<svg xmlns="http://www.w3.org/2000/svg" width="320" height="280" viewBox="-3 -4 8 7">
+  <g transform="scale(1,-1)" fill="none">
+    <path d="M-3-3v7m1-7v7m1-7v7m1-7v7m1-7v7m1-7v7m1-7v7m1-7v7m1-7v7
+             M-3-3h8m-8 1h8m-8 1h8m-8 1h8m-8 1h8m-8 1h8m-8 1h8m-8 1h8"
+          stroke="#dde3ec" stroke-width="0.03"/>
+    <path d="M -3 0 H 5 M 0 -3 V 4" stroke="#555" stroke-width="0.05"/>
+    <path d="M -1.2 2.84 Q 1 -6.84 3.2 2.84" stroke="#1f5fa8" stroke-width="0.08"/>
     <circle cx="1" cy="-2" r="0.12" fill="#c0392b"/>
   </g>
 </svg>
