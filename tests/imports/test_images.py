@@ -4,6 +4,8 @@ re-import; and the shared corpora's counts."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import time
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app import models as orm
-from app.bank import formats, importing
+from app.bank import export, formats, importing
 from app.bank.formats import images
 from app.bank.formats.files import Upload
 from app.bank.formats.images import Gathering, sniff
@@ -280,3 +282,51 @@ def test_active_calculus_ships_no_images_and_the_preview_says_so():
     assert parsed.images == []
     missing = [p for p in parsed.problems if "not in the upload: shown as" in p.message]
     assert len(missing) == 1 and int(missing[0].message.split()[0]) >= 100
+
+
+# -- backups ---------------------------------------------------------------------------------
+
+
+def restore_into(tmp_path: Path, backup: dict) -> dict[str, tuple[str, str, bytes]]:
+    from app.db import make_engine, migrate, session_factory
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        fresh = session_factory(engine)
+        with fresh() as session:
+            export.restore(session, backup)
+            session.commit()
+        return stored(fresh)
+    finally:
+        engine.dispose()
+
+
+def test_a_backup_keeps_the_collections_images(pool, uow, sessions, learner, tmp_path):
+    importing.apply(uow, read("pictures.zip", book(), pool), learner)
+    with sessions() as session:
+        backup = json.loads(json.dumps(export.export_user(session, learner)))
+    assert [i["name"] for i in backup["collections"][0]["images"]] == [
+        "images-dot.png", "images-parabola.svg"]
+    assert restore_into(tmp_path, backup) == stored(sessions)
+
+
+@pytest.mark.parametrize("media_type, data, refused", [
+    ("text/html", b"<html><script>alert(1)</script></html>", True),
+    ("image/png", b"not base64!", True),
+    ("text/html", png(), False),  # the type is read from the bytes, never from the file
+])
+def test_a_restored_image_is_read_again(pool, uow, sessions, learner, tmp_path, media_type,
+                                        data, refused):
+    importing.apply(uow, read("pictures.zip", book(), pool), learner)
+    with sessions() as session:
+        backup = json.loads(json.dumps(export.export_user(session, learner)))
+    encoded = data.decode() if data == b"not base64!" else base64.b64encode(data).decode()
+    backup["collections"][0]["images"] = [{"name": "x.png", "media_type": media_type,
+                                           "data": encoded}]
+    if refused:
+        with pytest.raises(export.RestoreError, match="x.png"):
+            restore_into(tmp_path, backup)
+    else:
+        assert restore_into(tmp_path, backup)["x.png"][0] == "image/png"
