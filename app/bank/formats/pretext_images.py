@@ -29,7 +29,7 @@ ALT_LENGTH = 300
 _NO_BRACKETS = str.maketrans("[]", "()")
 """An alt text keeps no square bracket: an image's Markdown (and `\\[image: …\\]`) ends at one."""
 _MARKED = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\(<ptx-image:([^<>\n]*)>\)")
-_PUBLICATION = re.compile(r"<publication[\s>]")
+_PUBLICATION = re.compile(r"<publication[\s>/]")
 _EXTERNAL = re.compile(r"<directories\b[^>]*?\bexternal\s*=\s*(['\"])(.*?)\1", re.S)
 
 
@@ -65,8 +65,10 @@ def _folders(upload: Upload, main: str) -> list[str]:
     the root."""
     found = []
     for path, data in sorted(upload.files.items()):
-        text = data[:64 * 1024].decode("utf-8", errors="ignore")
-        if path.endswith((".ptx", ".xml")) and _PUBLICATION.search(text[:4000]):
+        if not path.endswith((".ptx", ".xml")):
+            continue
+        if _PUBLICATION.search(data[:4000].decode("utf-8", errors="ignore")):
+            text = data[:64 * 1024].decode("utf-8", errors="ignore")
             found += [_join(posixpath.dirname(path), m.group(2)) for m in _EXTERNAL.finditer(text)]
     found += [posixpath.dirname(main), ""]
     return [f for f in dict.fromkeys(found) if f is not None]
