@@ -205,8 +205,9 @@ def preview(uow: UnitOfWork, parsed: ParsedImport, owner_id: int | None,
     with uow:
         _collection(uow.session, parsed, slug, owner_id, create=False)
         existing = _count_existing(uow.session, ids)
+    link = images.linker(parsed.images, images.preview_url)
     return Preview(parsed, slug, parsed.counts(), len(ids) - existing, existing,
-                   parsed.exercises[:shown])
+                   [with_texts(e, link) for e in parsed.exercises[:shown]])
 
 
 def _count_existing(session: Session, ids: list[str]) -> int:
@@ -265,7 +266,7 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
         select(orm.Exercise).where(orm.Exercise.collection_id == collection.id))}
     _refuse_taken(session, [global_id(slug, e.id) for e in parsed.exercises], existing)
     seen, new, edited = set(), [], []
-    link = images.linker(slug, parsed.images)
+    link = images.linker(parsed.images, lambda image: images.url(slug, image))
     for position, exercise in enumerate(parsed.exercises):
         gid = global_id(slug, exercise.id)
         seen.add(gid)
@@ -456,6 +457,20 @@ def load_pending(folder: Path, token: str | None, user_id: int) -> ParsedImport 
         except (OSError, KeyError, zipfile.BadZipFile):
             return None
     return parsed
+
+
+def pending_image(folder: Path, token: str | None, user_id: int, name: str
+                  ) -> ImportedImage | None:
+    """One image of the upload kept under `token` for this learner (for the preview), or None."""
+    found = _pending(folder, token, user_id)
+    types = dict(found[1].get("images", [])) if found is not None else {}
+    if found is None or name not in types:
+        return None
+    try:
+        with zipfile.ZipFile(found[0].with_suffix(IMAGES_SUFFIX)) as archive:
+            return ImportedImage(name, types[name], archive.read(name))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
 
 
 def drop_pending(folder: Path, token: str | None, user_id: int) -> None:

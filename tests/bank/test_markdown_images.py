@@ -13,6 +13,11 @@ from app.bank.snippets import snippet
 OWN = "/collections/u3-book/images/images-graph.svg?v=0123456789abcdef"
 
 
+def test_an_image_of_the_upload_waiting_for_confirmation_is_shown_on_the_preview():
+    source = "/import/preview/images/images-graph.svg?v=0123456789abcdef"
+    assert f'<img src="{source}"' in render_markdown(f"![a graph]({source})")
+
+
 def test_our_own_image_is_shown_with_its_description():
     html = render_markdown(f"See ![A graph of \\$f\\$ (escaped)]({OWN}) here.")
     assert f'<img src="{OWN}" alt="A graph of $f$ (escaped)">' in html
@@ -24,6 +29,7 @@ def test_our_own_image_is_shown_with_its_description():
     "/collections/u3-book/images/images-graph.svg",  # no version: not a URL we write
     "/collections/u3-book/images/../../../x?v=01", "/collections/U3/images/a.png?v=01",
     f"{OWN}&x=1", f"https://example.org{OWN}", "gyrus-image:images-graph.svg",
+    "/import/preview/images/a.svg", "/import/preview/images/../x?v=01",
 ])
 def test_any_other_source_is_dropped(source):
     html = render_markdown(f"![a graph]({source})")

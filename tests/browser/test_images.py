@@ -1,6 +1,6 @@
-"""An imported book's figure in a real browser: uploaded in a zip, previewed, confirmed, and
-shown on the exercise page (loaded from the app itself, nothing blocked, nothing from another
-origin), on a desktop and on a phone.
+"""An imported book's figure in a real browser: uploaded in a zip, shown on the preview,
+confirmed, and shown on the exercise page (loaded from the app itself, nothing blocked, nothing
+from another origin), on a desktop and on a phone.
 
 Screenshots of the exercise at 1280x800 and 390x844 are written to tests/artefacts/
 (GYRUS_TEST_ARTIFACTS chooses another folder) for people to look at.
@@ -64,6 +64,9 @@ def test_an_imported_figure_shows_on_the_exercise_page(server: Server) -> None:
             page.get_by_label("Or a new subject").fill("graphs")
             page.get_by_role("button", name="Preview").click()
             expect(page.locator("ul.counts")).to_contain_text("2 images from the upload")
+            waiting = page.get_by_role("img", name="A parabola opening upward", exact=False)
+            expect(waiting).to_be_visible()
+            assert waiting.evaluate("i => i.complete && i.naturalWidth") == 320
             page.get_by_role("button", name="Confirm import").click()
             page.goto("/")
             page.locator("#subject-graphs").get_by_role("button", name="Start pass").click()

@@ -1,4 +1,5 @@
-"""A book's images on the pages: the preview counts them, the exercise shows them, and
+"""A book's images on the pages: the preview counts and shows them (to the uploader alone, until
+the confirmation), the exercise shows them, and
 /collections/{slug}/images/{name} serves them only to a learner who may see the collection,
 with its own type, nosniff, an ETag, a long cache for the versioned URL, and a sandboxing CSP
 for SVG."""
@@ -27,8 +28,16 @@ def owner(app) -> tuple[Browser, str, str]:
     browser = Browser(app).sign_up()
     page = upload(browser, "pictures.zip", book())
     assert "<strong>2</strong> images from the upload, kept with the collection" in page.text
-    assert 'alt="A parabola opening upward' in page.text  # shown, not served yet
+    waiting = re.search(r'<img src="(/import/preview/images/images-parabola.svg\?v=\w+)" '
+                        r'alt="A parabola opening upward', page.text)
+    assert waiting, "the preview shows the upload's figure"
+    shown = browser.client.get(waiting[1])
+    assert shown.content == PARABOLA and shown.headers["cache-control"] == "private, no-store"
+    assert shown.headers["x-content-type-options"] == "nosniff"
+    assert shown.headers["content-security-policy"].startswith("sandbox;")
+    assert Browser(app).sign_up().client.get(waiting[1]).status_code == 404  # not theirs
     done = browser.post("/import/confirm", {"study_list": "1"})
+    assert browser.client.get(waiting[1]).status_code == 404  # no longer waiting
     assert "2 images" in done.text
     slug = f"u{browser.user_id()}-pictures"
     browser.start_pass("calculus")

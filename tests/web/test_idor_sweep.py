@@ -154,6 +154,7 @@ ROUTES: dict[str, Sweep] = {
     "/export/collections/{slug}.{kind}": Sweep(
         LEARNER, lambda a: [{"slug": a.collection, "kind": kind} for kind in ("yaml", "csv")]),
     "/export/backup.json": Sweep(LEARNER),
+    "/import/preview/images/{name}": Sweep(LEARNER, lambda _a: [{"name": IMAGE}]),
     "/collections/{slug}/images/{name}": Sweep(
         LEARNER, lambda a: [{"slug": a.collection, "name": IMAGE}], query=lambda _a: "?v=0"),
     "/operator/disputes": Sweep(OPERATOR),
