@@ -289,13 +289,13 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
     return report
 
 
-def _store_images(session: Session, collection_id: int, images: list[ImportedImage]) -> None:
-    """The collection's images become exactly `images` (in the caller's transaction): an
+def _store_images(session: Session, collection_id: int, kept: list[ImportedImage]) -> None:
+    """The collection's images become exactly `kept` (in the caller's transaction): an
     unchanged one is left as it is, a changed one rewritten, one no longer imported deleted."""
     stored = {name: sha for name, sha in session.execute(
         select(orm.CollectionImage.name, orm.CollectionImage.sha256).where(
             orm.CollectionImage.collection_id == collection_id))}
-    wanted = {image.name: image for image in images}
+    wanted = {image.name: image for image in kept}
     stale = [name for name, sha in stored.items()
              if name not in wanted or wanted[name].sha256 != sha]
     if stale:
@@ -305,7 +305,7 @@ def _store_images(session: Session, collection_id: int, images: list[ImportedIma
     session.add_all(
         orm.CollectionImage(collection_id=collection_id, name=image.name,
                             media_type=image.media_type, data=image.data, sha256=image.sha256)
-        for image in images if stored.get(image.name) != image.sha256)
+        for image in kept if stored.get(image.name) != image.sha256)
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -447,15 +447,11 @@ def load_pending(folder: Path, token: str | None, user_id: int) -> ParsedImport 
     found = _pending(folder, token, user_id)
     if found is None:
         return None
-    path, payload = found
-    parsed = ParsedImport.from_json(payload["parsed"])
-    if payload.get("images"):
-        try:
-            with zipfile.ZipFile(path.with_suffix(IMAGES_SUFFIX)) as archive:
-                parsed.images = [ImportedImage(name, media_type, archive.read(name))
-                                 for name, media_type in payload["images"]]
-        except (OSError, KeyError, zipfile.BadZipFile):
-            return None
+    images = _kept_images(found[0], found[1].get("images", []))
+    if images is None:
+        return None
+    parsed = ParsedImport.from_json(found[1]["parsed"])
+    parsed.images = images
     return parsed
 
 
@@ -463,12 +459,22 @@ def pending_image(folder: Path, token: str | None, user_id: int, name: str
                   ) -> ImportedImage | None:
     """One image of the upload kept under `token` for this learner (for the preview), or None."""
     found = _pending(folder, token, user_id)
-    types = dict(found[1].get("images", [])) if found is not None else {}
-    if found is None or name not in types:
+    if found is None:
         return None
+    images = _kept_images(found[0], [pair for pair in found[1].get("images", [])
+                                     if pair[0] == name])
+    return images[0] if images else None
+
+
+def _kept_images(path: Path, wanted: list[list[str]]) -> list[ImportedImage] | None:
+    """The images `wanted` ([name, media type] pairs) from the zip beside the pending upload at
+    `path`; None if it is gone."""
+    if not wanted:
+        return []
     try:
-        with zipfile.ZipFile(found[0].with_suffix(IMAGES_SUFFIX)) as archive:
-            return ImportedImage(name, types[name], archive.read(name))
+        with zipfile.ZipFile(path.with_suffix(IMAGES_SUFFIX)) as archive:
+            return [ImportedImage(name, media_type, archive.read(name))
+                    for name, media_type in wanted]
     except (OSError, KeyError, zipfile.BadZipFile):
         return None
 
