@@ -10,6 +10,7 @@ page shows comes from the pass item's stage (`model.PassItem.stage`) and its sto
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
@@ -23,8 +24,8 @@ from app.checking.compare.result import CheckResult, Validation
 from app.checking.compare.structures import place
 from app.method import model, queries, service
 from app.method.repository import UnknownSubject
+from app.threads import in_thread
 from app.web.deps import PathInt, Pool, Uow, User, notify, redirect, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 
@@ -298,26 +299,28 @@ async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: 
     return _page(request, await _here(uow, user, pk), exercise, draft)
 
 
-@router.post("/exercises/{pk}/retry")
-async def try_again(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
-    """Try again after an Incorrect check: the Answer box comes back, the notes kept."""
+async def _step(uow: Uow, user: int, pk: int, step: Callable[..., object],
+                done: tuple[type[Exception], ...], anchor: str) -> Response:
+    """One step of the item (Try again, Next part) and back to the page; a step already taken
+    (a second click, or another tab) changes nothing."""
     info, _, _ = await _to_check(uow, user, pk)
     try:
-        await in_thread(service.try_again, uow, user, info.subject, info.global_id)
-    except (model.RetryNotAllowed, model.AlreadyRated):  # a second click, or another tab
+        await in_thread(step, uow, user, info.subject, info.global_id)
+    except (*done, model.AlreadyRated):
         pass
-    return redirect(f"/exercises/{pk}#attempt")
+    return redirect(f"/exercises/{pk}#{anchor}")
+
+
+@router.post("/exercises/{pk}/retry")
+async def try_again(uow: Uow, user: User, pk: PathInt) -> Response:
+    """Try again after an Incorrect check: the Answer box comes back, the notes kept."""
+    return await _step(uow, user, pk, service.try_again, (model.RetryNotAllowed,), "attempt")
 
 
 @router.post("/exercises/{pk}/next-part")
-async def next_part(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
+async def next_part(uow: Uow, user: User, pk: PathInt) -> Response:
     """Next part: the current part is done, the next one's Answer box opens."""
-    info, _, _ = await _to_check(uow, user, pk)
-    try:
-        await in_thread(service.next_part, uow, user, info.subject, info.global_id)
-    except (model.PartNotDone, model.AlreadyRated):  # a second click, or another tab
-        pass
-    return redirect(f"/exercises/{pk}#part")
+    return await _step(uow, user, pk, service.next_part, (model.PartNotDone,), "part")
 
 
 # -- Check ---------------------------------------------------------------------------------------
