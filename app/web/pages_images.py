@@ -19,9 +19,9 @@ from app.bank import importing
 from app.bank.formats.images import NAME
 from app.bank.images import VERSION_LENGTH
 from app.method import queries
+from app.threads import in_thread
 from app.web.deps import Uow, User
 from app.web.pages_import import TOKEN_KEY
-from app.web.threads import in_thread
 
 router = APIRouter()
 SVG_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
