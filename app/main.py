@@ -37,6 +37,7 @@ from app.web import (
     pages_auth,
     pages_exercise,
     pages_export,
+    pages_images,
     pages_import,
     pages_operator,
     pages_study,
@@ -188,6 +189,7 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(pages_auth.router)
     app.include_router(pages_import.router)
     app.include_router(pages_export.router)
+    app.include_router(pages_images.router)
     app.include_router(pages_operator.router)
     app.include_router(api.router)
 

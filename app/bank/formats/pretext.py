@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from app.bank.formats import pretext_images
 from app.bank.formats.files import Upload, resolve
 from app.bank.formats.model import AUTO, ImportedExercise, ImportRefused, ParsedImport
 from app.bank.formats.pretext_markup import (
@@ -54,7 +55,9 @@ def parse(upload: Upload) -> ParsedImport:
     document = _load(upload, main, [])
     document.reindex()
     with reading(document):
-        return Book(document, upload.name).read()
+        parsed = Book(document, upload.name).read()
+    pretext_images.collect(upload, main, parsed)
+    return parsed
 
 
 def _main_file(upload: Upload) -> str:

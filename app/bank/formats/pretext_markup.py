@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from app.bank.formats import pretext_images
 from app.bank.formats.pretext_numbers import Numbering, names, type_name
 from app.bank.formats.tex import Macro, expand, katex_macros, parse_definitions
 from app.bank.formats.text import escape_markdown
@@ -256,7 +257,9 @@ def _image(image: ET.Element) -> str:
     """An image the page cannot draw (TikZ, Sage, Asymptote, PreFigure source) as its
     description, else "[figure: caption]"; an image file stays for the upload to provide."""
     generated = any(local(c.tag) in GENERATED_IMAGES for c in image)
-    if not generated and (image.get("source") or image.get("pg-name")):
+    if not generated and image.get("source"):
+        return pretext_images.markdown(image)
+    if not generated and image.get("pg-name"):
         return "[image]"
     described = render(child(image, "description")) or render_inline(
         child(image, "shortdescription"))
