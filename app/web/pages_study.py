@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 
 from app.method import model, queries, service, sessions
 from app.method.repository import UnknownSubject
@@ -106,6 +107,9 @@ async def study_list_page(request: Request, uow: Uow, user: User, subject: str) 
     return render(request, "study_list.html", subject=subject, title=title, choices=choices)
 
 
+KeyList = Annotated[list[Annotated[str, Field(max_length=300)]] | None, Form()]
+
+
 @router.post("/subjects/{subject}/study-list")
 async def save_study_list(
     request: Request,
@@ -113,17 +117,22 @@ async def save_study_list(
     user: User,
     pool: Pool,
     subject: str,
-    topic: Annotated[list[str] | None, Form()] = None,
-    collection: Annotated[list[str] | None, Form()] = None,
-    exercise: Annotated[list[str] | None, Form()] = None,
+    collection: KeyList = None,
+    topic: KeyList = None,
+    exercise: KeyList = None,
+    kept: KeyList = None,
+    scope: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    title, aggregate = await _subject(uow, user, subject)
-    choices = await in_thread(queries.study_list_choices, uow, user, subject,
-                              aggregate.study_list)
-    wanted = choices.wanted(set(topic or []), set(collection or []), set(exercise or []))
+    """The editor's keys (whole collections, `collection/topic` keys, single exercises)
+    resolved here against what the learner may see; the study-list service writes."""
+    await _subject(uow, user, subject)
+    asked = queries.StudyListForm(frozenset(collection or ()), frozenset(topic or ()),
+                                  frozenset(exercise or ()), frozenset(kept or ()),
+                                  scope or None)
+    rows = await in_thread(queries.study_list_scope, uow, user, subject)
+    changeable, wanted = asked.resolve(rows)
     added, removed = await in_thread(service.update_study_list, uow, user, subject,
-                                     set(choices.exercise_collections), wanted,
-                                     partial(pool.run, owner=user))
+                                     changeable, wanted, partial(pool.run, owner=user))
     notify(request, f"Study list saved: {added} added, {removed} removed.")
     return redirect(f"/subjects/{subject}/study-list")
 
