@@ -19,6 +19,7 @@ named by a random token kept in the learner's session (`save_pending` / `load_pe
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -391,12 +392,38 @@ def pending_dir(data_dir: Path) -> Path:
     return data_dir / "pending-imports"
 
 
-def save_pending(folder: Path, parsed: ParsedImport, user_id: int) -> str:
-    """Keep a verified upload until the learner confirms; returns the token for the session."""
+@dataclass
+class PendingUpload:
+    """The file behind a pending CSV or Anki import, kept with it so the preview can read the
+    file again with another field mapping (`tabular.parse`'s `mapping`)."""
+
+    name: str
+    data: bytes
+    subject: str | None = None
+    mapping: dict[int, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "data": base64.b64encode(self.data).decode("ascii"),
+                "subject": self.subject,
+                "mapping": None if self.mapping is None else
+                [[index, role] for index, role in sorted(self.mapping.items())]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PendingUpload:
+        mapping = data.get("mapping")
+        return cls(data["name"], base64.b64decode(data["data"]), data.get("subject"),
+                   None if mapping is None else {int(i): str(r) for i, r in mapping})
+
+
+def save_pending(folder: Path, parsed: ParsedImport, user_id: int,
+                 upload: PendingUpload | None = None) -> str:
+    """Keep a verified upload (and, for a mapping step, its file) until the learner confirms;
+    returns the token for the session."""
     folder.mkdir(parents=True, exist_ok=True)
     _prune(folder)
     token = secrets.token_urlsafe(24)
-    payload = {"user": user_id, "parsed": parsed.to_json()}
+    payload = {"user": user_id, "parsed": parsed.to_json(),
+               "upload": upload.to_json() if upload else None}
     (folder / f"{token}.json").write_text(json.dumps(payload), encoding="utf-8")
     return token
 
@@ -405,6 +432,13 @@ def load_pending(folder: Path, token: str | None, user_id: int) -> ParsedImport 
     """The upload kept under `token` for this learner, or None (expired, or not theirs)."""
     found = _pending(folder, token, user_id)
     return None if found is None else ParsedImport.from_json(found[1]["parsed"])
+
+
+def load_pending_upload(folder: Path, token: str | None, user_id: int) -> PendingUpload | None:
+    """The file kept with the upload under `token`, when it was kept (CSV and Anki)."""
+    found = _pending(folder, token, user_id)
+    kept = found[1].get("upload") if found else None
+    return PendingUpload.from_json(kept) if kept else None
 
 
 def drop_pending(folder: Path, token: str | None, user_id: int) -> None:

@@ -97,3 +97,56 @@ def test_backup_download(app, browser):
     backup = browser.get("/export/backup.json")
     assert backup.headers["content-disposition"].startswith("attachment")
     assert json.loads(backup.text)["user"]["email"] == browser.email
+
+
+CHAPTERS = (
+    "#separator:tab\n#html:true\n# from Anki\n#notetype column:1\n#deck column:2\n"
+    "Basic\tBook::Limits\tChapter 1: Limits\tWhat is \\(1+1\\)?\t2\n"
+    "Basic\tBook::Limits\tChapter 1: Limits\tWhat is \\(2+2\\)?\t4\n"
+)
+MAPPED = {"field-0": "", "field-1": "topic", "field-2": "", "field-3": "prompt",
+          "field-4": "answer"}
+
+
+def test_the_preview_maps_anki_fields_and_the_confirm_keeps_the_mapping(app, browser):
+    page = upload(browser, "deck.txt", CHAPTERS.encode())
+    assert page.status_code == 200 and "Read the file with these fields" in page.text
+    assert 'name="field-3"' in page.text and "Chapter 1: Limits" in page.text
+    assert page.text.count("<code>row-") == 2  # two rows, one front: two ids all the same
+    assert browser.client.post("/import/mapping", data=MAPPED).status_code == 403  # no CSRF
+    refused = browser.post("/import/mapping", {"field-0": "answer", "field-1": "answer"})
+    assert refused.status_code == 400 and "exactly one field as the front" in refused.text
+    mapped = browser.post("/import/mapping", MAPPED)
+    assert mapped.status_code == 200 and "Fields mapped" in mapped.text
+    assert 'What is <span class="math inline">1+1</span>?' in mapped.text
+    assert "checked as number" in mapped.text
+    assert '<option value="prompt" selected>' in mapped.text  # the mapping is remembered
+    browser.post("/import/confirm", {})
+    with app.state.sessions() as session:
+        prompts = set(session.scalars(select(orm.Exercise.prompt).where(
+            orm.Exercise.global_id.like("imported/%/row-%"))))
+    assert prompts == {"What is $1+1$?", "What is $2+2$?"}
+
+
+def test_the_preview_groups_problems_with_counts_and_names_the_file_read(
+        app, browser, monkeypatch):
+    from app.bank import formats
+
+    read = formats.read
+
+    def census(*args, **kwargs):
+        parsed = read(*args, **kwargs)
+        parsed.read_from, parsed.held = "rows.csv, the only file", 9
+        return parsed
+
+    monkeypatch.setattr(formats, "read", census)
+    rows = "id,prompt,answer\n" + "".join(f"e{n},,\n" for n in range(3)) + \
+        "a,Explain limits.,\nb,What is $1+1$?,2\n"
+    page = upload(browser, "rows.csv", rows.encode())
+    assert "File read: <code>rows.csv, the only file</code>" in page.text
+    assert "<strong>2</strong> found of the <strong>9</strong> exercises" in page.text
+    assert "the row has no prompt <strong>× 3</strong>" in page.text
+    assert "the source gives no answer to check <strong>× 1</strong>" in page.text
+    assert "<summary>Where</summary>" in page.text and "<code>rows.csv:3</code>" in page.text
+    assert "Problems (4)" in page.text
+    assert "Read the file with these fields" not in page.text  # its columns are named
