@@ -130,7 +130,7 @@ def grouped_problems(parsed: ParsedImport) -> list[tuple[str, str, list[str]]]:
     places: dict[tuple[str, str], list[str]] = {}
     for problem in parsed.problems:
         places.setdefault((problem.severity, problem.message), []).append(problem.where)
-    graded = [(s, m, places[(s, m)]) for s, m, _count in parsed.reasons()]
+    graded = [(s, m.removeprefix(f"{s}: "), places[(s, m)]) for s, m, _count in parsed.reasons()]
     told = sum(len(p) for s, _m, p in graded if s == "self-graded")
     unanswered = [e.where for e in parsed.exercises if e.self_graded][told:]
     if unanswered:
