@@ -150,3 +150,18 @@ def test_the_preview_groups_problems_with_counts_and_names_the_file_read(
     assert "<summary>Where</summary>" in page.text and "<code>rows.csv:3</code>" in page.text
     assert "Problems (4)" in page.text
     assert "Read the file with these fields" not in page.text  # its columns are named
+
+
+def test_a_csv_downloaded_from_export_uploads_back_into_the_same_collection(app, browser):
+    upload(browser, "notes.csv", b"id,prompt,answer\nq1,\"Display: \\[x\\]; inline: $x$\",2\n")
+    browser.post("/import/confirm", {})
+    slug = f"u{browser.user_id()}-notes"
+    exported = browser.get(f"/export/collections/{slug}.csv").text
+    page = upload(browser, "renamed.csv", exported.encode())
+    assert f"into the collection\n<code>{slug}</code>" in page.text
+    assert "0 new, 1 already imported" in page.text
+    done = browser.post("/import/confirm", {})
+    assert "0 created, 0 updated, 1 unchanged" in done.text
+    with app.state.sessions() as session:
+        assert session.scalar(select(orm.Exercise.prompt).where(
+            orm.Exercise.global_id == f"imported/{slug}/q1")) == "Display: $$x$$; inline: $x$"
