@@ -590,23 +590,22 @@ def study_list_choices(
     chosen_set = set(chosen)
     with uow.reading():
         snippets = _seen_snippets(uow, user_id, subject)
-        rows = uow.session.scalars(
-            _study_list_rows(user_id, subject)
-            .options(joinedload(orm.Exercise.topic), joinedload(orm.Exercise.collection))
-        ).all()
-        collections: dict[str, CollectionChoice] = {}
-        topics: dict[str, TopicChoice] = {}
-        for row in rows:
-            collection = collections.setdefault(
-                row.collection.slug, CollectionChoice(row.collection.slug, row.collection.title))
-            key = f"{row.collection.slug}/{row.topic.slug}"
-            if key not in topics:
-                topics[key] = TopicChoice(key, row.topic.slug, row.topic.title)
-                collection.topics.append(topics[key])
-            topics[key].exercises.append(_label(row, snippets))
-            if row.global_id in chosen_set:
-                topics[key].chosen.add(row.global_id)
-        return StudyListChoices(list(collections.values()))
+        rows = uow.execute(_study_list_rows(user_id, subject).with_only_columns(
+            orm.Exercise.id, orm.Exercise.global_id, orm.Exercise.prompt, orm.Topic.slug,
+            orm.Topic.title, orm.Collection.slug, orm.Collection.title)).all()
+    collections: dict[str, CollectionChoice] = {}
+    topics: dict[str, TopicChoice] = {}
+    for pk, global_id, prompt, topic_slug, topic_title, slug, title in rows:
+        collection = collections.setdefault(slug, CollectionChoice(slug, title))
+        key = f"{slug}/{topic_slug}"
+        if key not in topics:
+            topics[key] = TopicChoice(key, topic_slug, topic_title)
+            collection.topics.append(topics[key])
+        shown = snippets.get(global_id) or unfilled_snippet(prompt)
+        topics[key].exercises.append(Label(pk, global_id, topic_title, shown, topic_slug))
+        if global_id in chosen_set:
+            topics[key].chosen.add(global_id)
+    return StudyListChoices(list(collections.values()))
 
 
 def study_list_scope(uow: UnitOfWork, user_id: int, subject: str) -> list[tuple[str, str, str]]:
