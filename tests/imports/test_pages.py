@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from web.conftest import Browser, count
 
 from app import models as orm
+from app.bank.formats import tabular
 
 from .conftest import sample
 
@@ -31,6 +32,13 @@ def imported(app) -> int:
 def test_nav_has_import_and_export(browser):
     page = browser.get("/")
     assert 'href="/import">Import</a>' in page.text and 'href="/export">Export</a>' in page.text
+
+
+def test_the_import_page_documents_every_csv_column(browser):
+    page = browser.get("/import").text
+    for name in tabular.COLUMNS:
+        assert f'<th scope="row"><code>{name}</code></th>' in page
+    assert "<code>#markdown:exact</code>" in page
 
 
 def test_preview_then_confirm(app, browser):
