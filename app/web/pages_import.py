@@ -131,8 +131,8 @@ def grouped_problems(parsed: ParsedImport) -> list[tuple[str, str, list[str]]]:
     for problem in parsed.problems:
         places.setdefault((problem.severity, problem.message), []).append(problem.where)
     graded = [(s, m.removeprefix(f"{s}: "), places[(s, m)]) for s, m, _count in parsed.reasons()]
-    told = sum(len(p) for s, _m, p in graded if s == "self-graded")
-    unanswered = [e.where for e in parsed.exercises if e.self_graded][told:]
+    told = {where for s, _m, p in graded if s == "self-graded" for where in p}
+    unanswered = [e.where for e in parsed.exercises if e.self_graded and e.where not in told]
     if unanswered:
         graded.append(("self-graded", "the source gives no answer to check", unanswered))
         graded.sort(key=lambda item: -len(item[2]))

@@ -155,6 +155,7 @@ def test_the_preview_groups_problems_with_counts_and_names_the_file_read(
     assert "<strong>2</strong> found of the <strong>9</strong> exercises" in page.text
     assert "the row has no prompt <strong>× 3</strong>" in page.text
     assert "the source gives no answer to check <strong>× 1</strong>" in page.text
+    assert "<code>rows.csv:5</code>" in page.text and "<code>rows.csv:6</code>" not in page.text
     assert "<summary>Where</summary>" in page.text and "<code>rows.csv:3</code>" in page.text
     assert "Problems (4)" in page.text
     assert "Read the file with these fields" not in page.text  # its columns are named
