@@ -197,6 +197,11 @@ class StudyListChoices:
     collections: list[CollectionChoice]
 
 
+SINGLES = 250
+"""Single exercises per form of the study-list editor: a form stays far below the 1,000 fields a
+request may send, however big a topic is."""
+
+
 @dataclass(frozen=True)
 class StudyListForm:
     """What the editor's form asks for, by key: whole collections, `collection/topic` keys,
@@ -209,15 +214,19 @@ class StudyListForm:
     exercises: frozenset[str] = frozenset()
     kept: frozenset[str] = frozenset()
     scope: str | None = None
+    part: int = 0
+    """Which `SINGLES` exercises of the `scope` topic its form lists (a big topic has several)."""
 
     def resolve(self, scope: list[tuple[str, str, str]]) -> tuple[set[str], list[str]]:
         """(the exercises this form may change, those it wants on the list, in order) among
         `scope`'s (exercise id, collection, topic) rows: the exercises the learner may see."""
         changeable: set[str] = set()
         wanted: list[str] = []
+        seen: Counter[str] = Counter()
         for global_id, collection, topic in scope:
             key = f"{collection}/{topic}"
-            if self.scope is not None and key != self.scope:
+            index, seen[key] = seen[key], seen[key] + 1
+            if self.scope is not None and (key != self.scope or index // SINGLES != self.part):
                 continue
             chosen = self.scope is None and (collection in self.collections or key in self.topics)
             chosen = chosen or global_id in self.exercises
@@ -859,7 +868,7 @@ def _study_list_rows(user_id: int, subject: str) -> Select:
         .join(orm.Exercise.topic)
         .join(orm.Topic.subject)
         .where(orm.Subject.slug == subject)
-        .order_by(orm.Topic.position, orm.Topic.slug, orm.Exercise.position)
+        .order_by(orm.Topic.position, orm.Topic.slug, orm.Exercise.position, orm.Exercise.id)
     )
 
 

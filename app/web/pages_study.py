@@ -104,7 +104,8 @@ async def study_list_page(request: Request, uow: Uow, user: User, subject: str) 
     title, aggregate = await _subject(uow, user, subject)
     choices = await in_thread(queries.study_list_choices, uow, user, subject,
                               aggregate.study_list)
-    return render(request, "study_list.html", subject=subject, title=title, choices=choices)
+    return render(request, "study_list.html", subject=subject, title=title, choices=choices,
+                  singles=queries.SINGLES)
 
 
 KeyList = Annotated[list[Annotated[str, Field(max_length=300)]] | None, Form()]
@@ -122,13 +123,14 @@ async def save_study_list(
     exercise: KeyList = None,
     kept: KeyList = None,
     scope: Annotated[str, Form(max_length=300)] = "",
+    part: Annotated[int, Form(ge=0, le=MAX_INT)] = 0,
 ) -> Response:
     """The editor's keys (whole collections, `collection/topic` keys, single exercises)
     resolved here against what the learner may see; the study-list service writes."""
     await _subject(uow, user, subject)
     asked = queries.StudyListForm(frozenset(collection or ()), frozenset(topic or ()),
                                   frozenset(exercise or ()), frozenset(kept or ()),
-                                  scope or None)
+                                  scope or None, part)
     rows = await in_thread(queries.study_list_scope, uow, user, subject)
     changeable, wanted = asked.resolve(rows)
     added, removed = await in_thread(service.update_study_list, uow, user, subject,

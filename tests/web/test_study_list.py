@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import time
 
+from app.method import queries
+
 from .conftest import Browser
 
 BOOK = "big-book"
@@ -75,3 +77,16 @@ def test_keys_of_what_the_learner_may_not_see_add_nothing(browser: Browser):
     page = browser.post("/subjects/calculus/study-list",
                         {"collection": "u999-someone-else", "topic": "u999-someone-else/x"})
     assert "Study list saved: 0 added, 4 removed." in page.text
+
+
+def test_a_big_topics_single_exercises_come_in_forms_of_a_bounded_size(browser: Browser,
+                                                                       monkeypatch):
+    monkeypatch.setattr(queries, "SINGLES", 2)  # the derivatives topic has 3 exercises
+    url = "/subjects/calculus/study-list"
+    page = browser.get(url).text
+    assert page.count('form="pick:curated/derivatives:0" data-exercise-box') == 2
+    assert page.count('form="pick:curated/derivatives:1" data-exercise-box') == 1
+    assert '<input type="hidden" name="part" value="1">' in page
+    saved = browser.post(url, {"scope": "curated/derivatives", "part": "1"})
+    assert "Study list saved: 0 added, 1 removed." in saved.text  # only the second form's one
+    assert "(2 of 3)" in saved.text
