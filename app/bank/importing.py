@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from app import models as orm
 from app.bank import formats
 from app.bank.formats.answers import read_answers
+from app.bank.formats.cas_text import unfilled
 from app.bank.formats.model import ImportedExercise, ImportRefused, ParsedImport, Problem
 from app.bank.formats.text import slugify
 from app.bank.loader import SUBJECT_TITLES, assign
@@ -143,10 +144,16 @@ def _item(exercise: ImportedExercise) -> dict[str, Any]:
 def _self_graded(parsed: ParsedImport, exercise: ImportedExercise, reason: str) -> None:
     exercise.answer_display = exercise.answer_display or _code(exercise.answer.get("value"))
     if exercise.parts:
-        exercise.parts = [{**part, "answer": {"type": "self"}, "wrong": []}
+        exercise.parts = [{**part, "answer": {"type": "self"}, "wrong": [],
+                           "prompt": unfilled(part.get("prompt") or "")}
                           for part in exercise.parts]
     else:
         exercise.answer = {"type": "self"}
+    if exercise.params:  # no values to fill the templates with any more
+        exercise.prompt, exercise.solution = unfilled(exercise.prompt), \
+            unfilled(exercise.solution)
+        exercise.hints = [unfilled(hint) for hint in exercise.hints]
+        exercise.answer_display = unfilled(exercise.answer_display)
     exercise.params, exercise.conditions = None, []
     parsed.problems.append(Problem(exercise.where, f"self-graded: {reason}", "self-graded"))
 

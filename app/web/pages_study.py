@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from app.bank.shown import fill_snippets
 from app.method import model, queries, service, sessions
 from app.method.repository import UnknownSubject
+from app.threads import in_thread
 from app.web.deps import MAX_INT, PathInt, Pool, Uow, User, notify, redirect, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 
@@ -134,7 +134,9 @@ async def save_study_list(
     rows = await in_thread(queries.study_list_scope, uow, user, subject)
     changeable, wanted = asked.resolve(rows)
     added, removed = await in_thread(service.update_study_list, uow, user, subject,
-                                     changeable, wanted, partial(pool.run, owner=user))
+                                     changeable, wanted)
+    if added:
+        await fill_snippets(pool, uow, user, user, subject)
     notify(request, f"Study list saved: {added} added, {removed} removed.")
     return redirect(f"/subjects/{subject}/study-list")
 
@@ -147,8 +149,7 @@ async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject
                      ) -> Response:
     """Start pass (1 or the next); a double click lands on the pass the first click started."""
     try:
-        number = await in_thread(service.start_pass, uow, user, subject,
-                                 partial(pool.run, owner=user))
+        number = await in_thread(service.start_pass, uow, user, subject)
     except UnknownSubject:
         raise HTTPException(404, "There is no such subject.") from None
     except model.PassNotFinished:
@@ -156,6 +157,7 @@ async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject
     except model.NothingToStudy:
         notify(request, "Nothing to study: every exercise is Green, parked, or the list is empty.")
         return redirect("/")
+    await fill_snippets(pool, uow, user, user, subject)
     return redirect(pass_url(subject, number))
 
 
@@ -287,9 +289,9 @@ async def unpark(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt
     except queries.NotFound:
         raise HTTPException(404, "There is no such exercise.") from None
     try:
-        await in_thread(service.unpark, uow, user, info.subject, info.global_id,
-                        partial(pool.run, owner=user))
+        await in_thread(service.unpark, uow, user, info.subject, info.global_id)
     except model.NotParked:
         raise HTTPException(404, "This exercise is not parked.") from None
+    await fill_snippets(pool, uow, user, user, info.subject)
     notify(request, "Unparked: it is back in the pass cycle.")
     return redirect("/needs-help")

@@ -22,11 +22,12 @@ from app.checking.compare.spec import AnswerSpec
 from app.checking.grammar.lexing import ParseError
 from app.checking.grammar.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS, GREEK
 from app.checking.grammar.syntax import parse
-from app.checking.grammar.values import Bracket, CommaList, Relation, SetLit, Union
+from app.checking.grammar.values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
 
 UNPARSED = ("self", "choice", "text")
 KNOWN_WORDS = set(FUNCTIONS) | AUTHOR_OPS | set(CONSTANTS) | GREEK
 _WORD = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{\w+\*?\}(?:\s*\{[lcr|]+\})?")
 Outcome = tuple[dict[str, Any] | None, str]
 """(the answer spec to store, "") or (None, why the grammar could not read it)."""
 
@@ -44,7 +45,14 @@ def read_one(item: dict[str, Any]) -> Outcome:
         if spec.get("type") == AUTO:
             if prose(str(spec.get("value", ""))):
                 return None, "the answer is words, not maths"
-            spec["type"] = kind_of(parse(str(spec.get("value", "")), author=True).value)
+            value = parse(str(spec.get("value", "")), author=True).value
+            if isinstance(value, Relation) and not all(
+                    _scalar(x) for x in value.operands):
+                return None, "an equation between sets, vectors or matrices is not one answer"
+            if isinstance(value, Relation) and not any(
+                    getattr(x, "free_symbols", None) for x in value.operands):
+                return None, "an equation without unknowns is a computation, not one answer"
+            spec["type"] = kind_of(value)
         model = AnswerSpec.model_validate(spec)
         if model.type not in UNPARSED:
             reference_of(model)
@@ -76,8 +84,13 @@ def _variant(exercise: dict[str, Any]) -> Outcome:
 
 def prose(text: str) -> bool:
     """Whether an answer reads as words ("Rayleigh scattering"), which the grammar would
-    otherwise take as a product of letters. LaTeX commands (`\\frac`) are not words."""
-    return any(w.lower() not in KNOWN_WORDS for w in _WORD.findall(text))
+    otherwise take as a product of letters. LaTeX commands (`\\frac`) and environments
+    (`\\begin{bmatrix}`) are not words."""
+    return any(w.lower() not in KNOWN_WORDS for w in _WORD.findall(_ENVIRONMENT.sub(" ", text)))
+
+
+def _scalar(value: object) -> bool:
+    return not isinstance(value, (Bracket, SetLit, MatrixLit, CommaList, Union, Relation))
 
 
 def compact(model: AnswerSpec) -> dict[str, Any]:
@@ -94,6 +107,8 @@ def kind_of(value: object) -> str:
         return "set"
     if isinstance(value, Union):
         return "interval"
+    if isinstance(value, MatrixLit):
+        return "vector" if all(len(row) == 1 for row in value.rows) else "matrix"
     if isinstance(value, Bracket):
         if value.items and all(isinstance(i, Bracket) for i in value.items):
             return "matrix"
