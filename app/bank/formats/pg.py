@@ -1,0 +1,753 @@
+"""A safe reader of the simple part of WeBWorK's PG code (Perl), for the keys of PreTeXt books.
+
+Never Perl and never eval: the code is tokenised and read by a small interpreter that knows
+numbers (exact fractions), strings with interpolation, lists and ranges, arithmetic and
+comparisons, `random`, `non_zero_random`, `list_random`, `random_coprime`, `NchooseK`, the
+MathObject constructors (`Compute`, `Formula`, `Real`, `Fraction`, ...) as text in WeBWorK's
+answer syntax (which is close to the project's grammar; `importing.verify` reads it in the
+checker pool), and `do { ... } until (...)` loops. A variable assigned by anything else (a
+branch, a subroutine, an unknown function or method) is *unknown*, and so is everything
+computed from it: the caller then knows which blanks it cannot key.
+
+Random values are drawn once, from a generator seeded by the caller (the problem's id and
+seed): WeBWorK's own generator is not reproduced, so the values differ from the book's printed
+ones but the prompt and the key always agree.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+MAX_TOKENS = 20_000
+MAX_LOOP = 40
+MAX_LIST = 1000
+
+
+class Unknown(Exception):
+    """A value the reader cannot compute (its message says why, for the import's log)."""
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number, exact. `exact`: a Fraction-context value (keyed without tolerance);
+    `money`/`percent`: how WeBWorK shows it."""
+
+    value: Fraction
+    exact: bool = False
+    money: bool = False
+    percent: bool = False
+
+
+@dataclass(frozen=True)
+class Maths:
+    """A MathObject (Formula, Compute of a string, Interval, Point, ...) as WeBWorK writes it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A Perl string."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A PopUp, DropDown or RadioButtons menu: its options and the correct one's index."""
+
+    options: tuple[str, ...]
+    correct: int
+
+
+Value = Num | Maths | Text | Choice | tuple | list
+_TOKEN = re.compile(r"""
+    (?P<space>\s+|\#[^\n]*)
+  | (?P<number>(?:\d+(?:\.(?!\.)\d*)?|(?<!\.)\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<scalar>\$\#?\{?\w+\}?)
+  | (?P<array>@\w+)
+  | (?P<hash>%\w+)
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<name>[A-Za-z_]\w*(?:::\w+)*)
+  | (?P<op>->|=>|\*\*=?|\.\.|==|!=|<=|>=|&&|\|\||[-+*/.x]=|[-+*/%<>=!?:,;.()\[\]{}\\&|^~])
+""", re.VERBOSE)
+_WORD_OPS = {"and": "&&", "or": "||", "not": "!", "eq": "==", "ne": "!=", "lt": "<", "gt": ">",
+             "le": "<=", "ge": ">="}
+_BLOCKS = ("if", "unless", "for", "foreach", "while", "until", "sub")
+
+
+def tokens(code: str) -> list[tuple[str, str]]:
+    """(kind, text) pairs; anything the tokeniser does not know is an `op` of one character."""
+    out: list[tuple[str, str]] = []
+    position = 0
+    while position < len(code):
+        match = _TOKEN.match(code, position)
+        if match is None:
+            out.append(("op", code[position]))
+            position += 1
+            continue
+        position = match.end()
+        kind = match.lastgroup or "op"
+        if kind != "space":
+            text = match.group()
+            if kind == "name" and text in _WORD_OPS:
+                kind, text = "op", _WORD_OPS[text]
+            if kind == "scalar":
+                text = "$" + text.strip("${}") if not text.startswith("$#") else text
+            out.append((kind, text))
+        if len(out) > MAX_TOKENS:
+            raise Unknown("the pg-code is too long to read")
+    return out
+
+
+class Reader:
+    """Runs the readable statements of one problem's pg-code; `values` maps each variable
+    (`a`, `f[0]`, `@list`) to its value, or to the Unknown that stopped it."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.values: dict[str, Value | Unknown] = {}
+        self.context = "Numeric"
+
+    # -- statements ------------------------------------------------------------------------------
+
+    def run(self, code: str) -> dict[str, Value | Unknown]:
+        toks = tokens(code)
+        index = 0
+        while index < len(toks):
+            index = self._statement(toks, index)
+        return self.values
+
+    def _statement(self, toks: list[tuple[str, str]], index: int) -> int:
+        kind, text = toks[index]
+        if text in ("my", "our"):
+            return index + 1
+        if text == ";":
+            return index + 1
+        if text in _BLOCKS:
+            end = _block_end(toks, index)
+            self._unknown_assigned(toks[index:end], f"assigned inside `{text}`")
+            return end
+        if text == "do" and index + 1 < len(toks) and toks[index + 1][1] == "{":
+            return self._do_loop(toks, index + 1)
+        end = _statement_end(toks, index)
+        self._simple(toks[index:end])
+        return end + 1
+
+    def _do_loop(self, toks: list[tuple[str, str]], brace: int) -> int:
+        close = _matching(toks, brace)
+        body = toks[brace + 1:close]
+        end = _statement_end(toks, close + 1)
+        tail = toks[close + 1:end]
+        if not tail or tail[0][1] not in ("until", "while"):
+            self._unknown_assigned(toks[brace:end], "assigned inside a `do` block")
+            return end + 1
+        stop_when = tail[0][1] == "until"
+        for _ in range(MAX_LOOP):
+            inner = 0
+            while inner < len(body):
+                inner = self._statement(body, inner)
+            try:
+                held = truth(guarded(Expression(self, tail[1:]).read))
+            except Unknown:
+                break
+            if held == stop_when:
+                return end + 1
+        self._unknown_assigned(body, "assigned in a loop whose condition cannot be read")
+        return end + 1
+
+    def _unknown_assigned(self, toks: list[tuple[str, str]], why: str) -> None:
+        for position, (kind, text) in enumerate(toks[:-1]):
+            if kind in ("scalar", "array") and _assigns(toks, position):
+                self.values[_key(text)] = Unknown(why)
+
+    def _simple(self, toks: list[tuple[str, str]]) -> None:
+        if not toks:
+            return
+        if toks[0][1] == "Context" and len(toks) > 2 and toks[2][0] == "string":
+            self.context = unquote(toks[2][1])
+            return
+        split = next((i for i, (k, t) in enumerate(toks)
+                      if k == "op" and t in ("=", "+=", "-=", "*=", "/=", ".=", "**=")), None)
+        if split is None:
+            self._unknown_assigned(toks + [("op", ";")], "changed by a call")
+            return
+        targets = _targets(toks[:split])
+        if not targets:
+            return
+        try:
+            value = guarded(Expression(self, toks[split + 1:]).read)
+            operator = toks[split][1]
+            if operator != "=":
+                value = guarded(lambda: binary(self.get(targets[0]), operator[:-1], value))
+        except Unknown as error:
+            for target in targets:
+                self.values[target] = error
+            return
+        self._assign(targets, value, any(t[1] == "(" for t in toks[:split]))
+
+    def _assign(self, targets: list[str], value: Value, listwise: bool) -> None:
+        if len(targets) == 1 and not listwise:
+            self.values[targets[0]] = value
+            return
+        items = value if isinstance(value, tuple) else (value,)
+        for position, target in enumerate(targets):
+            self.values[target] = items[position] if position < len(items) else \
+                Unknown("too few values")
+
+    def get(self, name: str) -> Value:
+        found = self.values.get(name)
+        if found is None:
+            raise Unknown(f"${name} is never set")
+        if isinstance(found, Unknown):
+            raise found
+        return found
+
+    def draw(self, items: list[Any]) -> Any:
+        if not items:
+            raise Unknown("a random choice from nothing")
+        return self.rng.choice(items)
+
+
+def guarded(read: Callable[[], Value]) -> Value:
+    """`read()`, with any failure of hostile or odd input turned into Unknown."""
+    try:
+        return read()
+    except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError) as error:
+        raise Unknown(f"the code could not be read ({type(error).__name__})") from None
+
+
+def _key(token: str) -> str:
+    return token.lstrip("$@") if not token.startswith("@") else token
+
+
+def _assigns(toks: list[tuple[str, str]], position: int) -> bool:
+    after = toks[position + 1][1]
+    if after == "[":
+        close = _matching(toks, position + 1)
+        after = toks[close + 1][1] if close + 1 < len(toks) else ""
+    return after in ("=", "+=", "-=", "*=", "/=", ".=", "**=")
+
+
+def _targets(toks: list[tuple[str, str]]) -> list[str]:
+    """`$a`, `$f[0]`, `@list` or `($a, $b)` on the left of `=`."""
+    plain = [t for t in toks if t[1] not in ("my", "our")]
+    if len(plain) == 1 and plain[0][0] in ("scalar", "array"):
+        return [_key(plain[0][1])]
+    if len(plain) == 4 and plain[0][0] == "scalar" and plain[1][1] == "[" \
+            and plain[2][0] == "number" and plain[3][1] == "]":
+        return [f"{_key(plain[0][1])}[{plain[2][1]}]"]
+    if plain and plain[0][1] == "(" and plain[-1][1] == ")":
+        names = [t for t in plain[1:-1] if t[1] != ","]
+        if all(k == "scalar" for k, _ in names):
+            return [_key(t) for _, t in names]
+    return []
+
+
+def _matching(toks: list[tuple[str, str]], start: int) -> int:
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    opening = toks[start][1]
+    depth = 0
+    for position in range(start, len(toks)):
+        text = toks[position][1]
+        if text == opening:
+            depth += 1
+        elif text == pairs[opening]:
+            depth -= 1
+            if depth == 0:
+                return position
+    return len(toks) - 1
+
+
+def _statement_end(toks: list[tuple[str, str]], index: int) -> int:
+    depth = 0
+    for position in range(index, len(toks)):
+        text = toks[position][1]
+        if text in ("(", "[", "{"):
+            depth += 1
+        elif text in (")", "]", "}"):
+            depth -= 1
+        elif text == ";" and depth <= 0:
+            return position
+    return len(toks)
+
+
+def _block_end(toks: list[tuple[str, str]], index: int) -> int:
+    """The token after a block statement (`if (...) {...} elsif ... else {...}`, `sub f {...}`)."""
+    position = index
+    while position < len(toks):
+        brace = next((i for i in range(position, len(toks)) if toks[i][1] == "{"), None)
+        semicolon = next((i for i in range(position, len(toks)) if toks[i][1] == ";"), None)
+        if brace is None or (semicolon is not None and semicolon < brace):
+            return (semicolon if semicolon is not None else len(toks) - 1) + 1
+        position = _matching(toks, brace) + 1
+        if position >= len(toks) or toks[position][1] not in ("elsif", "else"):
+            return position
+    return position
+
+
+# -- expressions -----------------------------------------------------------------------------------
+
+_BINARY = [("?",), ("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("..",),
+           ("+", "-", "."), ("*", "/", "%")]
+
+
+class Expression:
+    """One Perl expression over the reader's values, read by precedence climbing."""
+
+    def __init__(self, reader: Reader, toks: list[tuple[str, str]]) -> None:
+        self.reader = reader
+        self.toks = toks
+        self.at = 0
+
+    def read(self) -> Value:
+        if not self.toks:
+            raise Unknown("an empty expression")
+        value = self._comma()
+        if self.at < len(self.toks):
+            raise Unknown(f"cannot read `{self.toks[self.at][1]}` here")
+        return value
+
+    def _peek(self) -> str:
+        return self.toks[self.at][1] if self.at < len(self.toks) else ""
+
+    def _take(self, expected: str | None = None) -> tuple[str, str]:
+        if self.at >= len(self.toks):
+            raise Unknown("the expression ends too soon")
+        token = self.toks[self.at]
+        if expected is not None and token[1] != expected:
+            raise Unknown(f"expected `{expected}`, found `{token[1]}`")
+        self.at += 1
+        return token
+
+    def _comma(self) -> Value:
+        items = [self._level(0)]
+        while self._peek() in (",", "=>"):
+            self._take()
+            if self._peek() in ("", ")", "]"):
+                break
+            items.append(self._level(0))
+        return items[0] if len(items) == 1 else _flat(items)
+
+    def _level(self, level: int) -> Value:
+        if level == len(_BINARY):
+            return self._unary()
+        if _BINARY[level] == ("?",):
+            condition = self._level(level + 1)
+            if self._peek() != "?":
+                return condition
+            self._take()
+            yes = self._level(level)
+            self._take(":")
+            no = self._level(level)
+            return yes if truth(condition) else no
+        left = self._level(level + 1)
+        while self._peek() in _BINARY[level]:
+            operator = self._take()[1]
+            right = self._level(level + 1)
+            left = binary(left, operator, right)
+        return left
+
+    def _unary(self) -> Value:
+        if self._peek() == "-":
+            self._take()
+            return binary(Num(Fraction(0)), "-", self._unary())
+        if self._peek() == "+":
+            self._take()
+            return self._unary()
+        if self._peek() == "!":
+            self._take()
+            return Num(Fraction(int(not truth(self._unary()))))
+        return self._power()
+
+    def _power(self) -> Value:
+        base = self._postfix(self._primary())
+        if self._peek() == "**":
+            self._take()
+            return binary(base, "**", self._unary())
+        return base
+
+    def _postfix(self, value: Value) -> Value:
+        while self._peek() in ("->", "["):
+            if self._take()[1] == "[":
+                value = _index(value, self._comma())
+                self._take("]")
+                continue
+            method = self._take()[1]
+            arguments = self._arguments() if self._peek() == "(" else ()
+            value = _method(value, method, arguments)
+        return value
+
+    def _arguments(self) -> tuple:
+        self._take("(")
+        if self._peek() == ")":
+            self._take()
+            return ()
+        value = self._comma()
+        self._take(")")
+        return value if isinstance(value, tuple) else (value,)
+
+    def _primary(self) -> Value:
+        kind, text = self._take()
+        if kind == "number":
+            if len(text) > 40 or re.search(r"[eE][-+]?\d{3}", text):
+                raise Unknown("a number too large to read")
+            return Num(Fraction(text))
+        if kind == "string":
+            return Text(self._interpolate(text))
+        if kind == "scalar":
+            element = self._element(text[1:])
+            if element is not None:
+                return element
+            if self._peek() == "[" and f"@{text[1:]}" in self.reader.values:
+                self._take()
+                index = self._comma()
+                self._take("]")
+                return _index(self.reader.get(f"@{text[1:]}"), index)
+            return self.reader.get(text[1:])
+        if kind == "array":
+            return self.reader.get(text)
+        if text == "(":
+            if self._peek() == ")":
+                self._take()
+                return ()
+            value = self._comma()
+            self._take(")")
+            return value
+        if text == "[":  # an array reference: a list that lists do not flatten
+            value = self._comma() if self._peek() != "]" else ()
+            self._take("]")
+            return list(value) if isinstance(value, tuple) else [value]
+        if kind == "name":
+            return call(self.reader, text, self._arguments() if self._peek() == "(" else ())
+        raise Unknown(f"cannot read `{text}`")
+
+    def _element(self, name: str) -> Value | None:
+        """`$f[0]` assigned element by element (`$f[0] = ...`), not as an array."""
+        if self.toks[self.at:self.at + 3] and len(self.toks) >= self.at + 3 \
+                and self._peek() == "[" and self.toks[self.at + 2][1] == "]" \
+                and f"{name}[{self.toks[self.at + 1][1]}]" in self.reader.values:
+            key = f"{name}[{self.toks[self.at + 1][1]}]"
+            self.at += 3
+            return self.reader.get(key)
+        return None
+
+    def _interpolate(self, literal: str) -> str:
+        body = literal[1:-1]
+        if literal[0] == "'":
+            return re.sub(r"\\([\\'])", r"\1", body)
+        if "@{" in body or "${\\" in body:
+            raise Unknown("an interpolated expression in a string")
+
+        def value_of(match: re.Match[str]) -> str:
+            name, index = match.group(1) or match.group(2), match.group(3)
+            if index is not None and f"@{name}" in self.reader.values:
+                return text_of(_index(self.reader.get(f"@{name}"), Num(Fraction(index))))
+            if index is not None and f"{name}[{index}]" in self.reader.values:
+                return text_of(self.reader.get(f"{name}[{index}]"))
+            return text_of(self.reader.get(name)) + (f"[{index}]" if index is not None else "")
+
+        parts = re.split(r"(\\.)", body)
+        out = []
+        for part in parts:
+            if part.startswith("\\") and len(part) == 2:
+                out.append({"n": "\n", "t": "\t"}.get(part[1], part[1]))
+            else:
+                out.append(re.sub(r"\$(?:\{(\w+)\}|(\w+))(?:\[(\d+)\])?", value_of, part))
+        return "".join(out)
+
+
+def _flat(items: list[Value]) -> tuple:
+    out: list[Value] = []
+    for item in items:
+        out.extend(item if isinstance(item, tuple) else (item,))
+    if len(out) > MAX_LIST:
+        raise Unknown("a list too long to read")
+    return tuple(out)
+
+
+def _index(value: Value, index: Value) -> Value:
+    if not isinstance(value, tuple | list):
+        raise Unknown("indexing something that is not a list")
+    if isinstance(index, tuple):
+        return tuple(_index(value, i) for i in index)
+    position = integer(index)
+    if not -len(value) <= position < len(value):
+        raise Unknown("an index outside the list")
+    return value[position]
+
+
+# -- values ----------------------------------------------------------------------------------------
+
+
+def truth(value: Value) -> bool:
+    if isinstance(value, Num):
+        return value.value != 0
+    if isinstance(value, Text):
+        return value.value not in ("", "0")
+    if isinstance(value, tuple | list):
+        return bool(value)
+    raise Unknown("the truth of a formula")
+
+
+def integer(value: Value) -> int:
+    if isinstance(value, Text) and re.fullmatch(r"-?\d+", value.value.strip()):
+        return int(value.value)
+    if not isinstance(value, Num) or value.value.denominator != 1:
+        raise Unknown("a whole number was expected")
+    return int(value.value)
+
+
+def number(value: Value) -> Fraction:
+    if isinstance(value, Num):
+        return value.value
+    if isinstance(value, Text) and re.fullmatch(r"\s*-?(\d+\.?\d*|\.\d+)\s*", value.value):
+        return Fraction(value.value.strip())
+    raise Unknown("a number was expected")
+
+
+def number_text(value: Fraction) -> str:
+    """Exact and readable: 5, -0.25, 1/3 (a decimal only where it terminates)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator == 1 and value.denominator <= 10**6:
+        return format(value.numerator / value.denominator, ".6f").rstrip("0")
+    return f"{value.numerator}/{value.denominator}"
+
+
+def text_of(value: Value) -> str:
+    """How a value reads inside a string (Perl interpolation): a negative or fractional number
+    in brackets, so `"$m x"` with m = -3/4 still means (-3/4)x to the grammar."""
+    if isinstance(value, Num):
+        written = number_text(value.value)
+        return f"({written})" if value.value < 0 or value.value.denominator != 1 else written
+    if isinstance(value, Maths):
+        return value.text
+    if isinstance(value, Text):
+        return value.value
+    if isinstance(value, Choice):
+        return value.options[value.correct]
+    return " ".join(text_of(v) for v in value)
+
+
+_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+
+
+def binary(left: Value, operator: str, right: Value) -> Value:
+    if operator == ".":
+        return Text(text_of(left) + text_of(right))
+    if operator == "..":
+        return _range(left, right)
+    if operator in ("&&", "||"):
+        return right if truth(left) == (operator == "&&") else left
+    if isinstance(left, Num) and isinstance(right, Num):
+        return _numeric(left, operator, right)
+    if operator in _COMPARE:
+        if isinstance(left, Text) and isinstance(right, Text):
+            return Num(Fraction(int(_COMPARE[operator](left.value, right.value))))
+        return _numeric(Num(number(left)), operator, Num(number(right)))
+    if isinstance(left, tuple | list) or isinstance(right, tuple | list):
+        raise Unknown("arithmetic on a list")
+    symbol = "^" if operator == "**" else operator
+    if symbol not in ("+", "-", "*", "/", "^"):
+        raise Unknown(f"`{operator}` on a formula")
+    return Maths(f"({_formula(left)}) {symbol} ({_formula(right)})")
+
+
+def _formula(value: Value) -> str:
+    return number_text(value.value) if isinstance(value, Num) else text_of(value)
+
+
+def _numeric(left: Num, operator: str, right: Num) -> Num:
+    a, b = left.value, right.value
+    exact = left.exact or right.exact
+    if operator in _COMPARE:
+        return Num(Fraction(int(_COMPARE[operator](a, b))))
+    if operator in ("/", "%") and b == 0:
+        raise Unknown("a division by zero")
+    if operator == "**":
+        if b.denominator != 1 or abs(b) > 64 or (a == 0 and b < 0):
+            raise Unknown("a power that is not exact")
+        return Num(a ** int(b), exact)
+    results = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
+               "%": lambda: Fraction(int(a) % int(b))}
+    result = results.get(operator, lambda: None)()
+    if result is None:
+        raise Unknown(f"the operator `{operator}`")
+    return Num(result, exact, left.money or right.money)
+
+
+def _range(left: Value, right: Value) -> tuple:
+    if isinstance(left, Text) and isinstance(right, Text) and len(left.value) == 1 \
+            and len(right.value) == 1:
+        return tuple(Text(chr(c)) for c in range(ord(left.value), ord(right.value) + 1))
+    lo, hi = integer(left), integer(right)
+    if hi - lo > MAX_LIST:
+        raise Unknown("a range too long to read")
+    return tuple(Num(Fraction(n)) for n in range(lo, hi + 1))
+
+
+# -- functions and methods -------------------------------------------------------------------------
+
+
+def _steps(arguments: tuple) -> list[Fraction]:
+    if len(arguments) not in (2, 3):
+        raise Unknown("random takes 2 or 3 numbers")
+    lo, hi = number(arguments[0]), number(arguments[1])
+    step = number(arguments[2]) if len(arguments) == 3 else Fraction(1)
+    if step <= 0 or (hi - lo) / step > MAX_LIST:
+        raise Unknown("a random range too long to read")
+    return [lo + k * step for k in range(int((hi - lo) / step) + 1)]
+
+
+def _coprime(reader: Reader, arguments: tuple) -> tuple:
+    lists = [a if isinstance(a, tuple | list) else (a,) for a in arguments]
+    for _ in range(MAX_LOOP):
+        picked = [integer(reader.draw(list(items))) for items in lists]
+        if math.gcd(*picked) == 1:
+            return tuple(Num(Fraction(n)) for n in picked)
+    raise Unknown("no coprime values")
+
+
+def _fraction(arguments: tuple) -> Num:
+    items = _flat(list(arguments))
+    if len(items) == 2:
+        denominator = number(items[1])
+        if denominator == 0:
+            raise Unknown("a division by zero")
+        return Num(number(items[0]) / denominator, exact=True)
+    if len(items) == 1:
+        return Num(number(items[0]), exact=True)
+    raise Unknown("Fraction takes one or two numbers")
+
+
+def _maths(arguments: tuple, exact: bool) -> Value:
+    """Compute/Formula/Real: a number stays a number, a string is a formula."""
+    if len(arguments) != 1:
+        raise Unknown("a MathObject of several arguments")
+    value = arguments[0]
+    if isinstance(value, Num):
+        return Num(value.value, exact or value.exact, value.money, value.percent)
+    if isinstance(value, Maths):
+        return value
+    if isinstance(value, Text):
+        plain = value.value.strip()
+        if re.fullmatch(r"-?(\d+\.?\d*|\.\d+)", plain):
+            return Num(Fraction(plain), exact)
+        return Maths(plain)
+    raise Unknown("a MathObject of a list")
+
+
+def _joined(open_: str, close: str, arguments: tuple) -> Maths:
+    if len(arguments) == 1 and isinstance(arguments[0], Text):
+        return Maths(arguments[0].value.strip())
+    return Maths(open_ + ", ".join(_formula(a) for a in _flat(list(arguments))) + close)
+
+
+def call(reader: Reader, name: str, arguments: tuple) -> Value:
+    exact = "Fraction" in reader.context
+    if name in ("random", "non_zero_random"):
+        choices = _steps(arguments)
+        if name == "non_zero_random":
+            choices = [c for c in choices if c != 0]
+        return Num(reader.draw(choices))
+    if name == "list_random":
+        return reader.draw(list(_flat(list(arguments))))
+    if name == "random_coprime":
+        return _coprime(reader, arguments)
+    if name == "NchooseK":
+        n, k = (integer(a) for a in arguments)
+        if not 0 <= k <= n <= MAX_LIST:
+            raise Unknown("NchooseK out of range")
+        return tuple(Num(Fraction(i)) for i in reader.rng.sample(range(n), k))
+    if name in ("Compute", "Formula", "Real"):
+        return _maths(arguments, exact)
+    if name == "Fraction":
+        return _fraction(arguments)
+    if name in ("Currency", "Percent"):
+        value = number(arguments[0]) if arguments else Fraction(0)
+        return Num(value, money=name == "Currency", percent=name == "Percent")
+    if name in ("PopUp", "DropDown", "RadioButtons"):
+        return _choice(arguments)
+    if name in ("LinearRelation", "ImplicitPlane", "ImplicitEquation"):
+        name = "Interval"
+    if name in ("Interval", "String"):
+        if len(arguments) != 1 or not isinstance(arguments[0], Text):
+            raise Unknown(f"{name} of something other than a string")
+        return Maths(arguments[0].value) if name == "Interval" else arguments[0]
+    if name in ("Point", "List"):
+        return _joined("(", ")", arguments) if name == "Point" else _joined("", "", arguments)
+    if name in ("abs", "int", "sqrt", "gcd", "lcm", "min", "max"):
+        return _arithmetic(name, [number(a) for a in _flat(list(arguments))])
+    if name == "scalar" and len(arguments) == 1 and isinstance(arguments[0], tuple):
+        return Num(Fraction(len(arguments[0])))
+    raise Unknown(f"the function {name}")
+
+
+def _choice(arguments: tuple) -> Choice:
+    """`PopUp(['?', 'is', 'is not'], 1)`: the correct option by index or by its text; the
+    `?` placeholder is not an option."""
+    if len(arguments) < 2 or not isinstance(arguments[0], list):
+        raise Unknown("a menu without its options")
+    options = [text_of(o) for o in arguments[0]]
+    correct = arguments[1]
+    index = options.index(text_of(correct)) if isinstance(correct, Text) \
+        and text_of(correct) in options else integer(correct)
+    if not 0 <= index < len(options):
+        raise Unknown("a menu whose answer is not an option")
+    if options[0] == "?" and index > 0:
+        return Choice(tuple(options[1:]), index - 1)
+    return Choice(tuple(options), index)
+
+
+def _arithmetic(name: str, values: list[Fraction]) -> Num:
+    if not values:
+        raise Unknown(f"{name} of nothing")
+    if name == "abs":
+        return Num(abs(values[0]))
+    if name == "int":
+        return Num(Fraction(int(values[0])))
+    if name == "sqrt":
+        root = _exact_root(values[0])
+        if root is None:
+            raise Unknown("a square root that is not exact")
+        return Num(root)
+    if name in ("min", "max"):
+        return Num(min(values) if name == "min" else max(values))
+    whole = [int(v) for v in values]
+    return Num(Fraction(math.gcd(*whole) if name == "gcd" else math.lcm(*whole)))
+
+
+def _exact_root(value: Fraction) -> Fraction | None:
+    if value < 0:
+        return None
+    top, bottom = math.isqrt(value.numerator), math.isqrt(value.denominator)
+    return Fraction(top, bottom) if top * top == value.numerator \
+        and bottom * bottom == value.denominator else None
+
+
+_SAME = {"reduce", "with", "cmp", "copy", "inherit", "string", "TeX"}
+
+
+def _method(value: Value, method: str, arguments: tuple) -> Value:
+    """Methods that return the value itself (how it is checked or shown changes, not what)."""
+    if method in _SAME:
+        return value
+    if method == "value" and isinstance(value, Num):
+        return (Num(Fraction(value.value.numerator)), Num(Fraction(value.value.denominator)))
+    raise Unknown(f"the method {method}")
+
+
+def unquote(literal: str) -> str:
+    return literal[1:-1] if literal[:1] in ("'", '"') else literal
