@@ -43,13 +43,18 @@ def test_reader_arithmetic_strings_and_constructors():
         @list = (1..4);
         $third = $list[2];
         ($p, $q) = (7, 8);
+        $q = 9 if $p > 5;
+        $p = 0 unless $p > 5;
+        $r = Round(2.346, 2) + floor(-1.5);
         $s = 'no $interp';
     """)
     assert values["c"] == pg.Num(pg.Fraction(-5))
     assert values["f"] == pg.Maths("3 x^2 + (-2) x")
     assert values["g"] == pg.Maths("sqrt(3)")
     assert values["h"] == pg.Num(pg.Fraction(3, 4), exact=True)
-    assert values["third"] == pg.Num(pg.Fraction(3)) and values["q"] == pg.Num(pg.Fraction(8))
+    assert values["third"] == pg.Num(pg.Fraction(3)) and values["q"] == pg.Num(pg.Fraction(9))
+    assert values["p"] == pg.Num(pg.Fraction(7))
+    assert values["r"] == pg.Num(pg.Fraction("0.35"))
     assert values["s"] == pg.Text("no $interp")
 
 
@@ -153,7 +158,7 @@ def test_quoted_names_perl_free_problems_and_tolerance():
 
 def test_unkeyable_blank_is_self_graded_with_prompt_filled_and_holes_are_skipped():
     parsed = book("""
-<exercise xml:id="u"><webwork><pg-code>$a = 4; $ans = MultiAnswer(1, 2);</pg-code>
+<exercise xml:id="u"><webwork><pg-code>$a = 4; $ans = mystery(1, 2);</pg-code>
   <statement><p>With <m>a=<var name="$a"/></m>: <var name="$ans" width="5"/></p></statement>
 </webwork></exercise>
 <exercise xml:id="h"><webwork><pg-code>$f = mystery();</pg-code>
@@ -168,6 +173,20 @@ def test_unkeyable_blank_is_self_graded_with_prompt_filled_and_holes_are_skipped
         "the statement shows a WeBWorK value computed by pg-code this reader cannot follow": 1,
         "a WeBWorK problem kept on a server (source=...) cannot be read from the book": 1}
     assert [p.where for p in parsed.problems if p.severity == "skipped"][0].startswith("main.ptx")
+
+
+def test_multianswer_blanks_take_its_answers_in_turn_and_units_show_after_the_blank():
+    exercise = book("""
+<exercise xml:id="ma"><webwork><pg-code>
+  $m = MultiAnswer(Compute("2"), Compute("-2"))->with(singleResult => 1);
+  $open = Compute("1")->cmp(checker => sub { my ($c, $s) = @_; return 1; });
+  $d = NumberWithUnits(12, "ft");</pg-code>
+  <statement><p><m>x^2 = 4</m>: <var name="$m" width="3"/> or <var name="$m" width="3"/>;
+  length <var name="$d" width="4"/></p></statement></webwork></exercise>""").exercises[0]
+    assert [p["answer"]["value"] for p in exercise.parts] == ["2", "-2", "12"]
+    assert isinstance(reader("$o = Compute('1')->cmp(checker => sub { @{$s}; });")["o"],
+                      pg.Unknown)
+    assert "\\_\\_\\_\\_ $\\text{ft}$ (c)" in exercise.prompt
 
 
 def test_menus_are_choices_and_relations_are_keys():

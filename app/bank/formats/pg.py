@@ -42,6 +42,7 @@ class Num:
     exact: bool = False
     money: bool = False
     percent: bool = False
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,18 @@ class Choice:
     correct: int
 
 
-Value = Num | Maths | Text | Choice | tuple | list
+@dataclass(frozen=True)
+class Multi:
+    """A MultiAnswer: one correct answer per blank that names it, in order."""
+
+    answers: tuple
+
+
+Value = Num | Maths | Text | Choice | Multi | tuple | list
 _TOKEN = re.compile(r"""
     (?P<space>\s+|\#[^\n]*)
   | (?P<number>(?:\d+(?:\.(?!\.)\d*)?|(?<!\.)\.\d+)(?:[eE][-+]?\d+)?)
-  | (?P<scalar>\$\#?\{?\w+\}?)
+  | (?P<scalar>\$\{\w+\}|\$\#?\w+)
   | (?P<array>@\w+)
   | (?P<hash>%\w+)
   | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
@@ -173,6 +181,10 @@ class Reader:
         if toks[0][1] == "Context" and len(toks) > 2 and toks[2][0] == "string":
             self.context = unquote(toks[2][1])
             return
+        modifier = _modifier(toks)
+        if modifier is not None:
+            self._conditional(toks[:modifier], toks[modifier + 1:], toks[modifier][1] == "if")
+            return
         split = next((i for i, (k, t) in enumerate(toks)
                       if k == "op" and t in ("=", "+=", "-=", "*=", "/=", ".=", "**=")), None)
         if split is None:
@@ -191,6 +203,18 @@ class Reader:
                 self.values[target] = error
             return
         self._assign(targets, value, any(t[1] == "(" for t in toks[:split]))
+
+    def _conditional(self, statement: list[tuple[str, str]], condition: list[tuple[str, str]],
+                     when: bool) -> None:
+        """`STATEMENT if COND;` (or `unless`)."""
+        try:
+            held = truth(guarded(Expression(self, condition).read))
+        except Unknown:
+            self._unknown_assigned(statement + [("op", ";")], "assigned under a condition "
+                                   "that cannot be read")
+            return
+        if held == when:
+            self._simple(statement)
 
     def _assign(self, targets: list[str], value: Value, listwise: bool) -> None:
         if len(targets) == 1 and not listwise:
@@ -225,6 +249,16 @@ def guarded(read: Callable[[], Value]) -> Value:
 
 def _key(token: str) -> str:
     return token.lstrip("$@") if not token.startswith("@") else token
+
+
+def _modifier(toks: list[tuple[str, str]]) -> int | None:
+    """Where a statement modifier (`... if COND`) starts, outside brackets."""
+    depth = 0
+    for position, (kind, text) in enumerate(toks):
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(text, 0)
+        if depth == 0 and kind == "name" and text in ("if", "unless") and position > 0:
+            return position
+    return None
 
 
 def _assigns(toks: list[tuple[str, str]], position: int) -> bool:
@@ -380,6 +414,12 @@ class Expression:
                 self._take("]")
                 continue
             method = self._take()[1]
+            if method in _SAME and self._peek() == "(":  # options of checking or showing
+                close = _matching(self.toks, self.at)
+                if ("name", "checker") in self.toks[self.at:close]:
+                    raise Unknown("a custom answer checker (other answers may be right)")
+                self.at = close + 1
+                continue
             arguments = self._arguments() if self._peek() == "(" else ()
             value = _method(value, method, arguments)
         return value
@@ -424,9 +464,30 @@ class Expression:
             value = self._comma() if self._peek() != "]" else ()
             self._take("]")
             return list(value) if isinstance(value, tuple) else [value]
+        if kind == "name" and self._peek() == "=>":  # a bareword key is a string
+            return Text(text)
+        if kind == "name" and text in ("map", "grep") and self._peek() == "{":
+            return self._map(text)
         if kind == "name":
             return call(self.reader, text, self._arguments() if self._peek() == "(" else ())
         raise Unknown(f"cannot read `{text}`")
+
+    def _map(self, name: str) -> tuple:
+        """`map { EXPR } LIST` and `grep { EXPR } LIST`, with `$_` each item in turn."""
+        close = _matching(self.toks, self.at)
+        block = self.toks[self.at + 1:close]
+        self.at = close + 1
+        items = self._comma()
+        out: list[Value] = []
+        for item in items if isinstance(items, tuple) else (items,):
+            self.reader.values["_"] = item
+            result = Expression(self.reader, block).read()
+            if name == "grep":
+                out.extend([item] if truth(result) else [])
+            else:
+                out.append(result)
+        self.reader.values.pop("_", None)
+        return _flat(out)
 
     def _element(self, name: str) -> Value | None:
         """`$f[0]` assigned element by element (`$f[0] = ...`), not as an array."""
@@ -611,11 +672,14 @@ def _steps(arguments: tuple) -> list[Fraction]:
     return [lo + k * step for k in range(int((hi - lo) / step) + 1)]
 
 
-def _coprime(reader: Reader, arguments: tuple) -> tuple:
+def _coprime(reader: Reader, arguments: tuple, pairwise: bool = False) -> tuple:
+    """random_coprime (gcd of all is 1) and random_pairwise_coprime (of every two)."""
     lists = [a if isinstance(a, tuple | list) else (a,) for a in arguments]
     for _ in range(MAX_LOOP):
         picked = [integer(reader.draw(list(items))) for items in lists]
-        if math.gcd(*picked) == 1:
+        pairs = [(a, b) for i, a in enumerate(picked) for b in picked[i + 1:]] if pairwise \
+            else [tuple(picked)]
+        if all(math.gcd(*pair) == 1 for pair in pairs):
             return tuple(Num(Fraction(n)) for n in picked)
     raise Unknown("no coprime values")
 
@@ -664,8 +728,8 @@ def call(reader: Reader, name: str, arguments: tuple) -> Value:
         return Num(reader.draw(choices))
     if name == "list_random":
         return reader.draw(list(_flat(list(arguments))))
-    if name == "random_coprime":
-        return _coprime(reader, arguments)
+    if name in ("random_coprime", "random_pairwise_coprime"):
+        return _coprime(reader, arguments, pairwise=name == "random_pairwise_coprime")
     if name == "NchooseK":
         n, k = (integer(a) for a in arguments)
         if not 0 <= k <= n <= MAX_LIST:
@@ -688,8 +752,11 @@ def call(reader: Reader, name: str, arguments: tuple) -> Value:
         return Maths(arguments[0].value) if name == "Interval" else arguments[0]
     if name in ("Point", "List"):
         return _joined("(", ")", arguments) if name == "Point" else _joined("", "", arguments)
-    if name in ("abs", "int", "sqrt", "gcd", "lcm", "min", "max"):
+    if name in ("abs", "int", "sqrt", "gcd", "lcm", "min", "max", "floor", "ceil", "round",
+                "Round"):
         return _arithmetic(name, [number(a) for a in _flat(list(arguments))])
+    if name in _NAMED:
+        return _NAMED[name](reader, arguments)
     if name == "scalar" and len(arguments) == 1 and isinstance(arguments[0], tuple):
         return Num(Fraction(len(arguments[0])))
     raise Unknown(f"the function {name}")
@@ -711,6 +778,66 @@ def _choice(arguments: tuple) -> Choice:
     return Choice(tuple(options), index)
 
 
+_LETTERS = tuple("abcdfghkmnpqrstuvwxyz")
+_FUNCTIONS = tuple("fghkpq")
+_PEOPLE = ("Alex", "Jordan", "Sam", "Kiran", "Robin", "Taylor", "Morgan", "Jamie", "Casey",
+           "Avery")
+_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _variable_name(reader: Reader, arguments: tuple) -> Text:
+    """RandomVariableName(type => 'function' | 'variable'): a letter for a name."""
+    wanted = [text_of(a) for a in arguments]
+    return Text(reader.draw(list(_FUNCTIONS if "function" in wanted else _LETTERS)))
+
+
+def _number_word(reader: Reader, arguments: tuple) -> Text:
+    n = integer(arguments[0]) if arguments else -1
+    if not 0 <= n < 100:
+        raise Unknown("numberWord outside 0 to 99")
+    word = _WORDS[n] if n < 20 else _TENS[n // 10 - 2] + ("-" + _WORDS[n % 10] if n % 10 else "")
+    capital = any(text_of(a) == "capital" for a in arguments[1:])
+    return Text(word.capitalize() if capital else word)
+
+
+def _sorted(reader: Reader, arguments: tuple) -> tuple:
+    return tuple(sorted(_flat(list(arguments)), key=number))
+
+
+def _subset(reader: Reader, arguments: tuple) -> tuple:
+    items = list(_flat(list(arguments[1:])))
+    count = integer(arguments[0]) if arguments else -1
+    if not 0 <= count <= len(items):
+        raise Unknown("random_subset of more than the list")
+    return tuple(reader.rng.sample(items, count))
+
+
+def _with_units(reader: Reader, arguments: tuple) -> Num:
+    """NumberWithUnits(5, 'ft') or ('5 ft'): the number is the key, the unit is shown."""
+    if len(arguments) == 1 and isinstance(arguments[0], Text):
+        match = re.fullmatch(r"\s*(-?(?:\d+\.?\d*|\.\d+))\s*(.+?)\s*", arguments[0].value)
+        if match is None:
+            raise Unknown("NumberWithUnits without a number")
+        return Num(Fraction(match.group(1)), unit=match.group(2))
+    if len(arguments) == 2:
+        return Num(number(arguments[0]), unit=text_of(arguments[1]))
+    raise Unknown("NumberWithUnits of something else")
+
+
+_NAMED: dict[str, Callable[[Reader, tuple], Value]] = {
+    "RandomVariableName": _variable_name,
+    "randomPerson": lambda reader, arguments: Text(reader.draw(list(_PEOPLE))),
+    "numberWord": _number_word,
+    "NameForNumber": _number_word,
+    "num_sort": _sorted,
+    "random_subset": _subset,
+    "NumberWithUnits": _with_units,
+    "MultiAnswer": lambda reader, arguments: Multi(tuple(arguments)),
+}
+
+
 def _arithmetic(name: str, values: list[Fraction]) -> Num:
     if not values:
         raise Unknown(f"{name} of nothing")
@@ -718,6 +845,14 @@ def _arithmetic(name: str, values: list[Fraction]) -> Num:
         return Num(abs(values[0]))
     if name == "int":
         return Num(Fraction(int(values[0])))
+    if name in ("floor", "ceil"):
+        return Num(Fraction(math.floor(values[0]) if name == "floor" else math.ceil(values[0])))
+    if name in ("round", "Round"):
+        places = int(values[1]) if len(values) > 1 else 0
+        if not 0 <= places <= 12:
+            raise Unknown("rounding to too many places")
+        step = Fraction(1, 10**places)
+        return Num(math.floor(values[0] / step + Fraction(1, 2)) * step)
     if name == "sqrt":
         root = _exact_root(values[0])
         if root is None:
@@ -737,13 +872,22 @@ def _exact_root(value: Fraction) -> Fraction | None:
         and bottom * bottom == value.denominator else None
 
 
-_SAME = {"reduce", "with", "cmp", "copy", "inherit", "string", "TeX"}
+_SAME = {"reduce", "with", "cmp", "copy", "inherit", "string", "TeX", "name"}
+_PRONOUNS = {"they", "them", "their", "theirs", "They", "Them", "Their", "Theirs"}
 
 
 def _method(value: Value, method: str, arguments: tuple) -> Value:
     """Methods that return the value itself (how it is checked or shown changes, not what)."""
     if method in _SAME:
         return value
+    if isinstance(value, Text) and method in _PRONOUNS:  # randomPerson: singular "they"
+        return Text(method)
+    if isinstance(value, Text) and method == "possessive":
+        return Text(value.value + "'s")
+    if isinstance(value, Text) and method == "verb" and arguments:
+        return arguments[0]
+    if isinstance(value, Text) and method in ("do", "are", "were", "have"):
+        return Text(method)
     if method == "value" and isinstance(value, Num):
         return (Num(Fraction(value.value.numerator)), Num(Fraction(value.value.denominator)))
     raise Unknown(f"the method {method}")

@@ -63,7 +63,14 @@ class Blank:
     tolerant: bool = False
     options: tuple[str, ...] = ()
     """A menu's options (the key is then the correct one's text)."""
+    unit: str = ""
+    """Shown after the blank: the key is the number alone."""
 
+
+def _mark(blank: Blank) -> tuple[str, str]:
+    """What follows a blank in the text: its unit (TeX) and its label."""
+    return (f"\\text{{{blank.unit}}}" if blank.unit else "",
+            f"({blank.label})" if blank.label else "")
 
 def representations(files: dict[str, bytes]) -> dict[str, ET.Element]:
     """The static versions in the upload's `webwork-representations.xml`, by problem id."""
@@ -100,9 +107,14 @@ def read_problem(webwork: ET.Element, names: list[str], seed: str,
         return Outcome(skipped=SKIP_EMPTY)
     blanks = [v for v in statement.iter() if _is_blank(v)]
     labels = [chr(ord("a") + i % 26) for i in range(len(blanks))] if len(blanks) > 1 else [""]
-    keyed = [Blank(label, *_key(blank, values)) for blank, label in zip(blanks, labels,
-                                                                          strict=False)]
-    filled, holes = fill(statement, values, dict(zip(map(id, blanks), labels, strict=False)))
+    seen: dict[str, int] = {}
+    keyed = []
+    for blank, label in zip(blanks, labels, strict=False):
+        name = blank.get("name") or blank.get("answer") or ""
+        seen[name] = seen.get(name, -1) + 1
+        keyed.append(Blank(label, *_key(name, blank.get("form"), values, seen[name])))
+    marks = {id(b): _mark(k) for b, k in zip(blanks, keyed, strict=True)}
+    filled, holes = fill(statement, values, marks)
     if holes:
         return Outcome(skipped=SKIP_HOLES)
     outcome = Outcome(prompt=render(filled), hints=_extras(webwork, "hint", values),
@@ -177,25 +189,33 @@ def _is_blank(element: ET.Element) -> bool:
     return tag == "fillin" and bool(element.get("name") or element.get("answer"))
 
 
-def _key(blank: ET.Element, values: dict[str, Any]) -> tuple[str | None, bool, tuple]:
-    """The blank's key in answer syntax, whether it is checked with WeBWorK's tolerance, and
-    a menu's options."""
-    if blank.get("form") in ("checkboxes", "essay"):
-        return None, False, ()
+def _key(name: str, form: str | None, values: dict[str, Any],
+         occurrence: int) -> tuple[str | None, bool, tuple, str]:
+    """The key of the blank naming `name` (its `occurrence`-th, for a MultiAnswer) in answer
+    syntax, whether WeBWorK's tolerance applies, a menu's options and a unit to show."""
+    if form in ("checkboxes", "essay"):
+        return None, False, (), ""
     try:
-        value = _evaluate(blank.get("name") or blank.get("answer") or "", values)
+        value = _evaluate(name, values, key=True)
+        if isinstance(value, pg.Multi):
+            if occurrence >= len(value.answers):
+                raise pg.Unknown("more blanks than the MultiAnswer has answers")
+            value = pg.call(pg.Reader(random.Random(0)), "Compute", (value.answers[occurrence],))
     except pg.Unknown:
-        return None, False, ()
+        return None, False, (), ""
     if isinstance(value, pg.Choice):
-        return value.options[value.correct], False, value.options
-    return key_text(value), _tolerant(value), ()
+        return value.options[value.correct], False, value.options, ""
+    unit = value.unit if isinstance(value, pg.Num) else ""
+    return key_text(value), _tolerant(value), (), unit
 
 
-def _evaluate(name: str, values: dict[str, Any]) -> pg.Value:
+def _evaluate(name: str, values: dict[str, Any], key: bool = False) -> pg.Value:
+    """The value a var's name stands for; as a blank's key (`key`) a string is a formula,
+    as WeBWorK passes it to Compute."""
     reader = pg.Reader(random.Random(0))
     reader.values = values
     value = pg.guarded(pg.Expression(reader, pg.tokens(name)).read)
-    return pg.call(reader, "Compute", (value,)) if isinstance(value, pg.Text) else value
+    return pg.call(reader, "Compute", (value,)) if key and isinstance(value, pg.Text) else value
 
 
 def key_text(value: pg.Value) -> str:
@@ -226,9 +246,9 @@ def _signs(text: str) -> str:
 
 
 def fill(element: ET.Element, values: dict[str, Any],
-         labels: dict[int, str]) -> tuple[ET.Element, int]:
+         marks: dict[int, tuple[str, str]]) -> tuple[ET.Element, int]:
     """A copy of `element` with each shown `<var>` replaced by its value and each blank by a
-    (labelled) blank; and how many vars could not be computed (holes)."""
+    blank followed by its mark (unit, label); and how many vars could not be computed."""
     holes = 0
     twin = copy.deepcopy(element)
     originals = {id(c): o for c, o in zip(twin.iter(), element.iter(), strict=True)}
@@ -237,9 +257,8 @@ def fill(element: ET.Element, values: dict[str, Any],
         parent = parents[id(var)]
         in_maths = _in_maths(var, parents)
         original = id(originals[id(var)])
-        if original in labels or _is_blank(var):
-            label = labels.get(original, "")
-            _blank(parent, var, label, in_maths)
+        if original in marks or _is_blank(var):
+            _blank(parent, var, *marks.get(original, ("", "")), in_maths)
         elif local(var.tag) == "var":
             try:
                 value = _evaluate(var.get("name") or "", values)
@@ -259,14 +278,22 @@ def _in_maths(element: ET.Element, parents: dict[int, ET.Element]) -> bool:
     return False
 
 
-def _blank(parent: ET.Element, var: ET.Element, label: str, in_maths: bool) -> None:
-    mark = f"({label})" if label else ""
+def _blank(parent: ET.Element, var: ET.Element, unit: str, label: str,
+           in_maths: bool) -> None:
     if in_maths:
-        _splice(parent, var, "\\underline{\\qquad}" + (f"_{{\\text{{{mark}}}}}" if mark else ""))
+        marks = [m for m in (unit, f"\\text{{{label}}}" if label else "") if m]
+        _splice(parent, var, " \\; ".join(["\\underline{\\qquad}", *marks]))
         return
     fillin = ET.Element("fillin")
-    fillin.tail = (f" {mark}" if mark else "") + (var.tail or "")
     parent[list(parent).index(var)] = fillin
+    tail = (f" {label}" if label else "") + (var.tail or "")
+    if not unit:
+        fillin.tail = tail
+        return
+    maths = ET.Element("m")
+    maths.text, maths.tail = unit, tail
+    fillin.tail = " "
+    parent.insert(list(parent).index(fillin) + 1, maths)
 
 
 def _replace(parent: ET.Element, var: ET.Element, value: pg.Value | None,
@@ -320,14 +347,15 @@ def _tex_number(value: pg.Num) -> str:
     written = pg.number_text(number)
     if "/" in written:
         sign = "-" if number < 0 else ""
-        return f"{sign}\\frac{{{abs(number.numerator)}}}{{{number.denominator}}}"
-    return written
+        written = f"{sign}\\frac{{{abs(number.numerator)}}}{{{number.denominator}}}"
+    return written + (f"\\,\\text{{{value.unit}}}" if value.unit else "")
 
 
 def formula_tex(text: str) -> str:
     """WeBWorK formula text as TeX, lightly: signs tidied, powers and roots braced, `*` as a
     dot, exact fractions in brackets as \\frac."""
     text = _signs(text)
+    text = re.sub(r"(^|[=(,]\s*)\((-\d+(?:\.\d+)?)\)", r"\1\2", text)
     text = re.sub(r"\((-?)(\d+)/(\d+)\)", r"\1\\frac{\2}{\3}", text)
     text = re.sub(r"\((\d+(?:\.\d+)?)\)", r"\1", text)
     text = text.replace("**", "^")
@@ -368,7 +396,9 @@ def _static(static: ET.Element) -> Outcome:
     blanks = [f for f in statement.iter() if local(f.tag) in ("fillin", "var")]
     answers = [_static_key(a) for a in children(static, "answer")]
     labels = [chr(ord("a") + i % 26) for i in range(len(blanks))] if len(blanks) > 1 else [""]
-    filled, _ = fill(statement, {}, dict(zip(map(id, blanks), labels, strict=False)))
+    marks = {id(b): ("", f"({label})" if label else "") for b, label in zip(blanks, labels,
+                                                                            strict=False)}
+    filled, _ = fill(statement, {}, marks)
     outcome = Outcome(prompt=render(filled), hints=[render(h) for h in children(static, "hint")],
                       solution=render(child(static, "solution")),
                       shown="\n\n".join(render(a) for a in children(static, "answer")))
