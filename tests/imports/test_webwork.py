@@ -46,6 +46,12 @@ def test_reader_arithmetic_strings_and_constructors():
         $q = 9 if $p > 5;
         $p = 0 unless $p > 5;
         $r = Round(2.346, 2) + floor(-1.5);
+        %sign = ('\\lt' => '<', gt => '>');
+        $gt = $sign{gt} . $sign{'\\lt'};
+        $ref = [5, 6];
+        $six = $ref->[1];
+        $poly = Formula("2 x^2 - 3(x + 1) + |x - 5| / sqrt(4)");
+        $at = $poly->eval(x => -1);
         $s = 'no $interp';
     """)
     assert values["c"] == pg.Num(pg.Fraction(-5))
@@ -55,6 +61,8 @@ def test_reader_arithmetic_strings_and_constructors():
     assert values["third"] == pg.Num(pg.Fraction(3)) and values["q"] == pg.Num(pg.Fraction(9))
     assert values["p"] == pg.Num(pg.Fraction(7))
     assert values["r"] == pg.Num(pg.Fraction("0.35"))
+    assert values["gt"] == pg.Text("><") and values["six"] == pg.Num(pg.Fraction(6))
+    assert values["at"] == pg.Num(pg.Fraction(5))
     assert values["s"] == pg.Text("no $interp")
 
 

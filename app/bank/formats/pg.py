@@ -104,7 +104,8 @@ def tokens(code: str) -> list[tuple[str, str]]:
         kind = match.lastgroup or "op"
         if kind != "space":
             text = match.group()
-            if kind == "name" and text in _WORD_OPS:
+            bareword = re.match(r"\s*(=>|\})", code[match.end():match.end() + 40])
+            if kind == "name" and text in _WORD_OPS and not bareword:
                 kind, text = "op", _WORD_OPS[text]
             if kind == "scalar":
                 text = "$" + text.strip("${}") if not text.startswith("$#") else text
@@ -172,7 +173,7 @@ class Reader:
 
     def _unknown_assigned(self, toks: list[tuple[str, str]], why: str) -> None:
         for position, (kind, text) in enumerate(toks[:-1]):
-            if kind in ("scalar", "array") and _assigns(toks, position):
+            if kind in ("scalar", "array", "hash") and _assigns(toks, position):
                 self.values[_key(text)] = Unknown(why)
 
     def _simple(self, toks: list[tuple[str, str]]) -> None:
@@ -272,7 +273,7 @@ def _assigns(toks: list[tuple[str, str]], position: int) -> bool:
 def _targets(toks: list[tuple[str, str]]) -> list[str]:
     """`$a`, `$f[0]`, `@list` or `($a, $b)` on the left of `=`."""
     plain = [t for t in toks if t[1] not in ("my", "our")]
-    if len(plain) == 1 and plain[0][0] in ("scalar", "array"):
+    if len(plain) == 1 and plain[0][0] in ("scalar", "array", "hash"):
         return [_key(plain[0][1])]
     if len(plain) == 4 and plain[0][0] == "scalar" and plain[1][1] == "[" \
             and plain[2][0] == "number" and plain[3][1] == "]":
@@ -413,6 +414,8 @@ class Expression:
                 value = _index(value, self._comma())
                 self._take("]")
                 continue
+            if self._peek() == "[":  # $list->[0]
+                continue
             method = self._take()[1]
             if method in _SAME and self._peek() == "(":  # options of checking or showing
                 close = _matching(self.toks, self.at)
@@ -445,6 +448,8 @@ class Expression:
             element = self._element(text[1:])
             if element is not None:
                 return element
+            if self._peek() == "{" and f"%{text[1:]}" in self.reader.values:
+                return self._entry(text[1:])
             if self._peek() == "[" and f"@{text[1:]}" in self.reader.values:
                 self._take()
                 index = self._comma()
@@ -488,6 +493,21 @@ class Expression:
                 out.append(result)
         self.reader.values.pop("_", None)
         return _flat(out)
+
+    def _entry(self, name: str) -> Value:
+        """`$h{key}` of a hash set as `%h = (key => value, ...)`."""
+        self._take("{")
+        if self.toks[self.at][0] == "name" and self.toks[self.at + 1:self.at + 2] == [("op", "}")]:
+            key: Value = Text(self._take()[1])
+        else:
+            key = self._comma()
+        self._take("}")
+        pairs = self.reader.get(f"%{name}")
+        items = pairs if isinstance(pairs, tuple) else (pairs,)
+        for position in range(0, len(items) - 1, 2):
+            if text_of(items[position]) == text_of(key):
+                return items[position + 1]
+        raise Unknown(f"%{name} has no such key")
 
     def _element(self, name: str) -> Value | None:
         """`$f[0]` assigned element by element (`$f[0] = ...`), not as an array."""
@@ -888,9 +908,104 @@ def _method(value: Value, method: str, arguments: tuple) -> Value:
         return arguments[0]
     if isinstance(value, Text) and method in ("do", "are", "were", "have"):
         return Text(method)
+    if method == "eval" and isinstance(value, Maths | Num):
+        pairs = _flat(list(arguments))
+        bindings = {text_of(pairs[i]): number(pairs[i + 1]) for i in range(0, len(pairs) - 1, 2)}
+        return value if isinstance(value, Num) else Num(FormulaValue(value.text, bindings).read())
     if method == "value" and isinstance(value, Num):
         return (Num(Fraction(value.value.numerator)), Num(Fraction(value.value.denominator)))
     raise Unknown(f"the method {method}")
+
+
+_FORMULA_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*|\.\d+)|([A-Za-z_]\w*)|(\*\*|[-+*/^()|]))")
+
+
+class FormulaValue:
+    """A formula's value at a point (`$f->eval(x => 3)`), exact, read from WeBWorK's formula
+    text: + - * / ^, brackets, |x|, sqrt and abs, implicit multiplication (`3 x`, `2(x+1)`)."""
+
+    def __init__(self, text: str, bindings: dict[str, Fraction]) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        position = 0
+        while position < len(text.rstrip()):
+            match = _FORMULA_TOKEN.match(text, position)
+            if match is None or match.end() == position:
+                raise Unknown("a formula this reader cannot evaluate")
+            kind = "number" if match.group(1) else "name" if match.group(2) else "op"
+            self.tokens.append((kind, match.group(match.lastindex or 0)))
+            position = match.end()
+        self.bindings = bindings
+        self.at = 0
+
+    def read(self) -> Fraction:
+        value = self._sum()
+        if self.at != len(self.tokens):
+            raise Unknown("a formula this reader cannot evaluate")
+        return value
+
+    def _peek(self) -> tuple[str, str]:
+        return self.tokens[self.at] if self.at < len(self.tokens) else ("", "")
+
+    def _sum(self) -> Fraction:
+        value = self._product()
+        while self._peek()[1] in ("+", "-"):
+            sign = self.tokens[self.at][1]
+            self.at += 1
+            value = value + self._product() if sign == "+" else value - self._product()
+        return value
+
+    def _product(self) -> Fraction:
+        value = self._signed()
+        while True:
+            kind, text = self._peek()
+            if text in ("*", "/"):
+                self.at += 1
+                right = self._signed()
+                if text == "/" and right == 0:
+                    raise Unknown("a division by zero")
+                value = value * right if text == "*" else value / right
+            elif kind in ("number", "name") or text == "(":
+                value *= self._power()
+            else:
+                return value
+
+    def _signed(self) -> Fraction:
+        if self._peek()[1] in ("-", "+"):
+            sign = self.tokens[self.at][1]
+            self.at += 1
+            return -self._signed() if sign == "-" else self._signed()
+        return self._power()
+
+    def _power(self) -> Fraction:
+        base = self._atom()
+        if self._peek()[1] in ("^", "**"):
+            self.at += 1
+            exponent = self._signed()
+            if exponent.denominator != 1 or abs(exponent) > 64 or (base == 0 and exponent < 0):
+                raise Unknown("a power that is not exact")
+            return base ** int(exponent)
+        return base
+
+    def _atom(self) -> Fraction:
+        kind, text = self._peek()
+        self.at += 1
+        if kind == "number":
+            return Fraction(text)
+        if text in ("(", "|"):
+            value = self._sum()
+            if self._peek()[1] != (")" if text == "(" else "|"):
+                raise Unknown("a formula this reader cannot evaluate")
+            self.at += 1
+            return abs(value) if text == "|" else value
+        if kind == "name" and text in self.bindings:
+            return self.bindings[text]
+        if kind == "name" and text in ("sqrt", "abs") and self._peek()[1] == "(":
+            value = self._atom()
+            root = _exact_root(value) if text == "sqrt" else abs(value)
+            if root is None:
+                raise Unknown("a square root that is not exact")
+            return root
+        raise Unknown("a formula this reader cannot evaluate")
 
 
 def unquote(literal: str) -> str:
