@@ -130,7 +130,12 @@ class Reader:
         toks = tokens(code)
         index = 0
         while index < len(toks):
-            index = self._statement(toks, index)
+            try:
+                index = self._statement(toks, index)
+            except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError):
+                end = _statement_end(toks, index) + 1
+                self._unknown_assigned(toks[index:end], "code this reader cannot follow")
+                index = max(end, index + 1)
         return self.values
 
     def _statement(self, toks: list[tuple[str, str]], index: int) -> int:
@@ -141,13 +146,63 @@ class Reader:
             return index + 1
         if text in _BLOCKS:
             end = _block_end(toks, index)
-            self._unknown_assigned(toks[index:end], f"assigned inside `{text}`")
+            try:
+                if text in ("if", "unless"):
+                    self._branches(toks[index:end])
+                elif text in ("for", "foreach"):
+                    self._for(toks[index:end])
+                else:
+                    raise Unknown(f"assigned inside `{text}`")
+            except Unknown as error:
+                self._unknown_assigned(toks[index:end], str(error))
             return end
         if text == "do" and index + 1 < len(toks) and toks[index + 1][1] == "{":
             return self._do_loop(toks, index + 1)
         end = _statement_end(toks, index)
         self._simple(toks[index:end])
         return end + 1
+
+    def _run_block(self, body: list[tuple[str, str]]) -> None:
+        inner = 0
+        while inner < len(body):
+            inner = self._statement(body, inner)
+
+    def _branches(self, toks: list[tuple[str, str]]) -> None:
+        """`if (C) {...} elsif (C) {...} else {...}` (or `unless`): the branch whose condition
+        holds runs; a condition that cannot be read raises Unknown before any branch runs."""
+        position, chosen = 0, None
+        while position < len(toks):
+            word = toks[position][1]
+            if word == "else":
+                brace, condition = position + 1, None
+            elif toks[position + 1][1] == "(":
+                close = _matching(toks, position + 1)
+                brace, condition = close + 1, toks[position + 2:close]
+            else:
+                raise Unknown("a branch this reader cannot follow")
+            if toks[brace][1] != "{":
+                raise Unknown("a branch this reader cannot follow")
+            end = _matching(toks, brace)
+            if chosen is None and condition is None:
+                chosen = toks[brace + 1:end]
+            elif chosen is None:
+                held = truth(guarded(Expression(self, condition).read))
+                if held != (word == "unless"):
+                    chosen = toks[brace + 1:end]
+            position = end + 1
+        self._run_block(chosen or [])
+
+    def _for(self, toks: list[tuple[str, str]]) -> None:
+        """`for my $i (LIST) {...}` and `for ($i = 0; $i < n; $i++)` (the second: Unknown)."""
+        position = 2 if toks[1][1] in ("my", "our") else 1
+        if toks[position][0] != "scalar" or toks[position + 1][1] != "(":
+            raise Unknown("a loop this reader cannot follow")
+        close = _matching(toks, position + 1)
+        items = guarded(Expression(self, toks[position + 2:close]).read)
+        body = toks[close + 2:_matching(toks, close + 1)]
+        for item in items if isinstance(items, tuple) else (items,):
+            self.values[_key(toks[position][1])] = item
+            self._run_block(body)
 
     def _do_loop(self, toks: list[tuple[str, str]], brace: int) -> int:
         close = _matching(toks, brace)
@@ -191,7 +246,7 @@ class Reader:
         if split is None:
             self._unknown_assigned(toks + [("op", ";")], "changed by a call")
             return
-        targets = _targets(toks[:split])
+        targets = _targets(toks[:split]) or self._indexed(toks[:split])
         if not targets:
             return
         try:
@@ -204,6 +259,19 @@ class Reader:
                 self.values[target] = error
             return
         self._assign(targets, value, any(t[1] == "(" for t in toks[:split]))
+
+    def _indexed(self, toks: list[tuple[str, str]]) -> list[str]:
+        """`$f[$i]` (or `$f[$i+1]`) on the left of `=`: the element's key, its index read."""
+        plain = [t for t in toks if t[1] not in ("my", "our")]
+        if len(plain) < 4 or plain[0][0] != "scalar" or plain[1][1] != "[" \
+                or plain[-1][1] != "]":
+            return []
+        try:
+            index = integer(guarded(Expression(self, plain[2:-1]).read))
+        except Unknown:
+            self.values[_key(plain[0][1])] = Unknown("an element at an index that cannot be read")
+            return []
+        return [f"{_key(plain[0][1])}[{index}]"]
 
     def _conditional(self, statement: list[tuple[str, str]], condition: list[tuple[str, str]],
                      when: bool) -> None:
@@ -510,14 +578,14 @@ class Expression:
         raise Unknown(f"%{name} has no such key")
 
     def _element(self, name: str) -> Value | None:
-        """`$f[0]` assigned element by element (`$f[0] = ...`), not as an array."""
-        if self.toks[self.at:self.at + 3] and len(self.toks) >= self.at + 3 \
-                and self._peek() == "[" and self.toks[self.at + 2][1] == "]" \
-                and f"{name}[{self.toks[self.at + 1][1]}]" in self.reader.values:
-            key = f"{name}[{self.toks[self.at + 1][1]}]"
-            self.at += 3
-            return self.reader.get(key)
-        return None
+        """`$f[0]` or `$f[$i]` assigned element by element (`$f[0] = ...`), not as an array."""
+        if self._peek() != "[" or f"@{name}" in self.reader.values \
+                or not any(k.startswith(f"{name}[") for k in self.reader.values):
+            return None
+        close = _matching(self.toks, self.at)
+        index = integer(Expression(self.reader, self.toks[self.at + 1:close]).read())
+        self.at = close + 1
+        return self.reader.get(f"{name}[{index}]")
 
     def _interpolate(self, literal: str) -> str:
         body = literal[1:-1]
@@ -528,6 +596,8 @@ class Expression:
 
         def value_of(match: re.Match[str]) -> str:
             name, index = match.group(1) or match.group(2), match.group(3)
+            if index is not None and index.startswith("$"):
+                index = str(integer(self.reader.get(index[1:])))
             if index is not None and f"@{name}" in self.reader.values:
                 return text_of(_index(self.reader.get(f"@{name}"), Num(Fraction(index))))
             if index is not None and f"{name}[{index}]" in self.reader.values:
@@ -540,7 +610,7 @@ class Expression:
             if part.startswith("\\") and len(part) == 2:
                 out.append({"n": "\n", "t": "\t"}.get(part[1], part[1]))
             else:
-                out.append(re.sub(r"\$(?:\{(\w+)\}|(\w+))(?:\[(\d+)\])?", value_of, part))
+                out.append(re.sub(r"\$(?:\{(\w+)\}|(\w+))(?:\[(\d+|\$\w+)\])?", value_of, part))
         return "".join(out)
 
 
@@ -682,14 +752,20 @@ def _range(left: Value, right: Value) -> tuple:
 # -- functions and methods -------------------------------------------------------------------------
 
 
-def _steps(arguments: tuple) -> list[Fraction]:
+def _draw_step(reader: Reader, arguments: tuple, nonzero: bool) -> Num:
+    """random(lo, hi, step) and non_zero_random: lo + k step for a random k."""
     if len(arguments) not in (2, 3):
         raise Unknown("random takes 2 or 3 numbers")
     lo, hi = number(arguments[0]), number(arguments[1])
     step = number(arguments[2]) if len(arguments) == 3 else Fraction(1)
-    if step <= 0 or (hi - lo) / step > MAX_LIST:
-        raise Unknown("a random range too long to read")
-    return [lo + k * step for k in range(int((hi - lo) / step) + 1)]
+    if step <= 0 or hi < lo or (hi - lo) / step > 10**6:
+        raise Unknown("a random range this reader cannot draw from")
+    count = int((hi - lo) / step) + 1
+    for _ in range(MAX_LOOP):
+        value = lo + reader.rng.randrange(count) * step
+        if value != 0 or not nonzero:
+            return Num(value)
+    raise Unknown("no non-zero value in the range")
 
 
 def _coprime(reader: Reader, arguments: tuple, pairwise: bool = False) -> tuple:
@@ -742,10 +818,7 @@ def _joined(open_: str, close: str, arguments: tuple) -> Maths:
 def call(reader: Reader, name: str, arguments: tuple) -> Value:
     exact = "Fraction" in reader.context
     if name in ("random", "non_zero_random"):
-        choices = _steps(arguments)
-        if name == "non_zero_random":
-            choices = [c for c in choices if c != 0]
-        return Num(reader.draw(choices))
+        return _draw_step(reader, arguments, nonzero=name == "non_zero_random")
     if name == "list_random":
         return reader.draw(list(_flat(list(arguments))))
     if name in ("random_coprime", "random_pairwise_coprime"):
@@ -855,6 +928,8 @@ _NAMED: dict[str, Callable[[Reader, tuple], Value]] = {
     "random_subset": _subset,
     "NumberWithUnits": _with_units,
     "MultiAnswer": lambda reader, arguments: Multi(tuple(arguments)),
+    "join": lambda reader, arguments: Text(text_of(arguments[0]).join(
+        text_of(v) for v in _flat(list(arguments[1:])))),
 }
 
 
