@@ -56,6 +56,8 @@ def test_reader_arithmetic_strings_and_constructors():
         for my $i (0..2) { $sq[$i] = $i * $i; }
         $last = $sq[2];
         $row = join(",", map { "$sq[$_]" } (0..2));
+        $root = sqrt(2);
+        $irrational = 1 if sqrt(8) != int(sqrt(8));
         $s = 'no $interp';
     """)
     assert values["c"] == pg.Num(pg.Fraction(-5))
@@ -69,6 +71,8 @@ def test_reader_arithmetic_strings_and_constructors():
     assert values["at"] == pg.Num(pg.Fraction(5))
     assert values["big"] == pg.Num(pg.Fraction(1)) and values["last"] == pg.Num(pg.Fraction(4))
     assert values["row"] == pg.Text("0,1,4")
+    assert values["root"].approx and pg.num_text(values["root"]) == "1.41421"
+    assert values["irrational"] == pg.Num(pg.Fraction(1))
     assert values["s"] == pg.Text("no $interp")
 
 
@@ -94,7 +98,7 @@ def test_reader_marks_what_it_cannot_follow_and_what_depends_on_it():
         $b = $a + 1;
         if (mystery()) { $c = 1; } else { $c = 2; }
         $d = 10 / 0;
-        $e = 2 ** 0.5;
+        $e = (-2) ** 0.5;
         system("rm -rf /");
         $f = 4;
     """)

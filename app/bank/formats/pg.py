@@ -43,6 +43,9 @@ class Num:
     money: bool = False
     percent: bool = False
     unit: str = ""
+    approx: bool = False
+    """Not exact (an irrational root, a fractional power): written to 6 figures, keyed with
+    WeBWorK's tolerance."""
 
 
 @dataclass(frozen=True)
@@ -676,11 +679,16 @@ def number_text(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
+def num_text(value: Num) -> str:
+    """A number as written in answers: exact (number_text), or to 6 figures if approximate."""
+    return format(float(value.value), ".6g") if value.approx else number_text(value.value)
+
+
 def text_of(value: Value) -> str:
     """How a value reads inside a string (Perl interpolation): a negative or fractional number
     in brackets, so `"$m x"` with m = -3/4 still means (-3/4)x to the grammar."""
     if isinstance(value, Num):
-        written = number_text(value.value)
+        written = num_text(value)
         return f"({written})" if value.value < 0 or value.value.denominator != 1 else written
     if isinstance(value, Maths):
         return value.text
@@ -717,7 +725,7 @@ def binary(left: Value, operator: str, right: Value) -> Value:
 
 
 def _formula(value: Value) -> str:
-    return number_text(value.value) if isinstance(value, Num) else text_of(value)
+    return num_text(value) if isinstance(value, Num) else text_of(value)
 
 
 def _numeric(left: Num, operator: str, right: Num) -> Num:
@@ -727,16 +735,21 @@ def _numeric(left: Num, operator: str, right: Num) -> Num:
         return Num(Fraction(int(_COMPARE[operator](a, b))))
     if operator in ("/", "%") and b == 0:
         raise Unknown("a division by zero")
+    approx = left.approx or right.approx
     if operator == "**":
-        if b.denominator != 1 or abs(b) > 64 or (a == 0 and b < 0):
-            raise Unknown("a power that is not exact")
-        return Num(a ** int(b), exact)
+        if a == 0 and b < 0 or abs(b) > 64:
+            raise Unknown("a power this reader does not compute")
+        if b.denominator != 1:
+            if a < 0:
+                raise Unknown("a fractional power of a negative number")
+            return _approx(float(a) ** float(b))
+        return Num(a ** int(b), exact, approx=approx)
     results = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
                "%": lambda: Fraction(int(a) % int(b))}
     result = results.get(operator, lambda: None)()
     if result is None:
         raise Unknown(f"the operator `{operator}`")
-    return Num(result, exact, left.money or right.money)
+    return Num(result, exact, left.money or right.money, approx=approx)
 
 
 def _range(left: Value, right: Value) -> tuple:
@@ -949,14 +962,20 @@ def _arithmetic(name: str, values: list[Fraction]) -> Num:
         step = Fraction(1, 10**places)
         return Num(math.floor(values[0] / step + Fraction(1, 2)) * step)
     if name == "sqrt":
+        if values[0] < 0:
+            raise Unknown("the square root of a negative number")
         root = _exact_root(values[0])
-        if root is None:
-            raise Unknown("a square root that is not exact")
-        return Num(root)
+        return Num(root) if root is not None else _approx(math.sqrt(values[0]))
     if name in ("min", "max"):
         return Num(min(values) if name == "min" else max(values))
     whole = [int(v) for v in values]
     return Num(Fraction(math.gcd(*whole) if name == "gcd" else math.lcm(*whole)))
+
+
+def _approx(value: float) -> Num:
+    if not math.isfinite(value):
+        raise Unknown("a value too large to read")
+    return Num(Fraction(value), approx=True)
 
 
 def _exact_root(value: Fraction) -> Fraction | None:

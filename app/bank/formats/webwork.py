@@ -222,8 +222,8 @@ def key_text(value: pg.Value) -> str:
     """A value as the grammar reads it."""
     if isinstance(value, pg.Num):
         if value.percent:
-            return pg.number_text(value.value * 100) + "%"
-        return pg.number_text(value.value)
+            return pg.num_text(pg.Num(value.value * 100, approx=value.approx)) + "%"
+        return pg.num_text(value)
     if isinstance(value, pg.Maths):
         return _signs(value.text)
     if isinstance(value, pg.Text | pg.Choice):
@@ -232,7 +232,8 @@ def key_text(value: pg.Value) -> str:
 
 
 def _tolerant(value: pg.Value) -> bool:
-    return isinstance(value, pg.Num) and not value.exact and value.value.denominator != 1
+    return isinstance(value, pg.Num) and (value.approx or not value.exact
+                                          and value.value.denominator != 1)
 
 
 def _signs(text: str) -> str:
@@ -343,8 +344,8 @@ def _tex_number(value: pg.Num) -> str:
         written = f"{float(abs(number)):.2f}" if number.denominator != 1 else str(abs(number))
         return ("-" if number < 0 else "") + "\\$" + written
     if value.percent:
-        return pg.number_text(number * 100) + "\\%"
-    written = pg.number_text(number)
+        return pg.num_text(pg.Num(number * 100, approx=value.approx)) + "\\%"
+    written = pg.num_text(value)
     if "/" in written:
         sign = "-" if number < 0 else ""
         written = f"{sign}\\frac{{{abs(number.numerator)}}}{{{number.denominator}}}"
