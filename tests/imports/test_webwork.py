@@ -164,6 +164,19 @@ def test_several_blanks_become_labelled_parts():
     assert "(b)" in exercise.prompt
 
 
+def test_a_problem_in_tasks_has_one_part_per_blank():
+    exercise = book("""
+<exercise xml:id="tk"><webwork><pg-code>$a = 3;</pg-code>
+  <introduction><p>Let <m>a = <var name="$a"/></m>.</p></introduction>
+  <task><statement><p>Double it: <var name="2*$a" width="3"/></p></statement>
+    <hint><p>Add it to itself.</p></hint></task>
+  <task><statement><p>Square it: <var name="$a**2" width="3"/></p></statement></task>
+</webwork></exercise>""").exercises[0]
+    assert exercise.prompt.startswith("Let $a = 3$.")
+    assert [p["answer"]["value"] for p in exercise.parts] == ["6", "9"]
+    assert exercise.parts[0]["hints"] == ["Add it to itself."]
+
+
 def test_quoted_names_perl_free_problems_and_tolerance():
     parsed = book("""
 <exercise xml:id="q"><webwork><statement><p><m>1+2=</m><var name="'3'" width="5"/></p>

@@ -102,7 +102,7 @@ def read_problem(webwork: ET.Element, names: list[str], seed: str,
         values = reader.run(text_of(child(webwork, "pg-code")))
     except pg.Unknown:
         values = {}
-    statement = child(webwork, "statement")
+    statement = _statement(webwork)
     if statement is None:
         return Outcome(skipped=SKIP_EMPTY)
     blanks = [v for v in statement.iter() if _is_blank(v)]
@@ -122,10 +122,25 @@ def read_problem(webwork: ET.Element, names: list[str], seed: str,
     return _keyed(outcome, keyed, filled)
 
 
+def _statement(webwork: ET.Element) -> ET.Element | None:
+    """The statement; a problem in `task`s gets one made of its introduction and each task's
+    statement in turn (their blanks become its parts)."""
+    statement = child(webwork, "statement")
+    tasks = children(webwork, "task")
+    if statement is not None or not tasks:
+        return statement
+    made = ET.Element("statement")
+    for holder in [child(webwork, "introduction"), *(child(t, "statement") for t in tasks)]:
+        made.extend(list(holder) if holder is not None else [])
+    return made if len(made) else None
+
+
 def _extras(webwork: ET.Element, name: str, values: dict[str, Any]) -> list[str]:
-    """Hints or solutions, filled; one that would show a hole is left out."""
+    """Hints or solutions (of the problem and of its tasks), filled; one that would show a hole
+    is left out."""
     out = []
-    for element in children(webwork, name):
+    for element in [*children(webwork, name),
+                    *(e for t in children(webwork, "task") for e in children(t, name))]:
         filled, holes = fill(element, values, {})
         if not holes:
             out.append(render(filled))
