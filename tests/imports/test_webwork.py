@@ -197,12 +197,14 @@ def test_unkeyable_blank_is_self_graded_with_prompt_filled_and_holes_are_skipped
 <exercise xml:id="h"><webwork><pg-code>$f = mystery();</pg-code>
   <statement><p>Simplify <m><var name="$f"/></m>.</p><p><var name="'1'" width="2"/></p>
   </statement></webwork></exercise>
-<exercise xml:id="s"><webwork source="Library/x.pg"/></exercise>""")
-    [graded] = parsed.exercises
-    assert graded.self_graded and "$a=4$" in graded.prompt
+<exercise xml:id="s"><webwork source="Library/x.pg"/></exercise>
+<exercise xml:id="e"><webwork><pg-code>$empty = "";</pg-code>
+  <statement><p><var name="$empty" width="2"/></p></statement></webwork></exercise>""")
+    graded, empty = parsed.exercises
+    assert graded.self_graded and "$a=4$" in graded.prompt and empty.self_graded
     reasons = {message: count for _, message, count in parsed.reasons()}
     assert reasons == {
-        "self-graded: a WeBWorK answer blank whose value pg-code reading cannot compute": 1,
+        "self-graded: a WeBWorK answer blank whose value pg-code reading cannot compute": 2,
         "the statement shows a WeBWorK value computed by pg-code this reader cannot follow": 1,
         "a WeBWorK problem kept on a server (source=...) cannot be read from the book": 1}
     assert [p.where for p in parsed.problems if p.severity == "skipped"][0].startswith("main.ptx")

@@ -16,6 +16,7 @@ ones but the prompt and the key always agree.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
@@ -94,7 +95,13 @@ _BLOCKS = ("if", "unless", "for", "foreach", "while", "until", "sub")
 
 
 def tokens(code: str) -> list[tuple[str, str]]:
-    """(kind, text) pairs; anything the tokeniser does not know is an `op` of one character."""
+    """(kind, text) pairs; anything the tokeniser does not know is an `op` of one character.
+    Cached: a book repeats a problem's code in each of its copies."""
+    return list(_tokens(code))
+
+
+@functools.lru_cache(maxsize=512)
+def _tokens(code: str) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     position = 0
     while position < len(code):
@@ -115,7 +122,7 @@ def tokens(code: str) -> list[tuple[str, str]]:
             out.append((kind, text))
         if len(out) > MAX_TOKENS:
             raise Unknown("the pg-code is too long to read")
-    return out
+    return tuple(out)
 
 
 class Reader:
@@ -400,8 +407,8 @@ def _block_end(toks: list[tuple[str, str]], index: int) -> int:
 
 # -- expressions -----------------------------------------------------------------------------------
 
-_BINARY = [("?",), ("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("..",),
-           ("+", "-", "."), ("*", "/", "%")]
+_PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4,
+               "..": 5, "+": 6, "-": 6, ".": 6, "*": 7, "/": 7, "%": 7}
 
 
 class Expression:
@@ -433,32 +440,34 @@ class Expression:
         return token
 
     def _comma(self) -> Value:
-        items = [self._level(0)]
+        items = [self._ternary()]
         while self._peek() in (",", "=>"):
             self._take()
             if self._peek() in ("", ")", "]"):
                 break
-            items.append(self._level(0))
+            items.append(self._ternary())
         return items[0] if len(items) == 1 else _flat(items)
 
-    def _level(self, level: int) -> Value:
-        if level == len(_BINARY):
-            return self._unary()
-        if _BINARY[level] == ("?",):
-            condition = self._level(level + 1)
-            if self._peek() != "?":
-                return condition
-            self._take()
-            yes = self._level(level)
-            self._take(":")
-            no = self._level(level)
-            return yes if truth(condition) else no
-        left = self._level(level + 1)
-        while self._peek() in _BINARY[level]:
-            operator = self._take()[1]
-            right = self._level(level + 1)
-            left = binary(left, operator, right)
-        return left
+    def _ternary(self) -> Value:
+        condition = self._binary(1)
+        if self._peek() != "?":
+            return condition
+        self._take()
+        yes = self._ternary()
+        self._take(":")
+        no = self._ternary()
+        return yes if truth(condition) else no
+
+    def _binary(self, minimum: int) -> Value:
+        """Precedence climbing over the binary operators (all left-associative)."""
+        left = self._unary()
+        while True:
+            operator = self._peek()
+            precedence = _PRECEDENCE.get(operator, 0)
+            if precedence < minimum or self.toks[self.at][0] != "op":
+                return left
+            self.at += 1
+            left = binary(left, operator, self._binary(precedence + 1))
 
     def _unary(self) -> Value:
         if self._peek() == "-":

@@ -221,7 +221,7 @@ def _key(name: str, form: str | None, values: dict[str, Any],
     if isinstance(value, pg.Choice):
         return value.options[value.correct], False, value.options, ""
     unit = value.unit if isinstance(value, pg.Num) else ""
-    return key_text(value), _tolerant(value), (), unit
+    return key_text(value) or None, _tolerant(value), (), unit
 
 
 def _evaluate(name: str, values: dict[str, Any], key: bool = False) -> pg.Value:
