@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bank.formats import files, pg, pretext
+from app.bank.formats import files, pg, pretext, webwork
 from app.bank.formats.answers import read_answers
 
 from .conftest import LIMIT
@@ -136,6 +136,17 @@ def test_key_is_the_blank_variable_not_the_function():
     assert exercise.prompt.startswith(f"Differentiate $f(x) = {a} x^{{2}}$.")
     assert "\\_\\_\\_\\_" in exercise.prompt
     assert f"$a = {a}$" in exercise.solution
+
+
+@pytest.mark.parametrize("written, tidy, shown", [
+    ("(1/3) X + (-1/2) y", "(1/3) X - (1/2) y", "\\frac{1}{3} X - \\frac{1}{2} y"),
+    ("5 + -3 x", "5 - 3 x", "5 - 3 x"),
+    ("2 - (-3)^2", "2 - (-3)^2", "2 - (-3)^{2}"),
+    ("1 x + abs(1 y)", "1 x + abs(1 y)", "x + \\left|y\\right|"),
+])
+def test_interpolated_signs_tidied_and_shown(written, tidy, shown):
+    assert webwork.key_text(pg.Maths(written)) == tidy
+    assert webwork.formula_tex(written) == shown
 
 
 def test_copy_is_the_same_problem_with_its_own_draw():
@@ -269,12 +280,21 @@ HOLE = re.compile(r"\(\s+\)|\\to\s*\}|(?<!\$)\$\s+\$(?!\$)")
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CORPORA.is_dir(), reason="the shared PreTeXt corpora are not here")
-def test_corpus_orcca_webwork_keyed_parts_and_no_holes():
+def test_corpus_orcca_webwork_keyed_parts_and_no_holes(monkeypatch):
     upload = files.single("orcca.zip", (CORPORA / "orcca.zip").read_bytes(), 10 * LIMIT)
     upload.main = "src/orcca.ptx"
+    made: list = []
+    original = pretext.Book._webwork
+
+    def counted(book, *args):
+        before = len(book.parsed.exercises)
+        original(book, *args)
+        made.extend(book.parsed.exercises[before:])
+
+    monkeypatch.setattr(pretext.Book, "_webwork", counted)
     parsed = pretext.parse(upload)
-    webwork = [e for e in parsed.exercises if e.id.startswith("webwork") or "webwork" in e.id
-               or e.parts or e.answer.get("type") == "auto"]
-    assert sum(1 for e in webwork if e.parts) > 20
-    assert sum(1 for e in webwork if not e.self_graded) > 200
-    assert [e.id for e in parsed.exercises if HOLE.search(e.prompt)] == []
+    keyed = [e for e in made if not e.self_graded]
+    assert len(keyed) > 650 and sum(1 for e in keyed if e.parts) > 100
+    assert [e.id for e in made if HOLE.search(e.prompt) or "<var" in e.prompt] == []
+    assert {m for _, m, _ in parsed.reasons()} >= {
+        "a WeBWorK problem kept on a server (source=...) cannot be read from the book"}

@@ -689,8 +689,13 @@ def number_text(value: Fraction) -> str:
 
 
 def num_text(value: Num) -> str:
-    """A number as written in answers: exact (number_text), or to 6 figures if approximate."""
-    return format(float(value.value), ".6g") if value.approx else number_text(value.value)
+    """A number as written in answers: exact (number_text; a Fraction-context value as p/q,
+    as WeBWorK writes it), or to 6 figures if approximate."""
+    if value.approx:
+        return format(float(value.value), ".6g")
+    if value.exact and value.value.denominator != 1:
+        return f"{value.value.numerator}/{value.value.denominator}"
+    return number_text(value.value)
 
 
 def text_of(value: Value) -> str:
@@ -820,7 +825,8 @@ def _maths(arguments: tuple, exact: bool) -> Value:
         raise Unknown("a MathObject of several arguments")
     value = arguments[0]
     if isinstance(value, Num):
-        return Num(value.value, exact or value.exact, value.money, value.percent)
+        return Num(value.value, exact or value.exact, value.money, value.percent, value.unit,
+                   value.approx)
     if isinstance(value, Maths):
         return value
     if isinstance(value, Text):

@@ -253,9 +253,16 @@ def _tolerant(value: pg.Value) -> bool:
 
 def _signs(text: str) -> str:
     """`+ -3` and `- -3`, as Perl interpolation writes them, tidied."""
-    text = re.sub(r"\+\s*\(?-\s*(\d+(?:\.\d+)?)\)?", r"- \1", text)
-    text = re.sub(r"-\s*\(-\s*(\d+(?:\.\d+)?)\)", r"+ \1", text)
-    return re.sub(r"-\s+-\s*(\d)", r"+ \1", text)
+    number = r"(\d+(?:\.\d+)?(?:/\d+)?)"
+    power = r"(?!\s*(?:\^|\*\*))"  # (-3)^2 keeps its brackets
+    text = re.sub(rf"\+\s*\(-\s*{number}\){power}", lambda m: f"- {_bracket(m[1])}", text)
+    text = re.sub(rf"-\s*\(-\s*{number}\){power}", lambda m: f"+ {_bracket(m[1])}", text)
+    text = re.sub(r"\+\s*-\s*(?=\d)", "- ", text)
+    return re.sub(r"-\s*-\s*(?=\d)", "+ ", text)
+
+
+def _bracket(number: str) -> str:
+    return f"({number})" if "/" in number else number
 
 
 # -- filling vars into a copy of the text ----------------------------------------------------------
@@ -374,8 +381,10 @@ def formula_tex(text: str) -> str:
     text = re.sub(r"(^|[=(,]\s*)\((-\d+(?:\.\d+)?)\)", r"\1\2", text)
     text = re.sub(r"\((-?)(\d+)/(\d+)\)", r"\1\\frac{\2}{\3}", text)
     text = re.sub(r"\((\d+(?:\.\d+)?)\)", r"\1", text)
+    text = re.sub(r"(^|[-+=(,]\s*)1\s*(?=[A-Za-z(])(?!\w*\s*\()", r"\1", text)
     text = text.replace("**", "^")
-    text = _braced_calls(text, "sqrt", "\\sqrt")
+    text = _braced_calls(text, "sqrt", "\\sqrt{", "}")
+    text = _braced_calls(text, "abs", "\\left|", "\\right|")
     text = re.sub(r"\^\s*\(([^()]*)\)", r"^{\1}", text)
     text = re.sub(r"\^\s*(-?\w+)", r"^{\1}", text)
     text = re.sub(r"\s*\*\s*", r" \\cdot ", text)
@@ -383,8 +392,8 @@ def formula_tex(text: str) -> str:
     return re.sub(r"\binf(inity)?\b", r"\\infty", text)
 
 
-def _braced_calls(text: str, name: str, command: str) -> str:
-    """`sqrt(x+1)` -> `\\sqrt{x+1}`, brackets balanced."""
+def _braced_calls(text: str, name: str, opening: str, closing: str) -> str:
+    """`sqrt(x+1)` -> `\\sqrt{x+1}`, `abs(x)` -> `\\left|x\\right|`, brackets balanced."""
     out = []
     position = 0
     for match in re.finditer(rf"\b{name}\s*\(", text):
@@ -395,8 +404,8 @@ def _braced_calls(text: str, name: str, command: str) -> str:
             depth += {"(": 1, ")": -1}.get(text[end], 0)
             if depth == 0:
                 break
-        out.append(text[position:match.start()] + command + "{"
-                   + _braced_calls(text[match.end():end], name, command) + "}")
+        out.append(text[position:match.start()] + opening
+                   + _braced_calls(text[match.end():end], name, opening, closing) + closing)
         position = end + 1
     return "".join(out) + text[position:]
 
