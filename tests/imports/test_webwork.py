@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,19 @@ def test_reader_survives_hostile_code():
                     + "; $c = 1e99999; $d = 2; if ($d) ")
     assert all(isinstance(values[name], pg.Unknown) for name in "abc")
     assert values["d"] == pg.Num(pg.Fraction(2))
+
+
+@pytest.mark.parametrize("code", [
+    "$a = 10; " + "$a = $a ** 60; " * 8,
+    "$s = 'xxxxxxxxxx'; " + "$s = $s . $s; " * 40,
+    "do { do { do { do { $i = 1; } until (0); } until (0); } until (0); } until (0);",
+    "@l = (1..1000); @m = map { $x = $_; map { $_ * $x } @l } @l;",
+])
+def test_reader_stops_growth_and_long_runs(code):
+    started = time.perf_counter()
+    values = reader(code + " $done = 1;")
+    assert time.perf_counter() - started < 5
+    assert any(isinstance(v, pg.Unknown) for v in values.values())
 
 
 # -- problems in a book ----------------------------------------------------------------------------

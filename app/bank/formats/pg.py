@@ -27,6 +27,10 @@ from typing import Any
 
 MAX_TOKENS = 20_000
 MAX_LOOP = 40
+MAX_STEPS = 20_000
+"""Statements, loop rounds and map items one problem may run: hostile code stops there."""
+MAX_BITS = 2048
+MAX_TEXT = 10_000
 MAX_LIST = 1000
 
 
@@ -133,6 +137,12 @@ class Reader:
         self.rng = rng
         self.values: dict[str, Value | Unknown] = {}
         self.context = "Numeric"
+        self.steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Unknown("the code runs too long to read")
 
     # -- statements ------------------------------------------------------------------------------
 
@@ -142,13 +152,18 @@ class Reader:
         while index < len(toks):
             try:
                 index = self._statement(toks, index)
-            except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError):
+            except (Unknown, ArithmeticError, ValueError, TypeError, IndexError,
+                    RecursionError):
                 end = _statement_end(toks, index) + 1
                 self._unknown_assigned(toks[index:end], "code this reader cannot follow")
                 index = max(end, index + 1)
         return self.values
 
     def _statement(self, toks: list[tuple[str, str]], index: int) -> int:
+        if self.steps >= MAX_STEPS:
+            self._unknown_assigned(toks[index:], "the code runs too long to read")
+            return len(toks)
+        self.steps += 1
         kind, text = toks[index]
         if text in ("my", "our"):
             return index + 1
@@ -211,6 +226,7 @@ class Reader:
         items = guarded(Expression(self, toks[position + 2:close]).read)
         body = toks[close + 2:_matching(toks, close + 1)]
         for item in items if isinstance(items, tuple) else (items,):
+            self.step()
             self.values[_key(toks[position][1])] = item
             self._run_block(body)
 
@@ -224,6 +240,7 @@ class Reader:
             return end + 1
         stop_when = tail[0][1] == "until"
         for _ in range(MAX_LOOP):
+            self.step()
             inner = 0
             while inner < len(body):
                 inner = self._statement(body, inner)
@@ -523,7 +540,7 @@ class Expression:
                 raise Unknown("a number too large to read")
             return Num(Fraction(text))
         if kind == "string":
-            return Text(self._interpolate(text))
+            return _text(self._interpolate(text))
         if kind == "scalar":
             element = self._element(text[1:])
             if element is not None:
@@ -565,6 +582,7 @@ class Expression:
         items = self._comma()
         out: list[Value] = []
         for item in items if isinstance(items, tuple) else (items,):
+            self.reader.step()
             self.reader.values["_"] = item
             result = Expression(self.reader, block).read()
             if name == "grep":
@@ -719,7 +737,7 @@ _COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a,
 
 def binary(left: Value, operator: str, right: Value) -> Value:
     if operator == ".":
-        return Text(text_of(left) + text_of(right))
+        return _text(text_of(left) + text_of(right))
     if operator == "..":
         return _range(left, right)
     if operator in ("&&", "||"):
@@ -757,13 +775,27 @@ def _numeric(left: Num, operator: str, right: Num) -> Num:
             if a < 0:
                 raise Unknown("a fractional power of a negative number")
             return _approx(float(a) ** float(b))
-        return Num(a ** int(b), exact, approx=approx)
+        if a.numerator.bit_length() * abs(int(b)) > MAX_BITS:
+            raise Unknown("a number too large to read")
+        return _sized(Num(a ** int(b), exact, approx=approx))
     results = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
                "%": lambda: Fraction(int(a) % int(b))}
     result = results.get(operator, lambda: None)()
     if result is None:
         raise Unknown(f"the operator `{operator}`")
-    return Num(result, exact, left.money or right.money, approx=approx)
+    return _sized(Num(result, exact, left.money or right.money, approx=approx))
+
+
+def _sized(value: Num) -> Num:
+    if max(value.value.numerator.bit_length(), value.value.denominator.bit_length()) > MAX_BITS:
+        raise Unknown("a number too large to read")
+    return value
+
+
+def _text(value: str) -> Text:
+    if len(value) > MAX_TEXT:
+        raise Unknown("a string too long to read")
+    return Text(value)
 
 
 def _range(left: Value, right: Value) -> tuple:
