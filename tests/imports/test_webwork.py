@@ -274,6 +274,11 @@ def test_static_versions_from_the_representations_file():
     assert exercise.prompt == "Compute $2+5$. \\_\\_\\_\\_"
 
 
+def test_a_broken_representations_file_is_passed_over():
+    parsed = book(FUNCTION_AND_ANSWER, extra={"webwork-representations.xml": b"<webwork-rep"})
+    assert parsed.exercises[0].answer["value"].startswith("2*")
+
+
 def test_keys_and_parts_verify_in_the_checker_pool(pool):
     parsed = book(FUNCTION_AND_ANSWER, """
 <exercise xml:id="two"><webwork><pg-code>$x = Fraction(1, 2); $y = Formula("$x t");</pg-code>

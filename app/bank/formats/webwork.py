@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.bank.formats import pg
-from app.bank.formats.model import AUTO
+from app.bank.formats.model import AUTO, ImportRefused
 from app.bank.formats.pretext_markup import join, render
 from app.bank.formats.xml import XML_ID, child, children, local, parse_xml, text_of
 
@@ -78,7 +78,10 @@ def representations(files: dict[str, bytes]) -> dict[str, ET.Element]:
     for path, data in files.items():
         if not path.rsplit("/", 1)[-1].startswith(REPRESENTATIONS):
             continue
-        root = parse_xml(data.decode("utf-8", errors="replace"), path).root
+        try:
+            root = parse_xml(data.decode("utf-8", errors="replace"), path).root
+        except ImportRefused:  # a broken generated file: the problems are read from the book
+            continue
         for reps in root.iter():
             static = child(reps, "static") if local(reps.tag) == "webwork-reps" else None
             if static is None:
