@@ -240,10 +240,12 @@ def test_multianswer_blanks_take_its_answers_in_turn_and_units_show_after_the_bl
 <exercise xml:id="ma"><webwork><pg-code>
   $m = MultiAnswer(Compute("2"), Compute("-2"))->with(singleResult => 1);
   $open = Compute("1")->cmp(checker => sub { my ($c, $s) = @_; return 1; });
-  $d = NumberWithUnits(12, "ft");</pg-code>
+  $d = NumberWithUnits(12, "ft");
+  $t = FormulaWithUnits("(-5/2) s");</pg-code>
   <statement><p><m>x^2 = 4</m>: <var name="$m" width="3"/> or <var name="$m" width="3"/>;
-  length <var name="$d" width="4"/></p></statement></webwork></exercise>""").exercises[0]
-    assert [p["answer"]["value"] for p in exercise.parts] == ["2", "-2", "12"]
+  length <var name="$d" width="4"/>, <var name="$t" width="4"/></p></statement>
+  </webwork></exercise>""").exercises[0]
+    assert [p["answer"]["value"] for p in exercise.parts] == ["2", "-2", "12", "-2.5"]
     assert isinstance(reader("$o = Compute('1')->cmp(checker => sub { @{$s}; });")["o"],
                       pg.Unknown)
     assert "\\_\\_\\_\\_ $\\text{ft}$ (c)" in exercise.prompt

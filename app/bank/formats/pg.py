@@ -970,7 +970,8 @@ def _subset(reader: Reader, arguments: tuple) -> tuple:
 def _with_units(reader: Reader, arguments: tuple) -> Num:
     """NumberWithUnits(5, 'ft') or ('5 ft'): the number is the key, the unit is shown."""
     if len(arguments) == 1 and isinstance(arguments[0], Text):
-        match = re.fullmatch(r"\s*(-?(?:\d+\.?\d*|\.\d+))\s*(.+?)\s*", arguments[0].value)
+        match = re.fullmatch(r"\s*\(?(-?(?:\d+/\d+|\d+\.?\d*|\.\d+))\)?\s*(.+?)\s*",
+                             arguments[0].value)
         if match is None:
             raise Unknown("NumberWithUnits without a number")
         return Num(Fraction(match.group(1)), unit=match.group(2))
@@ -987,6 +988,7 @@ _NAMED: dict[str, Callable[[Reader, tuple], Value]] = {
     "num_sort": _sorted,
     "random_subset": _subset,
     "NumberWithUnits": _with_units,
+    "FormulaWithUnits": _with_units,
     "MultiAnswer": lambda reader, arguments: Multi(tuple(arguments)),
     "join": lambda reader, arguments: Text(text_of(arguments[0]).join(
         text_of(v) for v in _flat(list(arguments[1:])))),
