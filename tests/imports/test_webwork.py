@@ -59,6 +59,9 @@ def test_reader_arithmetic_strings_and_constructors():
         $row = join(",", map { "$sq[$_]" } (0..2));
         $root = sqrt(2);
         $irrational = 1 if sqrt(8) != int(sqrt(8));
+        $n = 1; while ($n < 50) { $n = $n * 3; }
+        $count = scalar(@{[4, 5, 6]});
+        $who = randomPerson(); $pronoun = $who->Subject . " " . $who->possessive;
         $s = 'no $interp';
     """)
     assert values["c"] == pg.Num(pg.Fraction(-5))
@@ -74,6 +77,8 @@ def test_reader_arithmetic_strings_and_constructors():
     assert values["row"] == pg.Text("0,1,4")
     assert values["root"].approx and pg.num_text(values["root"]) == "1.41421"
     assert values["irrational"] == pg.Num(pg.Fraction(1))
+    assert values["n"] == pg.Num(pg.Fraction(81)) and values["count"] == pg.Num(pg.Fraction(3))
+    assert values["pronoun"] == pg.Text("They their")
     assert values["s"] == pg.Text("no $interp")
 
 

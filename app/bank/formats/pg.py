@@ -176,6 +176,8 @@ class Reader:
                     self._branches(toks[index:end])
                 elif text in ("for", "foreach"):
                     self._for(toks[index:end])
+                elif text in ("while", "until"):
+                    self._while(toks[index:end], text == "while")
                 else:
                     raise Unknown(f"assigned inside `{text}`")
             except Unknown as error:
@@ -229,6 +231,17 @@ class Reader:
             self.step()
             self.values[_key(toks[position][1])] = item
             self._run_block(body)
+
+    def _while(self, toks: list[tuple[str, str]], holds: bool) -> None:
+        """`while (C) {...}` (or `until`): the body runs while the condition is `holds`."""
+        close = _matching(toks, 1)
+        condition, body = toks[2:close], toks[close + 2:_matching(toks, close + 1)]
+        for _ in range(MAX_LOOP):
+            self.step()
+            if truth(guarded(Expression(self, condition).read)) != holds:
+                return
+            self._run_block(body)
+        raise Unknown("a loop that does not end within the reader's rounds")
 
     def _do_loop(self, toks: list[tuple[str, str]], brace: int) -> int:
         close = _matching(toks, brace)
@@ -555,6 +568,13 @@ class Expression:
             return self.reader.get(text[1:])
         if kind == "array":
             return self.reader.get(text)
+        if text == "@" and self._peek() in ("{", "$"):  # @{$ref} or @$ref: the list itself
+            if self._take()[1] == "{":
+                value = self._comma()
+                self._take("}")
+            else:
+                value = self.reader.get(self.toks[self.at - 1][1][1:])
+            return tuple(value) if isinstance(value, list) else value
         if text == "(":
             if self._peek() == ")":
                 self._take()
@@ -910,8 +930,8 @@ def call(reader: Reader, name: str, arguments: tuple) -> Value:
         return _arithmetic(name, [number(a) for a in _flat(list(arguments))])
     if name in _NAMED:
         return _NAMED[name](reader, arguments)
-    if name == "scalar" and len(arguments) == 1 and isinstance(arguments[0], tuple):
-        return Num(Fraction(len(arguments[0])))
+    if name == "scalar":  # of a list: its length (the call's arguments are the list)
+        return Num(Fraction(len(arguments)))
     raise Unknown(f"the function {name}")
 
 
@@ -983,6 +1003,7 @@ def _with_units(reader: Reader, arguments: tuple) -> Num:
 _NAMED: dict[str, Callable[[Reader, tuple], Value]] = {
     "RandomVariableName": _variable_name,
     "randomPerson": lambda reader, arguments: Text(reader.draw(list(_PEOPLE))),
+    "RandomName": lambda reader, arguments: Text(reader.draw(list(_PEOPLE))),
     "numberWord": _number_word,
     "NameForNumber": _number_word,
     "num_sort": _sorted,
@@ -1036,17 +1057,18 @@ def _exact_root(value: Fraction) -> Fraction | None:
 
 
 _SAME = {"reduce", "with", "cmp", "copy", "inherit", "string", "TeX", "name"}
-_PRONOUNS = {"they", "them", "their", "theirs", "They", "Them", "Their", "Theirs"}
+_PRONOUNS = {"they": "they", "them": "them", "their": "their", "theirs": "theirs",
+             "subject": "they", "object": "them", "possessive": "their",
+             "possession": "theirs"}
 
 
 def _method(value: Value, method: str, arguments: tuple) -> Value:
     """Methods that return the value itself (how it is checked or shown changes, not what)."""
     if method in _SAME:
         return value
-    if isinstance(value, Text) and method in _PRONOUNS:  # randomPerson: singular "they"
-        return Text(method)
-    if isinstance(value, Text) and method == "possessive":
-        return Text(value.value + "'s")
+    if isinstance(value, Text) and method.lower() in _PRONOUNS:  # randomPerson: "they"
+        word = _PRONOUNS[method.lower()]
+        return Text(word.capitalize() if method[0].isupper() else word)
     if isinstance(value, Text) and method == "verb" and arguments:
         return arguments[0]
     if isinstance(value, Text) and method in ("do", "are", "were", "have"):
