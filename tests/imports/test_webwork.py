@@ -89,12 +89,14 @@ def test_reader_randoms_stay_in_range_and_loops_meet_their_condition():
             $cents = random(-30, 30, 0.05);
             $n = non_zero_random(-1, 1);
             $w = list_random('up', 'down');
+        $letter = list_random('a'..'z');
             do { $b = random(1, 3); $c = random(1, 3); } until ($b != $c);
         """, seed)
         assert values["a"].value in {2, 4, 6, 8, 10}
         assert -30 <= values["cents"].value <= 30 and (values["cents"].value * 20).denominator == 1
         assert values["n"].value in {-1, 1}
         assert values["w"] in (pg.Text("up"), pg.Text("down"))
+        assert values["letter"] not in (pg.Text("e"), pg.Text("i"))
         assert values["b"] != values["c"]
 
 

@@ -29,6 +29,8 @@ MAX_TOKENS = 20_000
 MAX_LOOP = 40
 MAX_STEPS = 20_000
 """Statements, loop rounds and map items one problem may run: hostile code stops there."""
+CONSTANT_LETTERS = ("e", "i")
+"""Letters a range of variable names leaves out: the answer grammar reads them as constants."""
 MAX_BITS = 2048
 MAX_TEXT = 10_000
 MAX_LIST = 1000
@@ -821,7 +823,8 @@ def _text(value: str) -> Text:
 def _range(left: Value, right: Value) -> tuple:
     if isinstance(left, Text) and isinstance(right, Text) and len(left.value) == 1 \
             and len(right.value) == 1:
-        return tuple(Text(chr(c)) for c in range(ord(left.value), ord(right.value) + 1))
+        return tuple(Text(chr(c)) for c in range(ord(left.value), ord(right.value) + 1)
+                     if chr(c) not in CONSTANT_LETTERS)
     lo, hi = integer(left), integer(right)
     if hi - lo > MAX_LIST:
         raise Unknown("a range too long to read")
