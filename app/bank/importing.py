@@ -14,7 +14,8 @@ confirms (DESIGN §7: an import is all or nothing):
    in place and every attempt, rating and pass that points at an exercise row stays.
 
 Between 3 and 4 the web page keeps the verified upload in a temp file under the data folder,
-named by a random token kept in the learner's session (`save_pending` / `load_pending`).
+named by a random token kept in the learner's session (`save_pending` / `load_pending`); its
+images (a PreTeXt book's figures) wait beside it and are written in step 4's transaction.
 """
 
 from __future__ import annotations
@@ -23,18 +24,27 @@ import json
 import re
 import secrets
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app import models as orm
-from app.bank import formats
+from app.bank import formats, images
 from app.bank.formats.answers import read_answers
-from app.bank.formats.model import ImportedExercise, ImportRefused, ParsedImport, Problem
+from app.bank.formats.cas_text import unfilled
+from app.bank.formats.images import with_texts
+from app.bank.formats.model import (
+    ImportedExercise,
+    ImportedImage,
+    ImportRefused,
+    ParsedImport,
+    Problem,
+)
 from app.bank.formats.text import slugify
 from app.bank.loader import SUBJECT_TITLES, assign
 from app.bank.schema import SLUG
@@ -44,6 +54,7 @@ from app.method import service
 PREFIX = "imported"
 VERIFY_CHUNK = 250
 PENDING_MAX_AGE = 3600.0
+IMAGES_SUFFIX = ".images"
 Runner = Callable[..., Any]
 """`CheckerPool.run`: `runner(fn, *args)` runs a module-level function in the sandbox."""
 
@@ -113,10 +124,13 @@ def verify(parsed: ParsedImport, runner: Runner, chunk: int = VERIFY_CHUNK) -> N
     for start in range(0, len(pending), chunk):
         part = pending[start:start + chunk]
         for exercise, (spec, problem) in zip(part, _run_chunk(runner, part), strict=True):
-            if spec is not None:
-                exercise.answer = spec
-            else:
+            if spec is None:
                 _self_graded(parsed, exercise, problem)
+            elif exercise.parts:
+                exercise.parts = [{**written, "answer": answer} for written, answer
+                                  in zip(exercise.parts, spec["parts"], strict=True)]
+            else:
+                exercise.answer = spec
 
 
 def _run_chunk(runner: Runner, part: list[ImportedExercise]) -> list[tuple[Any, str]]:
@@ -142,10 +156,16 @@ def _item(exercise: ImportedExercise) -> dict[str, Any]:
 def _self_graded(parsed: ParsedImport, exercise: ImportedExercise, reason: str) -> None:
     exercise.answer_display = exercise.answer_display or _code(exercise.answer.get("value"))
     if exercise.parts:
-        exercise.parts = [{**part, "answer": {"type": "self"}, "wrong": []}
+        exercise.parts = [{**part, "answer": {"type": "self"}, "wrong": [],
+                           "prompt": unfilled(part.get("prompt") or "")}
                           for part in exercise.parts]
     else:
         exercise.answer = {"type": "self"}
+    if exercise.params:  # no values to fill the templates with any more
+        exercise.prompt, exercise.solution = unfilled(exercise.prompt), \
+            unfilled(exercise.solution)
+        exercise.hints = [unfilled(hint) for hint in exercise.hints]
+        exercise.answer_display = unfilled(exercise.answer_display)
     exercise.params, exercise.conditions = None, []
     parsed.problems.append(Problem(exercise.where, f"self-graded: {reason}", "self-graded"))
 
@@ -195,8 +215,9 @@ def preview(uow: UnitOfWork, parsed: ParsedImport, owner_id: int | None,
     with uow:
         _collection(uow.session, parsed, slug, owner_id, create=False)
         existing = _count_existing(uow.session, ids)
+    link = images.linker(parsed.images, images.preview_url)
     return Preview(parsed, slug, parsed.counts(), len(ids) - existing, existing,
-                   parsed.exercises[:shown])
+                   [with_texts(e, link) for e in parsed.exercises[:shown]])
 
 
 def _count_existing(session: Session, ids: list[str]) -> int:
@@ -220,11 +241,13 @@ class ImportReport:
     """Exercises of the collection no longer in the upload: kept, with their history."""
     subjects: list[str] = field(default_factory=list)
     added_to_study_list: int = 0
+    images: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (f"{self.collection}: {self.created} created, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {self.kept} no longer in the file (kept)"
+                + (f", {self.images} images" if self.images else "")
                 + (f", {self.added_to_study_list} added to the study list"
                    if self.added_to_study_list else ""))
 
@@ -253,11 +276,12 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
         select(orm.Exercise).where(orm.Exercise.collection_id == collection.id))}
     _refuse_taken(session, [global_id(slug, e.id) for e in parsed.exercises], existing)
     seen, new, edited = set(), [], []
+    link = images.linker(parsed.images, lambda image: images.url(slug, image))
     for position, exercise in enumerate(parsed.exercises):
         gid = global_id(slug, exercise.id)
         seen.add(gid)
-        values = columns(exercise) | {"topic_id": topics[(exercise.subject, exercise.topic)],
-                                      "position": position}
+        values = columns(with_texts(exercise, link)) | {
+            "topic_id": topics[(exercise.subject, exercise.topic)], "position": position}
         row = existing.get(gid)
         if row is None:
             new.append(values | {"global_id": gid, "collection_id": collection.id})
@@ -268,9 +292,30 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
     _insert(session, new)
     report.created, report.updated = len(new), len(edited)
     report.kept = len(set(existing) - seen)
+    _store_images(session, collection.id, parsed.images)
+    report.images = len(parsed.images)
     session.flush()
     service.forget_snippets(session, edited)
     return report
+
+
+def _store_images(session: Session, collection_id: int, kept: list[ImportedImage]) -> None:
+    """The collection's images become exactly `kept` (in the caller's transaction): an
+    unchanged one is left as it is, a changed one rewritten, one no longer imported deleted."""
+    stored = {name: sha for name, sha in session.execute(
+        select(orm.CollectionImage.name, orm.CollectionImage.sha256).where(
+            orm.CollectionImage.collection_id == collection_id))}
+    wanted = {image.name: image for image in kept}
+    stale = [name for name, sha in stored.items()
+             if name not in wanted or wanted[name].sha256 != sha]
+    if stale:
+        session.execute(delete(orm.CollectionImage).where(
+            orm.CollectionImage.collection_id == collection_id,
+            orm.CollectionImage.name.in_(stale)))
+    session.add_all(
+        orm.CollectionImage(collection_id=collection_id, name=image.name,
+                            media_type=image.media_type, data=image.data, sha256=image.sha256)
+        for image in kept if stored.get(image.name) != image.sha256)
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -392,11 +437,17 @@ def pending_dir(data_dir: Path) -> Path:
 
 
 def save_pending(folder: Path, parsed: ParsedImport, user_id: int) -> str:
-    """Keep a verified upload until the learner confirms; returns the token for the session."""
+    """Keep a verified upload until the learner confirms; returns the token for the session.
+    Its images wait beside it as raw bytes in a zip (`TOKEN.images`), not in the JSON."""
     folder.mkdir(parents=True, exist_ok=True)
     _prune(folder)
     token = secrets.token_urlsafe(24)
-    payload = {"user": user_id, "parsed": parsed.to_json()}
+    if parsed.images:
+        with zipfile.ZipFile(folder / f"{token}{IMAGES_SUFFIX}", "w") as archive:
+            for image in parsed.images:
+                archive.writestr(image.name, image.data)
+    payload = {"user": user_id, "parsed": parsed.to_json(),
+               "images": [[image.name, image.media_type] for image in parsed.images]}
     (folder / f"{token}.json").write_text(json.dumps(payload), encoding="utf-8")
     return token
 
@@ -404,13 +455,45 @@ def save_pending(folder: Path, parsed: ParsedImport, user_id: int) -> str:
 def load_pending(folder: Path, token: str | None, user_id: int) -> ParsedImport | None:
     """The upload kept under `token` for this learner, or None (expired, or not theirs)."""
     found = _pending(folder, token, user_id)
-    return None if found is None else ParsedImport.from_json(found[1]["parsed"])
+    if found is None:
+        return None
+    images = _kept_images(found[0], found[1].get("images", []))
+    if images is None:
+        return None
+    parsed = ParsedImport.from_json(found[1]["parsed"])
+    parsed.images = images
+    return parsed
+
+
+def pending_image(folder: Path, token: str | None, user_id: int, name: str
+                  ) -> ImportedImage | None:
+    """One image of the upload kept under `token` for this learner (for the preview), or None."""
+    found = _pending(folder, token, user_id)
+    if found is None:
+        return None
+    images = _kept_images(found[0], [pair for pair in found[1].get("images", [])
+                                     if pair[0] == name])
+    return images[0] if images else None
+
+
+def _kept_images(path: Path, wanted: list[list[str]]) -> list[ImportedImage] | None:
+    """The images `wanted` ([name, media type] pairs) from the zip beside the pending upload at
+    `path`; None if it is gone."""
+    if not wanted:
+        return []
+    try:
+        with zipfile.ZipFile(path.with_suffix(IMAGES_SUFFIX)) as archive:
+            return [ImportedImage(name, media_type, archive.read(name))
+                    for name, media_type in wanted]
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
 
 
 def drop_pending(folder: Path, token: str | None, user_id: int) -> None:
     """Forget the upload kept under `token`, if it is this learner's."""
     found = _pending(folder, token, user_id)
     if found is not None:
+        found[0].with_suffix(IMAGES_SUFFIX).unlink(missing_ok=True)
         found[0].unlink(missing_ok=True)
 
 
@@ -430,7 +513,7 @@ def _pending(folder: Path, token: str | None, user_id: int) -> tuple[Path, dict]
 def _prune(folder: Path) -> None:
     """Uploads never confirmed or cancelled are removed after an hour."""
     cutoff = time.time() - PENDING_MAX_AGE
-    for path in folder.glob("*.json"):
+    for path in [*folder.glob("*.json"), *folder.glob(f"*{IMAGES_SUFFIX}")]:
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()

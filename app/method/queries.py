@@ -861,6 +861,36 @@ def _prerequisites(uow: UnitOfWork, keys: list[str]) -> list[tuple[str, str]]:
     return found
 
 
+# -- collection images -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """An imported collection's image, as its answer sends it."""
+
+    media_type: str
+    data: bytes
+    sha256: str
+
+
+_IMAGE = (
+    select(orm.CollectionImage.media_type, orm.CollectionImage.data, orm.CollectionImage.sha256)
+    .join(orm.Collection, orm.Collection.id == orm.CollectionImage.collection_id)
+    .where(orm.Collection.slug == bindparam("slug"), orm.CollectionImage.name == bindparam("name"),
+           _visible_to(bindparam("user_id")))
+)
+
+
+def collection_image(uow: UnitOfWork, user_id: int, slug: str, name: str) -> ImageInfo:
+    """An image of a collection the learner may see; raises NotFound (also for one they may
+    not see)."""
+    with uow.reading():
+        row = uow.execute(_IMAGE, {"slug": slug, "name": name, "user_id": user_id}).one_or_none()
+    if row is None:
+        raise NotFound(f"{slug}/{name}")
+    return ImageInfo(*row)
+
+
 # -- export ------------------------------------------------------------------------------------
 
 

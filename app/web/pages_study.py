@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from app.bank.shown import fill_snippets
 from app.method import model, queries, service, sessions
 from app.method.repository import UnknownSubject
+from app.threads import in_thread
 from app.web.deps import MAX_INT, PathInt, Pool, Uow, User, notify, redirect, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 
@@ -122,8 +122,9 @@ async def save_study_list(
                               aggregate.study_list)
     wanted = choices.wanted(set(topic or []), set(collection or []), set(exercise or []))
     added, removed = await in_thread(service.update_study_list, uow, user, subject,
-                                     set(choices.exercise_collections), wanted,
-                                     partial(pool.run, owner=user))
+                                     set(choices.exercise_collections), wanted)
+    if added:
+        await fill_snippets(pool, uow, user, user, subject)
     notify(request, f"Study list saved: {added} added, {removed} removed.")
     return redirect(f"/subjects/{subject}/study-list")
 
@@ -136,8 +137,7 @@ async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject
                      ) -> Response:
     """Start pass (1 or the next); a double click lands on the pass the first click started."""
     try:
-        number = await in_thread(service.start_pass, uow, user, subject,
-                                 partial(pool.run, owner=user))
+        number = await in_thread(service.start_pass, uow, user, subject)
     except UnknownSubject:
         raise HTTPException(404, "There is no such subject.") from None
     except model.PassNotFinished:
@@ -145,6 +145,7 @@ async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject
     except model.NothingToStudy:
         notify(request, "Nothing to study: every exercise is Green, parked, or the list is empty.")
         return redirect("/")
+    await fill_snippets(pool, uow, user, user, subject)
     return redirect(pass_url(subject, number))
 
 
@@ -276,9 +277,9 @@ async def unpark(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt
     except queries.NotFound:
         raise HTTPException(404, "There is no such exercise.") from None
     try:
-        await in_thread(service.unpark, uow, user, info.subject, info.global_id,
-                        partial(pool.run, owner=user))
+        await in_thread(service.unpark, uow, user, info.subject, info.global_id)
     except model.NotParked:
         raise HTTPException(404, "This exercise is not parked.") from None
+    await fill_snippets(pool, uow, user, user, info.subject)
     notify(request, "Unparked: it is back in the pass cycle.")
     return redirect("/needs-help")

@@ -37,6 +37,8 @@ LEARNER, PUBLIC, OPERATOR = "learner", "public", "operator"
 """Who a route is for: signed-in learners, anyone, operators."""
 SIGN_IN_ROUTES = ("/login", "/signup", "/logout", "/logout-everywhere")
 """Posted last: they change who the client is signed in as."""
+IMAGE = "figure.svg"
+"""An image of A's private collection (its text is her private prompt)."""
 MOUNTS = {"/static"}
 """Mounted apps (files anyone may read), not routes of ours."""
 
@@ -152,6 +154,9 @@ ROUTES: dict[str, Sweep] = {
     "/export/collections/{slug}.{kind}": Sweep(
         LEARNER, lambda a: [{"slug": a.collection, "kind": kind} for kind in ("yaml", "csv")]),
     "/export/backup.json": Sweep(LEARNER),
+    "/import/preview/images/{name}": Sweep(LEARNER, lambda _a: [{"name": IMAGE}]),
+    "/collections/{slug}/images/{name}": Sweep(
+        LEARNER, lambda a: [{"slug": a.collection, "name": IMAGE}], query=lambda _a: "?v=0"),
     "/operator/disputes": Sweep(OPERATOR),
     "/operator/disputes/{pk}/reviewed": Sweep(OPERATOR, lambda a: [{"pk": a.dispute}],
                                               form=lambda _a: {"page": "1"}),
@@ -237,6 +242,10 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
         mine = session.scalar(select(orm.Exercise).where(
             orm.Exercise.collection_id == collection.id))
         session.add(orm.Parked(user_id=user.id, exercise_id=parked))
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg"><text>{prompt}</text></svg>'.encode()
+        session.add(orm.CollectionImage(collection_id=collection.id, name=IMAGE,
+                                        media_type="image/svg+xml", data=svg,
+                                        sha256=hashlib.sha256(svg).hexdigest()))
         subject_title = session.scalar(select(orm.Subject.title).where(orm.Subject.slug == private))
         dispute = session.scalar(select(orm.Rating.id).where(orm.Rating.disputed))
         study_session = session.scalar(select(orm.StudySession.id).where(
