@@ -128,10 +128,13 @@ def _exercise_dict(row: orm.Exercise, ident: str) -> dict[str, Any]:
 
 
 def export_csv(session: Session, collection: orm.Collection) -> str:
-    """The collection as CSV with a header row (`tabular.COLUMNS`); one hint per line."""
+    """The collection as CSV with a header row (`tabular.COLUMNS`), after the lines that make a
+    re-import update this collection (`#key:`) with every text exactly as stored
+    (`#markdown:exact`)."""
     out = io.StringIO()
+    title = " ".join(collection.title.split())
+    out.write(f"#collection:{title}\n#key:{collection_key(collection)}\n#markdown:exact\n")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([f"#collection:{collection.title}"])
     writer.writerow(COLUMNS)
     for row in _rows(session, collection):
         writer.writerow(_csv_row(row, local_id(row, collection)))
@@ -141,10 +144,14 @@ def export_csv(session: Session, collection: orm.Collection) -> str:
 def _csv_row(row: orm.Exercise, ident: str) -> list[str]:
     answer = {"type": "parts", "parts": row.parts} if row.parts else dict(row.answer or {})
     simple = set(answer) <= {"type", "value"} and isinstance(answer.get("value", ""), str)
+    hints = list(row.hints or [])
+    multiline = any("\n" in h for h in hints)
     values = {"id": ident, "subject": row.topic.subject.slug, "topic": row.topic.slug,
+              "topic_title": row.topic.title or "",
               "prompt": row.prompt, "answer": answer.get("value", "") if simple else "",
               "answer_type": answer.get("type", "self"), "solution": row.solution or "",
-              "hint": "\n".join(row.hints or []), "tags": "", "source": row.source or "",
+              "hint": json.dumps(hints, ensure_ascii=False) if multiline else "\n".join(hints),
+              "tags": "", "source": row.source or "", "difficulty": row.difficulty,
               "spec": "" if simple else json.dumps(answer, ensure_ascii=False)}
     return [str(values[c]) for c in COLUMNS]
 

@@ -20,6 +20,7 @@ images (a PreTeXt book's figures) wait beside it and are written in step 4's tra
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -436,9 +437,34 @@ def pending_dir(data_dir: Path) -> Path:
     return data_dir / "pending-imports"
 
 
-def save_pending(folder: Path, parsed: ParsedImport, user_id: int) -> str:
+@dataclass
+class PendingUpload:
+    """The file behind a pending CSV or Anki import, kept with it so the preview can read the
+    file again with another field mapping (`tabular.parse`'s `mapping`)."""
+
+    name: str
+    data: bytes
+    subject: str | None = None
+    mapping: dict[int, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "data": base64.b64encode(self.data).decode("ascii"),
+                "subject": self.subject,
+                "mapping": None if self.mapping is None else
+                [[index, role] for index, role in sorted(self.mapping.items())]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PendingUpload:
+        mapping = data.get("mapping")
+        return cls(data["name"], base64.b64decode(data["data"]), data.get("subject"),
+                   None if mapping is None else {int(i): str(r) for i, r in mapping})
+
+
+def save_pending(folder: Path, parsed: ParsedImport, user_id: int,
+                 upload: PendingUpload | None = None) -> str:
     """Keep a verified upload until the learner confirms; returns the token for the session.
-    Its images wait beside it as raw bytes in a zip (`TOKEN.images`), not in the JSON."""
+    Its images wait beside it as raw bytes in a zip (`TOKEN.images`), not in the JSON; a CSV
+    or Anki file waits in it too, for the mapping step."""
     folder.mkdir(parents=True, exist_ok=True)
     _prune(folder)
     token = secrets.token_urlsafe(24)
@@ -447,7 +473,8 @@ def save_pending(folder: Path, parsed: ParsedImport, user_id: int) -> str:
             for image in parsed.images:
                 archive.writestr(image.name, image.data)
     payload = {"user": user_id, "parsed": parsed.to_json(),
-               "images": [[image.name, image.media_type] for image in parsed.images]}
+               "images": [[image.name, image.media_type] for image in parsed.images],
+               "upload": upload.to_json() if upload else None}
     (folder / f"{token}.json").write_text(json.dumps(payload), encoding="utf-8")
     return token
 
@@ -487,6 +514,13 @@ def _kept_images(path: Path, wanted: list[list[str]]) -> list[ImportedImage] | N
                     for name, media_type in wanted]
     except (OSError, KeyError, zipfile.BadZipFile):
         return None
+
+
+def load_pending_upload(folder: Path, token: str | None, user_id: int) -> PendingUpload | None:
+    """The file kept with the upload under `token`, when it was kept (CSV and Anki)."""
+    found = _pending(folder, token, user_id)
+    kept = found[1].get("upload") if found else None
+    return PendingUpload.from_json(kept) if kept else None
 
 
 def drop_pending(folder: Path, token: str | None, user_id: int) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 
 from app.bank.shown import fill_snippets
 from app.method import model, queries, service, sessions
@@ -103,7 +104,11 @@ async def study_list_page(request: Request, uow: Uow, user: User, subject: str) 
     title, aggregate = await _subject(uow, user, subject)
     choices = await in_thread(queries.study_list_choices, uow, user, subject,
                               aggregate.study_list)
-    return render(request, "study_list.html", subject=subject, title=title, choices=choices)
+    return render(request, "study_list.html", subject=subject, title=title, choices=choices,
+                  singles=queries.SINGLES)
+
+
+KeyList = Annotated[list[Annotated[str, Field(max_length=300)]] | None, Form()]
 
 
 @router.post("/subjects/{subject}/study-list")
@@ -113,16 +118,23 @@ async def save_study_list(
     user: User,
     pool: Pool,
     subject: str,
-    topic: Annotated[list[str] | None, Form()] = None,
-    collection: Annotated[list[str] | None, Form()] = None,
-    exercise: Annotated[list[str] | None, Form()] = None,
+    collection: KeyList = None,
+    topic: KeyList = None,
+    exercise: KeyList = None,
+    kept: KeyList = None,
+    scope: Annotated[str, Form(max_length=300)] = "",
+    part: Annotated[int, Form(ge=0, le=MAX_INT)] = 0,
 ) -> Response:
-    title, aggregate = await _subject(uow, user, subject)
-    choices = await in_thread(queries.study_list_choices, uow, user, subject,
-                              aggregate.study_list)
-    wanted = choices.wanted(set(topic or []), set(collection or []), set(exercise or []))
+    """The editor's keys (whole collections, `collection/topic` keys, single exercises)
+    resolved here against what the learner may see; the study-list service writes."""
+    await _subject(uow, user, subject)
+    asked = queries.StudyListForm(frozenset(collection or ()), frozenset(topic or ()),
+                                  frozenset(exercise or ()), frozenset(kept or ()),
+                                  scope or None, part)
+    rows = await in_thread(queries.study_list_scope, uow, user, subject)
+    changeable, wanted = asked.resolve(rows)
     added, removed = await in_thread(service.update_study_list, uow, user, subject,
-                                     set(choices.exercise_collections), wanted)
+                                     changeable, wanted)
     if added:
         await fill_snippets(pool, uow, user, user, subject)
     notify(request, f"Study list saved: {added} added, {removed} removed.")

@@ -125,7 +125,8 @@ ROUTES: dict[str, Sweep] = {
     "/subjects/{subject}/progress": Sweep(LEARNER, subjects),
     "/subjects/{subject}/study-list": Sweep(
         LEARNER, subjects,
-        form=lambda a: {"collection": [a.collection], "exercise": [], "topic": []}),
+        form=lambda a: {"collection": [a.collection], "exercise": [],
+                        "topic": [f"{a.collection}/{a.private_topic}"]}),
     "/subjects/{subject}/passes": Sweep(LEARNER, subjects),
     "/subjects/{subject}/passes/{number}": Sweep(LEARNER, passes),
     "/subjects/{subject}/passes/{number}/close": Sweep(LEARNER, passes),
@@ -148,6 +149,7 @@ ROUTES: dict[str, Sweep] = {
     "/needs-help/{pk}/unpark": Sweep(LEARNER, lambda a: [{"pk": a.parked}]),
     "/import": Sweep(LEARNER, form=lambda _a: {"subject": SUBJECT}),
     "/import/preview": Sweep(LEARNER),
+    "/import/mapping": Sweep(LEARNER, form=lambda _a: {"field-0": "prompt"}),
     "/import/confirm": Sweep(LEARNER, form=lambda _a: {"study_list": "1"}),
     "/import/cancel": Sweep(LEARNER),
     "/export": Sweep(LEARNER),
