@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from app.bank.formats import pretext_images
 from app.bank.formats.files import Upload, resolve
 from app.bank.formats.model import AUTO, ImportedExercise, ImportRefused, ParsedImport, Problem
+from app.bank.formats.pretext_lists import list_parts
 from app.bank.formats.pretext_markup import (
     join,
     parse_macros,
@@ -203,12 +204,17 @@ class Book:
         if not statement:
             self.parsed.skip(where, "the exercise has no statement")
             return
-        answer, shown = _answer(element)
+        listed = list_parts(child(element, "statement"), children(element, "answer"),
+                            lambda item: answer_spec(single_expression(item)))
+        if listed:
+            statement = listed[0]
+        answer, shown = ({}, "") if listed else _answer(element)
         solution = render_all(element, "solution")
         self.parsed.exercises.append(ImportedExercise(
             id=stable_id(ident), topic=place.topic, prompt=join(place.intro, statement),
             answer=answer, where=where, answer_display=shown, solution=solution,
             hints=[render(h) for h in children(element, "hint")],
+            parts=listed[1] if listed else None,
             source=f"{self.parsed.title}, exercise {ident}"))
 
     def _webwork(self, element: ET.Element, webwork: ET.Element, place: Place, ident: str,

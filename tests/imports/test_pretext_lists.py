@@ -1,0 +1,103 @@
+"""PreTeXt exercises whose statement and answer are parallel `<ol>` lists become parts, each
+checked on its own (pretext_lists.py); on the shared books, how many exercises gain parts."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.checking.compare.spec import AnswerSpec
+
+from .conftest import by_id, read
+
+CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pretext"
+
+BOOK = b"""<?xml version="1.0" encoding="UTF-8"?>
+<pretext><book xml:id="lists"><title>Lists</title>
+<chapter xml:id="ch"><title>One</title><section xml:id="sec"><title>Sums</title>
+<exercises>
+<exercise xml:id="in-p">
+  <statement><p>Compute, with <m>a = 2</m>: <ol>
+    <li><m>a + 1</m></li>
+    <li><p>the square of <m>a</m>.</p></li>
+    <li>Is it even?</li>
+  </ol></p></statement>
+  <answer><ol>
+    <li><m>3</m></li>
+    <li><p><m>4</m>.</p></li>
+    <li><p>Yes, it is.</p></li>
+  </ol></answer>
+  <hint><p>Add.</p></hint>
+</exercise>
+<exercise xml:id="direct">
+  <statement><p>Differentiate.</p><ol>
+    <li><m>x^2</m></li><li><m>x^3</m></li>
+  </ol></statement>
+  <answer><ol><li><m>2x</m></li><li><m>3x^2</m></li></ol></answer>
+</exercise>
+<exercise xml:id="uneven">
+  <statement><ol><li><m>1+1</m></li><li><m>2+2</m></li></ol></statement>
+  <answer><ol><li><m>2</m></li></ol></answer>
+</exercise>
+<exercise xml:id="words">
+  <statement><ol><li>Why?</li><li>How?</li></ol></statement>
+  <answer><ol><li>Because.</li><li>Slowly.</li></ol></answer>
+</exercise>
+<exercise xml:id="bulleted">
+  <statement><ul><li><m>1+1</m></li><li><m>2+2</m></li></ul></statement>
+  <answer><ul><li><m>2</m></li><li><m>4</m></li></ul></answer>
+</exercise>
+</exercises></section></chapter></book></pretext>
+"""
+
+
+def test_parallel_lists_become_parts_with_the_intro_as_stem(pool):
+    found = by_id(read("lists.ptx", BOOK, pool))
+    listed = found["in-p"]
+    assert listed.prompt == "Compute, with $a = 2$:" and listed.answer == {}
+    assert listed.hints == ["Add."]
+    assert [p["id"] for p in listed.parts] == ["a", "b", "c"]
+    assert [p["prompt"] for p in listed.parts] == [
+        "$a + 1$", "the square of $a$.", "Is it even?"]
+    assert [p["answer"] for p in listed.parts] == [
+        {"type": "number", "value": "3"}, {"type": "number", "value": "4"}, {"type": "self"}]
+    assert listed.parts[2]["solution"] == "Yes, it is."
+    direct = found["direct"]
+    assert direct.prompt == "Differentiate."
+    key = AnswerSpec.model_validate(direct.parts[1]["answer"])
+    assert pool.check(key, "3x^2").status == "correct"
+    assert pool.check(key, "2x^3").status == "incorrect"
+
+
+def test_other_shapes_keep_one_answer():
+    from app.bank import formats
+
+    from .conftest import LIMIT
+    found = by_id(formats.read("lists.ptx", BOOK, None, limit=LIMIT))
+    for ident in ("uneven", "words", "bulleted"):  # counts differ, all words, not numbered
+        assert found[ident].parts is None and found[ident].answer == {"type": "self"}
+        assert "1." in found[ident].prompt or "-" in found[ident].prompt
+
+
+def _audit():
+    """bench/markup_audit.py (a script, not a package): the books' main files and reader."""
+    if "markup_audit" not in sys.modules:
+        path = Path(__file__).resolve().parents[2] / "bench" / "markup_audit.py"
+        spec = importlib.util.spec_from_file_location("markup_audit", path)
+        sys.modules["markup_audit"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["markup_audit"])
+    return sys.modules["markup_audit"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="the shared PreTeXt corpora are not here")
+@pytest.mark.parametrize(("book", "least"), [("ula", 100), ("active-calculus", 40)])
+def test_shared_books_gain_checkable_parts(book, least):
+    audit = _audit()
+    parsed = audit.read_book(book, audit.MAINS[book])
+    listed = [e for e in parsed.exercises if e.parts]
+    checkable = [p for e in listed for p in e.parts if p["answer"]["type"] != "self"]
+    assert len(listed) >= least and len(checkable) >= 2 * least
