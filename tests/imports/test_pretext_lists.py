@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from app.bank import formats, importing
 from app.checking.compare.spec import AnswerSpec
 
-from .conftest import by_id, read
+from .conftest import LIMIT, by_id, read
 
 CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pretext"
 
@@ -24,7 +25,7 @@ BOOK = b"""<?xml version="1.0" encoding="UTF-8"?>
     <li><m>a + 1</m></li>
     <li><p>the square of <m>a</m>.</p></li>
     <li>Is it even?</li>
-  </ol></p></statement>
+  </ol> Use exact values.</p></statement>
   <answer><ol>
     <li><m>3</m></li>
     <li><p><m>4</m>.</p></li>
@@ -57,7 +58,7 @@ BOOK = b"""<?xml version="1.0" encoding="UTF-8"?>
 def test_parallel_lists_become_parts_with_the_intro_as_stem(pool):
     found = by_id(read("lists.ptx", BOOK, pool))
     listed = found["in-p"]
-    assert listed.prompt == "Compute, with $a = 2$:" and listed.answer == {}
+    assert listed.prompt == "Compute, with $a = 2$: Use exact values." and listed.answer == {}
     assert listed.hints == ["Add."]
     assert [p["id"] for p in listed.parts] == ["a", "b", "c"]
     assert [p["prompt"] for p in listed.parts] == [
@@ -73,13 +74,10 @@ def test_parallel_lists_become_parts_with_the_intro_as_stem(pool):
 
 
 def test_other_shapes_keep_one_answer():
-    from app.bank import formats
-
-    from .conftest import LIMIT
     found = by_id(formats.read("lists.ptx", BOOK, None, limit=LIMIT))
     for ident in ("uneven", "words", "bulleted"):  # counts differ, all words, not numbered
         assert found[ident].parts is None and found[ident].answer == {"type": "self"}
-        assert "1." in found[ident].prompt or "-" in found[ident].prompt
+        assert "2+2" in found[ident].prompt or "How?" in found[ident].prompt  # the list stays
 
 
 def _audit():
@@ -94,10 +92,13 @@ def _audit():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CORPORA.is_dir(), reason="the shared PreTeXt corpora are not here")
-@pytest.mark.parametrize(("book", "least"), [("ula", 100), ("active-calculus", 40)])
-def test_shared_books_gain_checkable_parts(book, least):
+@pytest.mark.parametrize(("book", "subject", "exercises", "parts"),
+                         [("ula", "linear-algebra", 60, 130),
+                          ("active-calculus", "calculus", 40, 70)])
+def test_shared_books_gain_checkable_parts(pool, book, subject, exercises, parts):
     audit = _audit()
-    parsed = audit.read_book(book, audit.MAINS[book])
-    listed = [e for e in parsed.exercises if e.parts]
-    checkable = [p for e in listed for p in e.parts if p["answer"]["type"] != "self"]
-    assert len(listed) >= least and len(checkable) >= 2 * least
+    parsed = importing.finish(audit.read_book(book, audit.MAINS[book]), pool.run, subject)
+    checkable = [[p for p in e.parts if p["answer"]["type"] != "self"]
+                 for e in parsed.exercises if e.parts]
+    assert sum(1 for c in checkable if c) >= exercises  # 62 and 43 when written
+    assert sum(len(c) for c in checkable) >= parts  # 134 and 74
