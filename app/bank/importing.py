@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import models as orm
@@ -108,25 +108,38 @@ def drop_duplicates(parsed: ParsedImport) -> None:
 
 
 def verify(parsed: ParsedImport, runner: Runner, chunk: int = VERIFY_CHUNK) -> None:
-    """Read every answer in the sandbox; unreadable ones become self-graded, with the reason."""
-    pending = [e for e in parsed.exercises if not e.self_graded]
+    """Read every answer in the sandbox; unreadable ones become self-graded, with the reason.
+    The parts of an exercise without parameters are read one by one, like exercises."""
+    pending: list[tuple[ImportedExercise, dict[str, Any] | None]] = []
+    for exercise in parsed.exercises:
+        if exercise.parts and not exercise.params:
+            pending += [(exercise, part) for part in exercise.parts
+                        if part["answer"].get("type") != "self"]
+        elif not exercise.self_graded:
+            pending.append((exercise, None))
     for start in range(0, len(pending), chunk):
         part = pending[start:start + chunk]
-        for exercise, (spec, problem) in zip(part, _run_chunk(runner, part), strict=True):
-            if spec is not None:
+        items = [_item(e) if p is None else {"answer": p["answer"], "exercise": None}
+                 for e, p in part]
+        for (exercise, step), (spec, problem) in zip(part, _run_chunk(runner, items),
+                                                     strict=True):
+            if spec is not None and step is None:
                 exercise.answer = spec
-            else:
+            elif spec is not None:
+                step["answer"] = spec
+            elif step is None:
                 _self_graded(parsed, exercise, problem)
+            else:
+                _self_graded_part(parsed, exercise, step, problem)
 
 
-def _run_chunk(runner: Runner, part: list[ImportedExercise]) -> list[tuple[Any, str]]:
-    items = [_item(e) for e in part]
+def _run_chunk(runner: Runner, items: list[dict[str, Any]]) -> list[tuple[Any, str]]:
     outcome = runner(read_answers, items)
     if isinstance(outcome, list) and len(outcome) == len(items):
         return outcome
     if len(items) == 1:  # this one answer timed out or crashed its worker
         return [(None, "reading the answer took too long")]
-    return [pair for item in part for pair in _run_chunk(runner, [item])]
+    return [pair for item in items for pair in _run_chunk(runner, [item])]
 
 
 def _item(exercise: ImportedExercise) -> dict[str, Any]:
@@ -137,6 +150,16 @@ def _item(exercise: ImportedExercise) -> dict[str, Any]:
                        "wrong": exercise.wrong, "params": exercise.params,
                        "where": exercise.conditions, "parts": exercise.parts}
     return {"answer": exercise.answer, "exercise": as_exercise}
+
+
+def _self_graded_part(parsed: ParsedImport, exercise: ImportedExercise, part: dict[str, Any],
+                      reason: str) -> None:
+    shown = _code(part["answer"].get("value"))
+    part["answer"], part["wrong"] = {"type": "self"}, []
+    if shown:
+        part["solution"] = f"**Answer:** {shown}\n\n{part['solution']}".strip()
+    parsed.problems.append(Problem(f"{exercise.where} part {part['id']}",
+                                   f"self-graded: {reason}", "self-graded"))
 
 
 def _self_graded(parsed: ParsedImport, exercise: ImportedExercise, reason: str) -> None:
@@ -191,20 +214,14 @@ def preview(uow: UnitOfWork, parsed: ParsedImport, owner_id: int | None,
             shown: int = 10) -> Preview:
     """Counts, and how many exercises a confirm would create and update (reads only)."""
     slug = collection_slug(parsed.key, owner_id)
-    ids = [global_id(slug, e.id) for e in parsed.exercises]
     with uow:
-        _collection(uow.session, parsed, slug, owner_id, create=False)
-        existing = _count_existing(uow.session, ids)
-    return Preview(parsed, slug, parsed.counts(), len(ids) - existing, existing,
+        row = _collection(uow.session, parsed, slug, owner_id, create=False)
+        known = set() if row is None else set(uow.session.scalars(
+            select(orm.Exercise.global_id).where(orm.Exercise.collection_id == row.id)))
+    existing = sum(1 for e in parsed.exercises
+                   if any(global_id(slug, i) in known for i in (e.id, *e.legacy_ids)))
+    return Preview(parsed, slug, parsed.counts(), len(parsed.exercises) - existing, existing,
                    parsed.exercises[:shown])
-
-
-def _count_existing(session: Session, ids: list[str]) -> int:
-    total = 0
-    for start in range(0, len(ids), 500):
-        total += session.scalar(select(func.count()).select_from(orm.Exercise).where(
-            orm.Exercise.global_id.in_(ids[start:start + 500]))) or 0
-    return total
 
 
 # -- 4: writing ------------------------------------------------------------------------------------
@@ -218,6 +235,8 @@ class ImportReport:
     unchanged: int = 0
     kept: int = 0
     """Exercises of the collection no longer in the upload: kept, with their history."""
+    renamed: int = 0
+    """Rows an earlier import named by older rules, renamed (or merged) to the new ids."""
     subjects: list[str] = field(default_factory=list)
     added_to_study_list: int = 0
     seconds: float = 0.0
@@ -225,6 +244,7 @@ class ImportReport:
     def summary(self) -> str:
         return (f"{self.collection}: {self.created} created, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {self.kept} no longer in the file (kept)"
+                + (f", {self.renamed} renamed from older ids" if self.renamed else "")
                 + (f", {self.added_to_study_list} added to the study list"
                    if self.added_to_study_list else ""))
 
@@ -251,6 +271,7 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
     topics = _topics(session, parsed, collection)
     existing = {row.global_id: row for row in session.scalars(
         select(orm.Exercise).where(orm.Exercise.collection_id == collection.id))}
+    report.renamed = rename_legacy(session, parsed, slug, existing)
     _refuse_taken(session, [global_id(slug, e.id) for e in parsed.exercises], existing)
     seen, new, edited = set(), [], []
     for position, exercise in enumerate(parsed.exercises):
@@ -271,6 +292,46 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
     session.flush()
     service.forget_snippets(session, edited)
     return report
+
+
+def rename_legacy(session: Session, parsed: ParsedImport, slug: str,
+                  existing: dict[str, orm.Exercise]) -> int:
+    """Rows an earlier import made under an id the format now gives differently (an
+    exercise's `legacy_ids`) take the new id, so their attempts, ratings, passes and study
+    lists stay; when several old rows became one exercise (tasks now its parts), the first is
+    renamed and the others' pass items move to it where its pass has none (the rest stay on
+    the old row, kept). Returns how many rows were renamed or merged."""
+    wanted = {global_id(slug, e.id) for e in parsed.exercises}
+    changed = 0
+    for exercise in parsed.exercises:
+        gid = global_id(slug, exercise.id)
+        olds = [existing[old] for old in (global_id(slug, i) for i in exercise.legacy_ids)
+                if old in existing and old not in wanted]
+        if not olds:
+            continue
+        if gid not in existing:
+            row = olds.pop(0)
+            del existing[row.global_id]
+            row.global_id, existing[gid] = gid, row
+            session.flush()
+        for old in olds:
+            _move_history(session, old, existing[gid])
+        changed += 1 + len(olds)
+    return changed
+
+
+def _move_history(session: Session, old: orm.Exercise, new: orm.Exercise) -> None:
+    """The pass items, study-list entries and parked marks of `old` move to `new` where `new`
+    has none in the same pass, list or for the same learner; study-list entries that cannot
+    move are dropped (`new` is on that list already)."""
+    for table, key in ((orm.PassItem, "pass_id"), (orm.StudyListEntry, "study_list_id"),
+                       (orm.Parked, "user_id")):
+        column = getattr(table, key)
+        taken = select(column).where(table.exercise_id == new.id)
+        session.execute(update(table).where(table.exercise_id == old.id, column.not_in(taken))
+                        .values(exercise_id=new.id))
+    session.execute(delete(orm.StudyListEntry).where(orm.StudyListEntry.exercise_id == old.id))
+    session.flush()
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
