@@ -53,12 +53,13 @@ async def upload(
     fmt: Annotated[str, Form(alias="format")] = "",
     subject: Annotated[str, Form()] = "",
     new_subject: Annotated[str, Form()] = "",
+    activities: Annotated[str, Form()] = "",
 ) -> Response:
     """Read and verify the upload (its answers in the checker pool), keep it, and show the
     preview (PRG: redirect to it)."""
     limit = request.app.state.settings.max_upload_bytes
     try:
-        parsed = await in_thread(_read, file, fmt, limit)
+        parsed = await in_thread(_read, file, fmt, limit, bool(activities))
         await in_thread(importing.finish, parsed, partial(pool.run, owner=user),
                         new_subject.strip() or subject or None)
         # refuses a collection the learner cannot update
@@ -72,12 +73,13 @@ async def upload(
     return redirect("/import/preview")
 
 
-def _read(file: UploadFile, fmt: str, limit: int) -> ParsedImport:
+def _read(file: UploadFile, fmt: str, limit: int, activities: bool) -> ParsedImport:
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise ImportRefused(f"the file is larger than the limit of {limit / 1e6:.1f} MB",
                             file.filename or "")
-    return formats.read(file.filename or "upload", data, fmt or None, limit=limit)
+    return formats.read(file.filename or "upload", data, fmt or None, limit=limit,
+                        activities=activities)
 
 
 def _keep(request: Request, parsed: ParsedImport, user: int) -> None:

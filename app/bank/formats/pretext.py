@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 
 from app.bank.formats.files import Upload, resolve
 from app.bank.formats.model import AUTO, ImportedExercise, ImportRefused, ParsedImport
-from app.bank.formats.pretext_census import census, counted
+from app.bank.formats.pretext_census import census, counted, held
 from app.bank.formats.pretext_ids import Ids, Legacy
 from app.bank.formats.pretext_markup import (
     join,
@@ -39,8 +39,7 @@ MAX_INCLUDE_DEPTH = 20
 DIVISIONS = ("section", "chapter", "subsection", "subsubsection", "appendix", "worksheet")
 ROOTS = ("pretext", "mathbook")
 MAX_PARTS = 6
-"""A multi-part exercise has 2 to 6 parts (DESIGN §5); longer task lists stay one exercise a
-task."""
+"""A multi-part exercise has 2 to 6 parts (DESIGN §5); a longer task list is split into runs."""
 _WEBWORK_ANSWER = re.compile(r"\b(?:Formula|Compute|Real)\(\s*(['\"])(.*?)\1\s*\)")
 
 
@@ -55,7 +54,7 @@ def parse(upload: Upload, *, activities: bool = False) -> ParsedImport:
     document.reindex()
     parsed = Book(document, upload.name, activities).read()
     parsed.read_from = f"{main} ({why})"
-    parsed.held = sum(census(document.root, activities).values())
+    parsed.held = held(census(document.root, activities))
     return parsed
 
 
@@ -165,16 +164,22 @@ class Book:
                 for label, task, intro in leaves]
         parts = [(label, made[0]) for label, made in read if made]
         olds = dict(zip([label for label, _, _ in leaves], legacy, strict=False))
-        if len(parts) > MAX_PARTS or any(made.parts for _, made in parts):
-            self.parsed.warn(where, f"more than {MAX_PARTS} tasks (or tasks with blanks of "
-                             "their own): each task is an exercise of its own")
+        if any(made.parts for _, made in parts):
+            self.parsed.warn(where, "tasks with answer blanks of their own: each task is an "
+                             "exercise of its own")
             for label, made in parts:
                 made.prompt = join(stem, made.prompt)
                 made.legacy_ids = [olds[label]] if label in olds else []
                 self.parsed.exercises.append(made)
-        elif parts:
-            self.parsed.exercises.append(
-                _with_parts(ident, stem, parts, [olds.get(label, "") for label, _ in parts]))
+            return
+        chunks = _chunks(parts)
+        if len(chunks) > 1:
+            self.parsed.warn(where, f"more than {MAX_PARTS} tasks: split into {len(chunks)} "
+                             f"exercises of at most {MAX_PARTS} parts")
+        for number, chunk in enumerate(chunks, 1):
+            self.parsed.exercises.append(_with_parts(
+                ident if len(chunks) == 1 else f"{ident}-{number}", stem, chunk,
+                [olds.get(label, "") for label, _ in chunk]))
 
     def _read_leaf(self, element: ET.Element, place: Place, ident: str,
                    where: str) -> list[ImportedExercise]:
@@ -220,6 +225,22 @@ def _leaves(tasks: list[ET.Element], prefix: str, depth: int = 0,
         else:
             out.append((label, task, intro))
     return out
+
+
+def _chunks(parts: list[tuple[str, ImportedExercise]]
+            ) -> list[list[tuple[str, ImportedExercise]]]:
+    """Parts in runs of at most MAX_PARTS, keeping a task's subtasks together when they fit."""
+    groups: dict[str, list[tuple[str, ImportedExercise]]] = {}
+    for label, made in parts:
+        groups.setdefault(label.split("-")[0], []).append((label, made))
+    chunks: list[list[tuple[str, ImportedExercise]]] = [[]]
+    for group in groups.values():
+        for start in range(0, len(group), MAX_PARTS):
+            piece = group[start:start + MAX_PARTS]
+            if len(chunks[-1]) + len(piece) > MAX_PARTS:
+                chunks.append([])
+            chunks[-1] += piece
+    return [chunk for chunk in chunks if chunk]
 
 
 def _number(index: int, depth: int) -> str:

@@ -15,6 +15,7 @@ from app.bank.formats.xml import local
 
 EXERCISE = "exercise"
 ACTIVITIES = ("activity", "project", "exploration", "investigation")
+SERVER = "webwork-server"
 
 
 def counted(activities: bool) -> tuple[str, ...]:
@@ -22,8 +23,14 @@ def counted(activities: bool) -> tuple[str, ...]:
     return (EXERCISE, *ACTIVITIES) if activities else (EXERCISE,)
 
 
+def held(found: Counter[str]) -> int:
+    """The exercises a census says the book holds with their text."""
+    return sum(count for kind, count in found.items() if kind != SERVER)
+
+
 def census(root: ET.Element, activities: bool = False) -> Counter[str]:
-    """The exercises of the assembled book, by tag (outermost ones only)."""
+    """The exercises of the assembled book by tag (outermost ones only), server-kept WeBWorK
+    problems apart."""
     tags = counted(activities)
     found: Counter[str] = Counter()
     pending = [(root, False)]
@@ -31,6 +38,10 @@ def census(root: ET.Element, activities: bool = False) -> Counter[str]:
         node, inside = pending.pop()
         tag = local(node.tag)
         if tag in tags and not inside:
-            found[tag] += 1
+            found[SERVER if _on_server(node) else tag] += 1
         pending += [(c, inside or tag in tags) for c in node]
     return found
+
+
+def _on_server(exercise: ET.Element) -> bool:
+    return any(local(c.tag) == "webwork" and c.get("source") for c in exercise)
