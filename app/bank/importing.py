@@ -298,40 +298,64 @@ def rename_legacy(session: Session, parsed: ParsedImport, slug: str,
                   existing: dict[str, orm.Exercise]) -> int:
     """Rows an earlier import made under an id the format now gives differently (an
     exercise's `legacy_ids`) take the new id, so their attempts, ratings, passes and study
-    lists stay; when several old rows became one exercise (tasks now its parts), the first is
-    renamed and the others' pass items move to it where its pass has none (the rest stay on
-    the old row, kept). Returns how many rows were renamed or merged."""
+    lists stay. When several old rows became one exercise (tasks, now its parts), the first is
+    renamed and the others' history joins it (`_merge`). Returns how many rows were renamed
+    or merged."""
     wanted = {global_id(slug, e.id) for e in parsed.exercises}
     changed = 0
     for exercise in parsed.exercises:
         gid = global_id(slug, exercise.id)
-        olds = [existing[old] for old in (global_id(slug, i) for i in exercise.legacy_ids)
-                if old in existing and old not in wanted]
+        aligned = bool(exercise.parts) and len(exercise.parts) == len(exercise.legacy_ids)
+        olds = [(index if aligned else 0, existing[old]) for index, old in enumerate(
+            global_id(slug, i) for i in exercise.legacy_ids)
+            if old in existing and old not in wanted]
         if not olds:
             continue
         if gid not in existing:
-            row = olds.pop(0)
+            row = olds.pop(0)[1]
             del existing[row.global_id]
             row.global_id, existing[gid] = gid, row
             session.flush()
-        for old in olds:
-            _move_history(session, old, existing[gid])
-        changed += 1 + len(olds)
+            changed += 1
+        changed += sum(_merge(session, old, existing[gid], part) for part, old in olds)
     return changed
 
 
-def _move_history(session: Session, old: orm.Exercise, new: orm.Exercise) -> None:
-    """The pass items, study-list entries and parked marks of `old` move to `new` where `new`
-    has none in the same pass, list or for the same learner; study-list entries that cannot
-    move are dropped (`new` is on that list already)."""
-    for table, key in ((orm.PassItem, "pass_id"), (orm.StudyListEntry, "study_list_id"),
-                       (orm.Parked, "user_id")):
+def _merge(session: Session, old: orm.Exercise, new: orm.Exercise, part: int) -> bool:
+    """`old`'s history joins `new` (whose part `part` it now is): a pass item moves when its
+    pass has none of `new`, else its attempts join `new`'s item, numbered after them (the old
+    item keeps its rating, on the old row, which stays as an exercise no longer in the file).
+    Study-list entries and parked marks move where `new` has none; `old` leaves the lists.
+    Whether anything moved (on a later import, nothing is left to)."""
+    items = {item.pass_id: item for item in session.scalars(
+        select(orm.PassItem).where(orm.PassItem.exercise_id == new.id))}
+    moved = 0
+    for item in session.scalars(select(orm.PassItem).where(orm.PassItem.exercise_id == old.id)):
+        attempts = session.scalars(select(orm.Attempt).where(
+            orm.Attempt.pass_item_id == item.id).order_by(orm.Attempt.number)).all()
+        moved += len(attempts) + (item.pass_id not in items)
+        target = items.get(item.pass_id)
+        if target is None:
+            item.exercise_id = new.id
+            for attempt in attempts:
+                attempt.part = part
+            continue
+        last = session.scalar(select(func.max(orm.Attempt.number)).where(
+            orm.Attempt.pass_item_id == target.id)) or 0
+        for number, attempt in enumerate(attempts, max(last, target.attempt_count) + 1):
+            attempt.pass_item_id, attempt.number, attempt.part = target.id, number, part
+            target.attempt_count = number
+        item.attempt_count = 0
+    for table, key in ((orm.StudyListEntry, "study_list_id"), (orm.Parked, "user_id")):
         column = getattr(table, key)
         taken = select(column).where(table.exercise_id == new.id)
-        session.execute(update(table).where(table.exercise_id == old.id, column.not_in(taken))
-                        .values(exercise_id=new.id))
-    session.execute(delete(orm.StudyListEntry).where(orm.StudyListEntry.exercise_id == old.id))
+        moved += session.execute(update(table).where(
+            table.exercise_id == old.id, column.not_in(taken)).values(exercise_id=new.id)
+        ).rowcount
+    moved += session.execute(delete(orm.StudyListEntry).where(
+        orm.StudyListEntry.exercise_id == old.id)).rowcount
     session.flush()
+    return moved > 0
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:

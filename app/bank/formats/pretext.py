@@ -154,7 +154,7 @@ class Book:
         if not tasks:
             made = self._read_leaf(element, place, ident, where)
             for exercise in made:
-                exercise.legacy_ids = [i for i in legacy if i != exercise.id]
+                exercise.legacy_ids = [i for i in legacy if i and i != exercise.id]
             self.parsed.exercises += made
             return
         stem = join(place.intro, render(child(element, "introduction")))
@@ -169,7 +169,7 @@ class Book:
                              "exercise of its own")
             for label, made in parts:
                 made.prompt = join(stem, made.prompt)
-                made.legacy_ids = [olds[label]] if label in olds else []
+                made.legacy_ids = [olds[label]] if olds.get(label) else []
                 self.parsed.exercises.append(made)
             return
         chunks = _chunks(parts)

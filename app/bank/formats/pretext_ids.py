@@ -64,11 +64,17 @@ class Legacy:
     """The raw ids the rules up to 68e74b9 gave the exercises of `<exercises>` divisions."""
 
     def __init__(self, body: ET.Element, topic: Callable[[ET.Element], str]) -> None:
-        self.raw: dict[int, str] = {}
+        self.found: list[tuple[ET.Element, str]] = []
         self.counter = 0
         for division in body.iter():
             if local(division.tag) == "exercises":
                 self._walk(division, topic(division))
+        self.ids: dict[int, list[str]] = {}
+        claimed: set[str] = set()
+        for exercise, raw in self.found:  # the first exercise with an id kept it
+            mine = [i if i not in claimed else "" for i in _old_ids(exercise, raw)]
+            claimed.update(mine)
+            self.ids[id(exercise)] = mine
 
     def _walk(self, container: ET.Element, topic: str) -> None:
         for item in container:
@@ -78,23 +84,26 @@ class Legacy:
                 if not ident:
                     self.counter += 1
                     ident = f"{topic}-ex-{self.counter}"
-                self.raw[id(item)] = ident
+                self.found.append((item, ident))
             elif tag in ("exercisegroup", "subexercises"):
                 self._walk(item, topic)
 
     def of(self, exercise: ET.Element) -> list[str]:
-        """The ids the old rules gave: the exercise's, or one per leaf task, in order."""
-        raw = self.raw.get(id(exercise))
-        if raw is None:
-            return []
-        tasks = children(exercise, "task")
-        if not tasks:
-            return [stable_id(raw)]
-        out: list[str] = []
-        for index, task in enumerate(tasks):
-            label = task.get("label") or task.get(XML_ID) or chr(ord("a") + index % 26)
-            out += _leaves(task, f"{raw}-{label}")
-        return out
+        """The ids the old rules gave: the exercise's, or one per leaf task, in order ("" for
+        one another exercise had first, which was lost)."""
+        return self.ids.get(id(exercise), [])
+
+
+def _old_ids(exercise: ET.Element, raw: str) -> list[str]:
+    """The exercise's id, or one per leaf task, in order."""
+    tasks = children(exercise, "task")
+    if not tasks:
+        return [stable_id(raw)]
+    out: list[str] = []
+    for index, task in enumerate(tasks):
+        label = task.get("label") or task.get(XML_ID) or chr(ord("a") + index % 26)
+        out += _leaves(task, f"{raw}-{label}")
+    return out
 
 
 def _leaves(task: ET.Element, raw: str) -> list[str]:
