@@ -307,17 +307,15 @@ def rename_legacy(session: Session, parsed: ParsedImport, slug: str,
         gid = global_id(slug, exercise.id)
         aligned = bool(exercise.parts) and len(exercise.parts) == len(exercise.legacy_ids)
         olds = [(index if aligned else 0, existing[old]) for index, old in enumerate(
-            global_id(slug, i) for i in exercise.legacy_ids)
-            if old in existing and old not in wanted]
-        if not olds:
-            continue
-        if gid not in existing:
-            row = olds.pop(0)[1]
+            global_id(slug, i) for i in exercise.legacy_ids) if old in existing]
+        if olds and gid not in existing:  # the old row was this exercise, even if its id
+            row = olds.pop(0)[1]          # is now another's (which becomes a new row)
             del existing[row.global_id]
             row.global_id, existing[gid] = gid, row
             session.flush()
             changed += 1
-        changed += sum(_merge(session, old, existing[gid], part) for part, old in olds)
+        changed += sum(_merge(session, old, existing[gid], part) for part, old in olds
+                       if old.global_id not in wanted)
     return changed
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app import models as orm
 from app.bank import formats, importing
+from app.bank.formats.model import ImportedExercise, ParsedImport
 from app.db import UnitOfWork, make_engine, migrate, session_factory
 
 from .conftest import LIMIT, SAMPLES
@@ -71,3 +72,34 @@ def test_a_collection_imported_at_68e74b9_keeps_its_history_on_re_import(legacy,
         assert session.scalar(select(func.count()).select_from(orm.Rating)) == 5
     again = importing.apply(UnitOfWork(legacy), parsed, owner)
     assert again.renamed == 0 and again.created == 0
+
+
+def exercise(ident: str, prompt: str, legacy: list[str] | None = None) -> ImportedExercise:
+    return ImportedExercise(id=ident, topic="t", prompt=prompt, answer={"type": "self"},
+                            subject="calculus", legacy_ids=legacy or [])
+
+
+def rows(sessions) -> dict[str, int]:
+    with sessions() as session:
+        found = session.execute(select(orm.Exercise.global_id, orm.Exercise.id))
+        return {gid.rsplit("/", 1)[1]: key for gid, key in found}
+
+
+def test_an_old_row_follows_its_exercise_even_when_its_id_is_now_another_s(uow, sessions,
+                                                                          learner):
+    old = ParsedImport(format="pretext", title="B", key="b",
+                       exercises=[exercise("a-b", "the one with a comma")])
+    importing.assign_subject(old, "calculus")
+    importing.apply(uow, old, learner)
+    before = rows(sessions)["a-b"]
+    new = ParsedImport(format="pretext", title="B", key="b", exercises=[
+        exercise("a-b-1f2e3d", "the one with a comma", ["a-b"]),
+        exercise("a-b", "the one without")])
+    importing.assign_subject(new, "calculus")
+    report = importing.apply(uow, new, learner)
+    assert (report.renamed, report.created) == (1, 1)
+    after = rows(sessions)
+    assert after["a-b-1f2e3d"] == before and after["a-b"] != before
+    again = importing.apply(uow, new, learner)  # legacy ids still given: nothing moves
+    assert (again.renamed, again.created, again.unchanged) == (0, 0, 2)
+    assert rows(sessions) == after

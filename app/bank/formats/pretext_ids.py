@@ -2,10 +2,12 @@
 imports gave, so a re-import keeps every learner's history.
 
 An exercise's id is its `xml:id`, else `permid`, else `label`, as a slug. Two of them that differ
-only in case (Active Calculus has permids `MKi` and `MKI`) would give one slug: those with
-capitals then carry a short hash of the exact text. An exercise without any of the three is
-named after its nearest ancestor that has one and its place among that ancestor's unnamed
-exercises of its kind (`sec-chain-exercise-2`), so adding an exercise elsewhere renames nothing.
+only in case or punctuation (Active Calculus has permids `MKi` and `MKI`, ORCCA labels
+`a-times-a-number,-decreased-by-b` and `a-times-a-number-decreased-by-b`) would give one slug:
+each that is not already that slug then carries a short hash of its exact text. An exercise
+without any of the three is named after its nearest ancestor that has one and its place among
+that ancestor's unnamed exercises of its kind (`sec-chain-exercise-2`), so adding an exercise
+elsewhere renames nothing.
 
 `Legacy` gives the ids of the rules before (up to commit 68e74b9): exercises of `<exercises>`
 divisions only, unnamed ones numbered by one counter over the whole book, each `task` its own
@@ -39,7 +41,7 @@ class Ids:
         for element in named:
             raw = own(element) or ""
             slug = stable_id(raw)
-            clash = len(slugs[slug]) > 1 and raw != raw.lower()
+            clash = len(slugs[slug]) > 1 and raw != slug
             self.ids[id(element)] = f"{slug}-{digest(raw, 6)}" if clash else slug
         self._unnamed(body, kinds, stable_id(own(body) or fallback) or "book")
 
@@ -47,14 +49,15 @@ class Ids:
                  counts: dict[str, int] | None = None) -> None:
         counts = {} if counts is None else counts
         for item in node:
+            name = own(item)
+            if name:
+                self._unnamed(item, kinds, stable_id(name))
+                continue
             tag = local(item.tag)
-            if tag in kinds and not own(item):
+            if tag in kinds:
                 counts[tag] = counts.get(tag, 0) + 1
                 self.ids[id(item)] = f"{anchor}-{tag}-{counts[tag]}"
-            if own(item):
-                self._unnamed(item, kinds, stable_id(own(item) or ""))
-            else:
-                self._unnamed(item, kinds, anchor, counts)
+            self._unnamed(item, kinds, anchor, counts)
 
     def __getitem__(self, element: ET.Element) -> str:
         return self.ids[id(element)]
