@@ -97,3 +97,10 @@ def test_backup_download(app, browser):
     backup = browser.get("/export/backup.json")
     assert backup.headers["content-disposition"].startswith("attachment")
     assert json.loads(backup.text)["user"]["email"] == browser.email
+
+
+def test_include_activities_is_a_choice_of_the_import_form(browser):
+    assert 'name="activities"' in browser.get("/import").text
+    shapes = sample("shapes/book.ptx")
+    assert "6 new" in upload(browser, "book.ptx", shapes).text
+    assert "8 new" in upload(browser, "book.ptx", shapes, activities="1").text
