@@ -139,3 +139,9 @@ def test_parts_are_verified_one_by_one(pool):
     assert [p["answer"] for p in found["ex-long-1"].parts][:2] == [
         {"type": "number", "value": "2"}, {"type": "number", "value": "3"}]
     assert not found["ex-long-1"].self_graded
+
+
+def test_a_parts_exercise_names_the_exercise_as_its_place_and_source():
+    activity = by_id(formats.read_path(SHAPES, limit=LIMIT, activities=True))["act-slopes"]
+    assert activity.where.startswith("book.ptx:20 ") and "(id act-slopes)" in activity.where
+    assert activity.source == "Shapes, exercise act-slopes"

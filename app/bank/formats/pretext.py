@@ -179,7 +179,7 @@ class Book:
         for number, chunk in enumerate(chunks, 1):
             self.parsed.exercises.append(_with_parts(
                 ident if len(chunks) == 1 else f"{ident}-{number}", stem, chunk,
-                [olds.get(label, "") for label, _ in chunk]))
+                [olds.get(label, "") for label, _ in chunk], where))
 
     def _read_leaf(self, element: ET.Element, place: Place, ident: str,
                    where: str) -> list[ImportedExercise]:
@@ -261,17 +261,17 @@ def _roman(number: int) -> str:
 
 
 def _with_parts(ident: str, stem: str, parts: list[tuple[str, ImportedExercise]],
-                legacy: list[str]) -> ImportedExercise:
+                legacy: list[str], where: str) -> ImportedExercise:
     """One exercise whose tasks are its parts (DESIGN §5); one task alone is the exercise."""
     if len(parts) == 1:
         exercise = parts[0][1]
         exercise.id, exercise.prompt = stable_id(ident), join(stem, exercise.prompt)
         exercise.legacy_ids = [i for i in legacy if i]
         return exercise
-    first = parts[0][1]
+    label, first = parts[0]
     return ImportedExercise(
         id=stable_id(ident), topic=first.topic, prompt=stem or "Answer each part.", answer={},
-        where=first.where.rsplit("/task", 1)[0], source=first.source.rsplit("-", 1)[0],
+        where=where, source=first.source.removesuffix(f"-{label}"),
         legacy_ids=[i for i in legacy if i],
         parts=[{"id": label, "prompt": made.prompt, "answer": made.answer, "hints": made.hints,
                 "wrong": made.wrong, "solution": _shown(made)} for label, made in parts])
