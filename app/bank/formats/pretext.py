@@ -1,14 +1,17 @@
 """PreTeXt books (FCLA, Active Calculus, Understanding Linear Algebra, APEX, CLP): their
 exercises, one topic per section, maths kept as TeX for KaTeX.
 
-What is read: `xi:include` (relative files inside the upload only: never a URL, never outside
-the zip or folder), `docinfo/macros` (stored as KaTeX macros of the collection), every
-`exercises` division and in it `exercise`, `exercisegroup` (its introduction opens each of its
-exercises) and `task` parts (each leaf task one exercise). `statement`, `hint`, `answer`,
+What is read: the book's main file (`pretext_source`), `xi:include` (relative files inside the
+upload only: never a URL, never outside the zip or folder), `docinfo/macros` (stored as KaTeX
+macros of the collection), every `exercise` wherever it sits (an `exercises` division, inline in
+a section) and, when asked, every `activity`, `project`, `exploration` and `investigation`; an
+`exercisegroup`'s introduction opens each of its exercises; a list of `task`s is one exercise
+whose parts are the leaf tasks (`a`, `b-i`; runs of at most six). `statement`, `hint`, `answer`,
 `solution` map to prompt, hints, reference answer and solution; `p`, `m`, `me`, `md`/`mrow`,
 lists and `tabular` become Markdown. An answer that is a single expression (one `m`, or a
 `<webwork>` problem's single `Formula("…")`/`Compute("…")`) is checked by the grammar;
-anything else is self-graded. Ids: `xml:id`, else `permid`, else `label`.
+anything else is self-graded. Ids: `pretext_ids`; the census the import is judged against:
+`pretext_census`.
 """
 
 from __future__ import annotations
