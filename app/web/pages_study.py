@@ -149,29 +149,18 @@ async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject
 
 
 @router.get("/subjects/{subject}/passes/{number}")
-async def pass_page(request: Request, uow: Uow, user: User, subject: str, number: PathInt
-                    ) -> Response:
-    title, aggregate = await _subject(uow, user, subject)
-    shown = _pass(aggregate, number)
-    if shown.is_finished:
+async def pass_page(request: Request, uow: Uow, user: User, subject: str, number: PathInt,
+                    topic: Annotated[str | None, Query(max_length=100)] = None) -> Response:
+    """The pass's items by topic; a long pass lists `topic` (else where work goes on)."""
+    try:
+        page = await in_thread(queries.pass_page, uow, user, subject, number, topic)
+    except UnknownSubject:
+        raise HTTPException(404, "There is no such subject.") from None
+    except queries.NotFound:
+        raise HTTPException(404, f"You have no pass {number} in this subject.") from None
+    if page.is_finished:
         return redirect(pass_url(subject, number) + "/summary")
-    names = await in_thread(queries.pass_labels, uow, user, subject, number)
-    groups = await in_thread(queries.pass_groups, uow, user, subject, shown)
-    due = aggregate.theory_reviews_due({e: label.topic for e, label in names.items()})
-    topics = [
-        (group, [(item, names[item.exercise_id], item.exercise_id in due)
-                 for item in group.items if item.exercise_id in names])
-        for group in groups
-    ]
-    return render(
-        request,
-        "pass.html",
-        subject=subject,
-        title=title,
-        current=shown,
-        topics=topics,
-        counts=shown.counts(),
-    )
+    return render(request, "pass.html", subject=subject, page=page, counts=page.counts)
 
 
 @router.get("/subjects/{subject}/passes/{number}/close")
