@@ -85,6 +85,16 @@ def test_includes_of_one_file_stay_in_its_folder(tmp_path):
         formats.read_path(main, limit=LIMIT)
 
 
+def test_a_symbolic_link_beside_one_file_is_not_followed(tmp_path):
+    (tmp_path / "secret.ptx").write_text("<section><exercise/></section>")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "link.ptx").symlink_to(tmp_path / "secret.ptx")
+    main = tmp_path / "book" / "main.ptx"
+    main.write_bytes(book("b", 1, "link.ptx"))
+    with pytest.raises(ImportRefused, match="link.ptx is not in the upload"):
+        formats.read_path(main, limit=LIMIT)
+
+
 def test_inline_exercises_are_read_and_activities_only_when_asked():
     plain = formats.read_path(SHAPES, limit=LIMIT)
     assert plain.held == 5 and len(plain.exercises) == 6  # one task list split in two
