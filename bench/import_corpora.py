@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The shared PreTeXt books as a learner imports them: for each, `gyrus import --dry-run` (read,
 every answer verified in the sandboxed checker pool, preview) timed end to end, and its
-figures: the file read, the exercises the book holds by our own census (`held`), those found,
-checkable, self-graded and skipped, and the census by kind (server-kept WeBWorK problems have
+figures: the file read, the exercises the book holds by our own census (`held`), those found
+(and from how many of the held elements: a long task list gives several), checkable,
+self-graded and skipped, and the census by kind (server-kept WeBWorK problems have
 no text in the book and are not held). Target: found >= 98 % of held, <= 30 s a book.
 
     python bench/import_corpora.py [--corpora /work/shared/corpora] [--activities]
@@ -23,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.bank import formats  # noqa: E402
 from app.bank.formats import files, pretext  # noqa: E402
 from app.bank.formats.pretext_census import census  # noqa: E402
 from app.bank.formats.pretext_source import main_file  # noqa: E402
@@ -60,13 +62,22 @@ def kinds(book: Path, activities: bool) -> str:
     return ", ".join(f"{k} {n}" for k, n in sorted(census(document.root, activities).items()))
 
 
+def sources(book: Path, activities: bool) -> int:
+    """How many of the book's elements gave at least one exercise (a task list longer than
+    six parts gives several exercises from one element)."""
+    parsed = formats.read_path(book, limit=LIMIT, activities=activities)
+    return len({exercise.where for exercise in parsed.exercises})
+
+
 def report(book: Path, activities: bool) -> None:
     seconds, cpu, out = dry_run(book, activities)
     checkable, graded, skipped = (int(n) for n in _COUNTS.search(out).groups())
     held, found = (int(n) for n in _HELD.search(out).groups())
     read = next(line[5:] for line in out.splitlines() if line.startswith("read "))
+    elements = sources(book, activities)
     print(f"{book.stem}: read {read}\n  held {held} ({kinds(book, activities)}), "
-          f"found {found} ({100 * found / held:.1f} %), checkable {checkable}, "
+          f"found {found} from {elements} of the held ({100 * elements / held:.1f} %), "
+          f"checkable {checkable}, "
           f"self-graded {graded}, skipped {skipped}; dry run {seconds:.1f} s "
           f"({cpu:.1f} s CPU, load average {os.getloadavg()[0]:.1f})")
 

@@ -67,11 +67,12 @@ def read_path(path: Path, fmt: str | None = None, *, limit: int,
     with its folder, for the files it includes."""
     if path.is_dir():
         return read_upload(files.folder(path, limit), fmt or "pretext", activities=activities)
-    if fmt in (None, "pretext") and path.suffix.lower() != ".zip":
-        upload = files.beside(path, limit)
-        if (fmt or detect(upload)) == "pretext":
-            return read_upload(upload, "pretext", activities=activities)
-    return read(path.name, path.read_bytes(), fmt, limit=limit, activities=activities)
+    data = path.read_bytes()
+    if not files.is_zip(path.name, data) and (
+            fmt == "pretext" or fmt is None and pretext_source.looks_like(_head(data))):
+        upload = files.beside(path, data, limit)
+        return read_upload(upload, "pretext", activities=activities)
+    return read(path.name, data, fmt, limit=limit, activities=activities)
 
 
 def read_upload(upload: Upload, fmt: str | None = None, *,

@@ -76,9 +76,13 @@ def resolve(base: str, href: str, where: str) -> str:
 def single(name: str, data: bytes, limit: int) -> Upload:
     """One uploaded file, or a zip of several."""
     _check_size(len(data), limit, name)
-    if data[:4] == b"PK\x03\x04" or name.lower().endswith(".zip"):
+    if is_zip(name, data):
         return unzip(name, data, limit)
     return Upload(name=name, files={name: data}, main=name)
+
+
+def is_zip(name: str, data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04" or name.lower().endswith(".zip")
 
 
 def _check_size(size: int, limit: int, name: str) -> None:
@@ -135,12 +139,12 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[in
     return bytes(out)
 
 
-def beside(path: Path, limit: int) -> Upload:
-    """One file from the command line, with its folder for the files it includes."""
-    _check_size(path.stat().st_size, limit, path.name)
-    root = path.parent.resolve()
-    return Upload(name=path.name, files={path.name: path.read_bytes()}, main=path.name,
-                  root=root, budget=limit * UNCOMPRESSED_FACTOR)
+def beside(path: Path, data: bytes, limit: int) -> Upload:
+    """One file (`data`, read from `path`) from the command line, with its folder for the
+    files it includes."""
+    _check_size(len(data), limit, path.name)
+    return Upload(name=path.name, files={path.name: data}, main=path.name,
+                  root=path.parent.resolve(), budget=limit * UNCOMPRESSED_FACTOR)
 
 
 def folder(root: Path, limit: int) -> Upload:
