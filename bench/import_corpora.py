@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.bank import formats  # noqa: E402
+from app.bank import formats, importing  # noqa: E402
 from app.bank.formats import files, pretext  # noqa: E402
 from app.bank.formats.pretext_census import census  # noqa: E402
-from app.bank.formats.pretext_source import main_file  # noqa: E402
+from app.bank.formats.pretext_source import components, main_file  # noqa: E402
 
 LIMIT = 50 * 1024 * 1024
 _COUNTS = re.compile(r"(\d+) checkable, (\d+) self-graded, (\d+) skipped")
@@ -58,7 +58,10 @@ def _children_cpu() -> float:
 def kinds(book: Path, activities: bool) -> str:
     """The census by kind, counted on the assembled book."""
     upload = files.single(book.name, book.read_bytes(), LIMIT)
-    document = pretext._load(upload, main_file(upload)[0], [])
+    source = main_file(upload)
+    document = pretext._load(upload, source.path, [])
+    document.reindex()
+    components(document.root, source.components, document.parents)
     return ", ".join(f"{k} {n}" for k, n in sorted(census(document.root, activities).items()))
 
 
@@ -66,6 +69,7 @@ def sources(book: Path, activities: bool) -> int:
     """How many of the book's elements gave at least one exercise (a task list longer than
     six parts gives several exercises from one element)."""
     parsed = formats.read_path(book, limit=LIMIT, activities=activities)
+    importing.drop_duplicates(parsed)
     return len({exercise.where for exercise in parsed.exercises})
 
 

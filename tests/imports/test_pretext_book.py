@@ -122,6 +122,7 @@ def test_more_than_six_tasks_are_split_in_runs_of_six():
     assert [p["id"] for p in found["ex-long-1"].parts] == ["a", "b", "c", "d", "e", "f"]
     assert found["ex-long-2"].parts is None and found["ex-long-2"].prompt == "$1+7$"
     assert found["ex-long-2"].legacy_ids == ["ex-long-g"]
+    assert found["ex-long-1"].where == found["ex-long-2"].where  # one element of the book
     assert any("split into 2 exercises" in p.message for p in parsed.problems)
 
 
@@ -155,3 +156,21 @@ def test_a_parts_exercise_names_the_exercise_as_its_place_and_source():
     activity = by_id(formats.read_path(SHAPES, limit=LIMIT, activities=True))["act-slopes"]
     assert activity.where.startswith("book.ptx:20 ") and "(id act-slopes)" in activity.where
     assert activity.source == "Shapes, exercise act-slopes"
+
+
+def test_the_target_s_publication_chooses_the_version_of_the_book():
+    project = b"""<project ptx-version="2"><targets>
+      <target name="web" publication="ed2.ptx"/></targets></project>"""
+    publication = b'<publication><source><version include="ed2 static"/></source></publication>'
+    main = b"""<pretext><book xml:id="v"><title>V</title><chapter xml:id="c"><title>C</title>
+      <exercise xml:id="e-1" component="runestone"><statement><p>Online</p></statement></exercise>
+      <exercise xml:id="e-1" component="static"><statement><p>Printed</p></statement></exercise>
+      <exercise xml:id="e-2"><statement><p>Always</p></statement></exercise>
+      </chapter></book></pretext>"""
+    files = {"project.ptx": project, "publication/ed2.ptx": publication,
+             "source/main.ptx": main}
+    parsed = pretext.parse(Upload(name="v.zip", files=files))
+    assert parsed.held == 2
+    assert [e.prompt for e in parsed.exercises] == ["Printed", "Always"]
+    del files["publication/ed2.ptx"]
+    assert pretext.parse(Upload(name="v.zip", files=files)).held == 3

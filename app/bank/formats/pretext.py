@@ -33,7 +33,7 @@ from app.bank.formats.pretext_markup import (
     render_children,
     render_inline,
 )
-from app.bank.formats.pretext_source import main_file
+from app.bank.formats.pretext_source import components, main_file
 from app.bank.formats.text import decode, slugify, stable_id
 from app.bank.formats.xml import XML_ID, Document, child, children, local, parse_xml, text_of
 
@@ -52,11 +52,14 @@ _WEBWORK_ANSWER = re.compile(r"\b(?:Formula|Compute|Real)\(\s*(['\"])(.*?)\1\s*\
 def parse(upload: Upload, *, activities: bool = False) -> ParsedImport:
     """A PreTeXt book (one file, a zip or a folder) as a ParsedImport; `activities`: its
     activities, projects, explorations and investigations are exercises too."""
-    main, why = main_file(upload)
-    document = _load(upload, main, [])
+    source = main_file(upload)
+    document = _load(upload, source.path, [])
     document.reindex()
-    parsed = Book(document, upload.name, activities).read()
-    parsed.read_from = f"{main} ({why})"
+    book = Book(document, upload.name, activities)  # ids as earlier imports saw the tree
+    if components(document.root, source.components, document.parents):
+        document.reindex()
+    parsed = book.read()
+    parsed.read_from = f"{source.path} ({source.why})"
     parsed.held = held(census(document.root, activities))
     return parsed
 
@@ -269,6 +272,7 @@ def _with_parts(ident: str, stem: str, parts: list[tuple[str, ImportedExercise]]
     if len(parts) == 1:
         exercise = parts[0][1]
         exercise.id, exercise.prompt = stable_id(ident), join(stem, exercise.prompt)
+        exercise.where = where
         exercise.legacy_ids = [i for i in legacy if i]
         return exercise
     label, first = parts[0]

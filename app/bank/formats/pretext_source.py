@@ -6,12 +6,17 @@ folder (`ptx-version="2"`: `<project source="src">`, default `source/`, file `ma
 `<source>` element relative to the project (the older format). Without a project file, the book
 is the file with a `<pretext>` root that holds the most content, counting what it includes, so
 a workbook, a solution manual or a `backmatter.xml` beside the book is not taken for it.
+
+The target's publication file may choose a version of the book (`<version include="ed2
+online"/>`): an element with a `component` outside that list is not part of it.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
+from dataclasses import dataclass
 
 from app.bank.formats.files import Upload
 from app.bank.formats.model import ImportRefused
@@ -27,10 +32,20 @@ def looks_like(text: str) -> bool:
     return bool(_ROOT.search(text[:4000]))
 
 
-def main_file(upload: Upload) -> tuple[str, str]:
-    """The path of the book's main file and why it was chosen (for the preview)."""
+@dataclass
+class Source:
+    """The book's main file, why it was chosen (for the preview), and the components its
+    version includes (None: all)."""
+
+    path: str
+    why: str
+    components: set[str] | None = None
+
+
+def main_file(upload: Upload) -> Source:
+    """The book's main file in the upload."""
     if upload.main:
-        return upload.main, "the file uploaded"
+        return Source(upload.main, "the file uploaded")
     project = _project_file(upload)
     if project is not None:
         found = _from_project(upload, project)
@@ -44,7 +59,7 @@ def main_file(upload: Upload) -> tuple[str, str]:
     sizes = {p: _content(upload, p) for p in candidates}
     chosen = max(sorted(candidates), key=lambda p: sizes[p])
     why = f"the largest of {len(candidates)} <pretext> files, with its includes"
-    return chosen, why if len(candidates) > 1 else "the only <pretext> file"
+    return Source(chosen, why if len(candidates) > 1 else "the only <pretext> file")
 
 
 def _project_file(upload: Upload) -> str | None:
@@ -53,9 +68,8 @@ def _project_file(upload: Upload) -> str | None:
     return min(found, key=lambda p: (p.count("/"), p)) if found else None
 
 
-def _from_project(upload: Upload, project: str) -> tuple[str, str] | None:
-    text = upload.files[project].decode("utf-8", errors="replace")
-    root = parse_xml(text, project).root
+def _from_project(upload: Upload, project: str) -> Source | None:
+    root = _xml(upload, project)
     targets = children(child(root, "targets") or root, "target")
     if local(root.tag) != "project" or not targets:
         return None
@@ -63,13 +77,43 @@ def _from_project(upload: Upload, project: str) -> tuple[str, str] | None:
     folder = posixpath.dirname(project)
     if root.get("ptx-version", "").startswith("2"):
         source = posixpath.join(root.get("source", "source"), target.get("source", "main.ptx"))
+        publication = posixpath.join(root.get("publication", "publication"),
+                                     target.get("publication", "publication.ptx"))
     else:
-        element = child(target, "source")
-        source = (element.text or "").strip() if element is not None else "source/main.ptx"
+        source = _text(child(target, "source")) or "source/main.ptx"
+        publication = _text(child(target, "publication"))
     path = posixpath.normpath(posixpath.join(folder, source))
     if path not in upload.files:
         return None
-    return path, f"{project}, target {target.get('name', '1')}"
+    found = Source(path, f"{project}, target {target.get('name', '1')}")
+    publication = posixpath.normpath(posixpath.join(folder, publication)) if publication else ""
+    if publication in upload.files:
+        version = child(child(_xml(upload, publication), "source") or ET.Element("_"), "version")
+        if version is not None and version.get("include") is not None:
+            found.components = set(version.get("include", "").split())
+    return found
+
+
+def components(root: ET.Element, included: set[str] | None,
+               parents: dict[int, ET.Element]) -> int:
+    """Remove the elements of other versions (a `component` not included); how many."""
+    if included is None:
+        return 0
+    dropped = [e for e in root.iter() if e.get("component") is not None
+               and not set(e.get("component", "").split()) & included]
+    for element in dropped:
+        parent = parents.get(id(element))
+        if parent is not None and element in list(parent):
+            parent.remove(element)
+    return len(dropped)
+
+
+def _xml(upload: Upload, path: str) -> ET.Element:
+    return parse_xml(upload.files[path].decode("utf-8", errors="replace"), path).root
+
+
+def _text(element: ET.Element | None) -> str:
+    return (element.text or "").strip() if element is not None else ""
 
 
 def _head(data: bytes) -> str:
