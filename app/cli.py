@@ -379,7 +379,8 @@ def _echo_preview(shown: Any) -> None:
     counts = shown.counts
     click.echo(f"{shown.parsed.format}: {shown.parsed.title} -> collection {shown.collection}: "
                f"{counts['checkable']} checkable, {counts['self_graded']} self-graded, "
-               f"{counts['skipped']} skipped; {shown.created} new, {shown.updated} existing")
+               f"{counts['skipped']} skipped; {shown.created} new, {shown.updated} existing"
+               + (f"; {len(shown.parsed.images)} images" if shown.parsed.images else ""))
     parsed = shown.parsed
     if parsed.read_from:
         click.echo(f"read {parsed.read_from}")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -109,6 +110,25 @@ class Collection(Base):
     macros: Mapped[dict[str, Any] | None]
     """KaTeX macros of an imported book (`{"\\R": "\\mathbb{R}"}`), for its pages."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CollectionImage(Base):
+    """An image an imported collection's exercises show (a PreTeXt book's figure), kept in the
+    database so that every app machine serves it; replaced when the collection is re-imported."""
+
+    __tablename__ = "collection_image"
+    __table_args__ = (UniqueConstraint("collection_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collection.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(50))
+    """From the bytes at import (`image/svg+xml`), sent as the answer's Content-Type."""
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    """Of `data`: the ETag, and the version in the image's URL."""
 
 
 class Subject(Base):

@@ -91,18 +91,31 @@
     if (selector && press(selector)) event.preventDefault();
   });
 
-  // Study list: ticking a topic ticks its exercises; unticking one exercise unticks the topic.
+  // Study list: ticking a collection ticks its topics, ticking a topic its exercises; unticking
+  // one unticks what holds it (the form itself sends only collection and topic keys).
   document.addEventListener("change", function (event) {
     var box = event.target;
-    var topic = box.closest && box.closest("[data-topic]");
-    if (!topic) return;
-    if (box.hasAttribute("data-topic-box")) {
-      topic.querySelectorAll("[data-exercise-box]").forEach(function (b) { b.checked = box.checked; });
-    } else if (box.hasAttribute("data-exercise-box")) {
-      var all = Array.prototype.every.call(
-        topic.querySelectorAll("[data-exercise-box]"), function (b) { return b.checked; });
-      topic.querySelector("[data-topic-box]").checked = all;
+    var collection = box.closest && box.closest("[data-collection]");
+    if (!collection) return;
+    var topic = box.closest("[data-topic]");
+    var every = function (root, selector) {
+      return Array.prototype.every.call(root.querySelectorAll(selector),
+                                        function (b) { return b.checked; });
+    };
+    var tick = function (root, selector) {
+      root.querySelectorAll(selector).forEach(function (b) { b.checked = box.checked; });
+    };
+    if (box.hasAttribute("data-collection-box")) {
+      tick(collection, "[data-topic-box], [data-exercise-box]");
+      return;
     }
+    if (box.hasAttribute("data-topic-box")) {
+      tick(topic, "[data-exercise-box]");
+    } else if (box.hasAttribute("data-exercise-box")) {
+      topic.querySelector("[data-topic-box]").checked = every(topic, "[data-exercise-box]");
+    }
+    collection.querySelector("[data-collection-box]").checked =
+      every(collection, "[data-topic-box]");
   });
 
   // Keypad: each key inserts its text at the Answer box's caret ("|" marks where the caret

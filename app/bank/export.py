@@ -4,16 +4,20 @@ and `restore`, which writes such a backup into a database that does not have tha
 Learners must be able to leave with their data. A collection export re-imports losslessly
 (native YAML keeps every field the database has; CSV writes the full answer spec in its `spec`
 column when a type and a value do not say everything). A backup holds the account, the
-learner's own (imported) collections with their exercises, study lists, passes with every
-item, attempt (with both notes) and rating, and parked exercises; exercises of public
-collections are referenced by their stable id, so the curated bank must be loaded first.
+learner's own (imported) collections with their exercises and images (base64), study lists,
+passes with every item, attempt (with both notes) and rating, and parked exercises; exercises
+of public collections are referenced by their stable id, so the curated bank must be loaded
+first.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +27,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app import models as orm
+from app.bank.formats.images import NAME, TYPES, sniff
 from app.bank.formats.native import dump_yaml
 from app.bank.formats.tabular import COLUMNS
 from app.bank.importing import PREFIX, ImportRefused
@@ -123,10 +128,13 @@ def _exercise_dict(row: orm.Exercise, ident: str) -> dict[str, Any]:
 
 
 def export_csv(session: Session, collection: orm.Collection) -> str:
-    """The collection as CSV with a header row (`tabular.COLUMNS`); one hint per line."""
+    """The collection as CSV with a header row (`tabular.COLUMNS`), after the lines that make a
+    re-import update this collection (`#key:`) with every text exactly as stored
+    (`#markdown:exact`)."""
     out = io.StringIO()
+    title = " ".join(collection.title.split())
+    out.write(f"#collection:{title}\n#key:{collection_key(collection)}\n#markdown:exact\n")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([f"#collection:{collection.title}"])
     writer.writerow(COLUMNS)
     for row in _rows(session, collection):
         writer.writerow(_csv_row(row, local_id(row, collection)))
@@ -136,10 +144,14 @@ def export_csv(session: Session, collection: orm.Collection) -> str:
 def _csv_row(row: orm.Exercise, ident: str) -> list[str]:
     answer = {"type": "parts", "parts": row.parts} if row.parts else dict(row.answer or {})
     simple = set(answer) <= {"type", "value"} and isinstance(answer.get("value", ""), str)
+    hints = list(row.hints or [])
+    multiline = any("\n" in h for h in hints)
     values = {"id": ident, "subject": row.topic.subject.slug, "topic": row.topic.slug,
+              "topic_title": row.topic.title or "",
               "prompt": row.prompt, "answer": answer.get("value", "") if simple else "",
               "answer_type": answer.get("type", "self"), "solution": row.solution or "",
-              "hint": "\n".join(row.hints or []), "tags": "", "source": row.source or "",
+              "hint": json.dumps(hints, ensure_ascii=False) if multiline else "\n".join(hints),
+              "tags": "", "source": row.source or "", "difficulty": row.difficulty,
               "spec": "" if simple else json.dumps(answer, ensure_ascii=False)}
     return [str(values[c]) for c in COLUMNS]
 
@@ -209,6 +221,11 @@ def _collection_backup(session: Session, collection: orm.Collection) -> dict[str
                        "answer": r.answer, "params": r.params, "hints": r.hints,
                        "wrong": r.wrong, "solution": r.solution, "difficulty": r.difficulty,
                        "source": r.source} for r in rows],
+        "images": [{"name": i.name, "media_type": i.media_type,
+                    "data": base64.b64encode(i.data).decode("ascii")}
+                   for i in session.scalars(select(orm.CollectionImage).where(
+                       orm.CollectionImage.collection_id == collection.id).order_by(
+                       orm.CollectionImage.name))],
     }
 
 
@@ -354,8 +371,25 @@ def _restore_collection(session: Session, data: dict[str, Any], user_id: int,
         session.add(orm.Exercise(collection_id=collection.id,
                                  topic_id=topics[(exercise["subject"], exercise["topic"])],
                                  **values))
+    for image in data.get("images", []):  # a backup from before images has none
+        session.add(_restored_image(collection, image))
     session.flush()
     return len(data.get("exercises", []))
+
+
+def _restored_image(collection: orm.Collection, image: dict[str, Any]) -> orm.CollectionImage:
+    """An image of a backup, its type read again from its bytes (never taken from the file)."""
+    try:
+        raw = base64.b64decode(image["data"], validate=True)
+    except ValueError:
+        raw = b""
+    media_type = sniff(raw)
+    if media_type is None or not re.fullmatch(NAME, image["name"]):
+        raise RestoreError(f"the image {image['name']!r} of the collection {collection.slug} "
+                           f"is not a {TYPES} image")
+    return orm.CollectionImage(collection_id=collection.id, name=image["name"],
+                               media_type=media_type, data=raw,
+                               sha256=hashlib.sha256(raw).hexdigest())
 
 
 def _ensure_topic(session: Session, topic: dict[str, Any], subject_id: int) -> int:

@@ -14,15 +14,18 @@ confirms (DESIGN §7: an import is all or nothing):
    in place and every attempt, rating and pass that points at an exercise row stays.
 
 Between 3 and 4 the web page keeps the verified upload in a temp file under the data folder,
-named by a random token kept in the learner's session (`save_pending` / `load_pending`).
+named by a random token kept in the learner's session (`save_pending` / `load_pending`); its
+images (a PreTeXt book's figures) wait beside it and are written in step 4's transaction.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +35,17 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import models as orm
-from app.bank import formats
+from app.bank import formats, images
 from app.bank.formats.answers import read_answers
-from app.bank.formats.model import ImportedExercise, ImportRefused, ParsedImport, Problem
+from app.bank.formats.cas_text import unfilled
+from app.bank.formats.images import with_texts
+from app.bank.formats.model import (
+    ImportedExercise,
+    ImportedImage,
+    ImportRefused,
+    ParsedImport,
+    Problem,
+)
 from app.bank.formats.text import slugify
 from app.bank.loader import SUBJECT_TITLES, assign
 from app.bank.schema import SLUG
@@ -44,6 +55,7 @@ from app.method import service
 PREFIX = "imported"
 VERIFY_CHUNK = 250
 PENDING_MAX_AGE = 3600.0
+IMAGES_SUFFIX = ".images"
 Runner = Callable[..., Any]
 """`CheckerPool.run`: `runner(fn, *args)` runs a module-level function in the sandbox."""
 
@@ -108,38 +120,28 @@ def drop_duplicates(parsed: ParsedImport) -> None:
 
 
 def verify(parsed: ParsedImport, runner: Runner, chunk: int = VERIFY_CHUNK) -> None:
-    """Read every answer in the sandbox; unreadable ones become self-graded, with the reason.
-    The parts of an exercise without parameters are read one by one, like exercises."""
-    pending: list[tuple[ImportedExercise, dict[str, Any] | None]] = []
-    for exercise in parsed.exercises:
-        if exercise.parts and not exercise.params:
-            pending += [(exercise, part) for part in exercise.parts
-                        if part["answer"].get("type") != "self"]
-        elif not exercise.self_graded:
-            pending.append((exercise, None))
+    """Read every answer in the sandbox; unreadable ones become self-graded, with the reason."""
+    pending = [e for e in parsed.exercises if not e.self_graded]
     for start in range(0, len(pending), chunk):
         part = pending[start:start + chunk]
-        items = [_item(e) if p is None else {"answer": p["answer"], "exercise": None}
-                 for e, p in part]
-        for (exercise, step), (spec, problem) in zip(part, _run_chunk(runner, items),
-                                                     strict=True):
-            if spec is not None and step is None:
-                exercise.answer = spec
-            elif spec is not None:
-                step["answer"] = spec
-            elif step is None:
+        for exercise, (spec, problem) in zip(part, _run_chunk(runner, part), strict=True):
+            if spec is None:
                 _self_graded(parsed, exercise, problem)
+            elif exercise.parts:
+                exercise.parts = [{**written, "answer": answer} for written, answer
+                                  in zip(exercise.parts, spec["parts"], strict=True)]
             else:
-                _self_graded_part(parsed, exercise, step, problem)
+                exercise.answer = spec
 
 
-def _run_chunk(runner: Runner, items: list[dict[str, Any]]) -> list[tuple[Any, str]]:
+def _run_chunk(runner: Runner, part: list[ImportedExercise]) -> list[tuple[Any, str]]:
+    items = [_item(e) for e in part]
     outcome = runner(read_answers, items)
     if isinstance(outcome, list) and len(outcome) == len(items):
         return outcome
     if len(items) == 1:  # this one answer timed out or crashed its worker
         return [(None, "reading the answer took too long")]
-    return [pair for item in items for pair in _run_chunk(runner, [item])]
+    return [pair for item in part for pair in _run_chunk(runner, [item])]
 
 
 def _item(exercise: ImportedExercise) -> dict[str, Any]:
@@ -152,23 +154,19 @@ def _item(exercise: ImportedExercise) -> dict[str, Any]:
     return {"answer": exercise.answer, "exercise": as_exercise}
 
 
-def _self_graded_part(parsed: ParsedImport, exercise: ImportedExercise, part: dict[str, Any],
-                      reason: str) -> None:
-    shown = _code(part["answer"].get("value"))
-    part["answer"], part["wrong"] = {"type": "self"}, []
-    if shown:
-        part["solution"] = f"**Answer:** {shown}\n\n{part['solution']}".strip()
-    parsed.problems.append(Problem(f"{exercise.where} part {part['id']}",
-                                   f"self-graded: {reason}", "self-graded"))
-
-
 def _self_graded(parsed: ParsedImport, exercise: ImportedExercise, reason: str) -> None:
     exercise.answer_display = exercise.answer_display or _code(exercise.answer.get("value"))
     if exercise.parts:
-        exercise.parts = [{**part, "answer": {"type": "self"}, "wrong": []}
+        exercise.parts = [{**part, "answer": {"type": "self"}, "wrong": [],
+                           "prompt": unfilled(part.get("prompt") or "")}
                           for part in exercise.parts]
     else:
         exercise.answer = {"type": "self"}
+    if exercise.params:  # no values to fill the templates with any more
+        exercise.prompt, exercise.solution = unfilled(exercise.prompt), \
+            unfilled(exercise.solution)
+        exercise.hints = [unfilled(hint) for hint in exercise.hints]
+        exercise.answer_display = unfilled(exercise.answer_display)
     exercise.params, exercise.conditions = None, []
     parsed.problems.append(Problem(exercise.where, f"self-graded: {reason}", "self-graded"))
 
@@ -220,8 +218,9 @@ def preview(uow: UnitOfWork, parsed: ParsedImport, owner_id: int | None,
             select(orm.Exercise.global_id).where(orm.Exercise.collection_id == row.id)))
     existing = sum(1 for e in parsed.exercises
                    if any(global_id(slug, i) in known for i in (e.id, *e.legacy_ids)))
+    link = images.linker(parsed.images, images.preview_url)
     return Preview(parsed, slug, parsed.counts(), len(parsed.exercises) - existing, existing,
-                   parsed.exercises[:shown])
+                   [with_texts(e, link) for e in parsed.exercises[:shown]])
 
 
 # -- 4: writing ------------------------------------------------------------------------------------
@@ -239,12 +238,14 @@ class ImportReport:
     """Rows an earlier import named by older rules, renamed (or merged) to the new ids."""
     subjects: list[str] = field(default_factory=list)
     added_to_study_list: int = 0
+    images: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (f"{self.collection}: {self.created} created, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {self.kept} no longer in the file (kept)"
                 + (f", {self.renamed} renamed from older ids" if self.renamed else "")
+                + (f", {self.images} images" if self.images else "")
                 + (f", {self.added_to_study_list} added to the study list"
                    if self.added_to_study_list else ""))
 
@@ -274,11 +275,12 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
     report.renamed = rename_legacy(session, parsed, slug, existing)
     _refuse_taken(session, [global_id(slug, e.id) for e in parsed.exercises], existing)
     seen, new, edited = set(), [], []
+    link = images.linker(parsed.images, lambda image: images.url(slug, image))
     for position, exercise in enumerate(parsed.exercises):
         gid = global_id(slug, exercise.id)
         seen.add(gid)
-        values = columns(exercise) | {"topic_id": topics[(exercise.subject, exercise.topic)],
-                                      "position": position}
+        values = columns(with_texts(exercise, link)) | {
+            "topic_id": topics[(exercise.subject, exercise.topic)], "position": position}
         row = existing.get(gid)
         if row is None:
             new.append(values | {"global_id": gid, "collection_id": collection.id})
@@ -289,6 +291,8 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
     _insert(session, new)
     report.created, report.updated = len(new), len(edited)
     report.kept = len(set(existing) - seen)
+    _store_images(session, collection.id, parsed.images)
+    report.images = len(parsed.images)
     session.flush()
     service.forget_snippets(session, edited)
     return report
@@ -354,6 +358,25 @@ def _merge(session: Session, old: orm.Exercise, new: orm.Exercise, part: int) ->
         orm.StudyListEntry.exercise_id == old.id)).rowcount
     session.flush()
     return moved > 0
+
+
+def _store_images(session: Session, collection_id: int, kept: list[ImportedImage]) -> None:
+    """The collection's images become exactly `kept` (in the caller's transaction): an
+    unchanged one is left as it is, a changed one rewritten, one no longer imported deleted."""
+    stored = {name: sha for name, sha in session.execute(
+        select(orm.CollectionImage.name, orm.CollectionImage.sha256).where(
+            orm.CollectionImage.collection_id == collection_id))}
+    wanted = {image.name: image for image in kept}
+    stale = [name for name, sha in stored.items()
+             if name not in wanted or wanted[name].sha256 != sha]
+    if stale:
+        session.execute(delete(orm.CollectionImage).where(
+            orm.CollectionImage.collection_id == collection_id,
+            orm.CollectionImage.name.in_(stale)))
+    session.add_all(
+        orm.CollectionImage(collection_id=collection_id, name=image.name,
+                            media_type=image.media_type, data=image.data, sha256=image.sha256)
+        for image in kept if stored.get(image.name) != image.sha256)
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -474,12 +497,44 @@ def pending_dir(data_dir: Path) -> Path:
     return data_dir / "pending-imports"
 
 
-def save_pending(folder: Path, parsed: ParsedImport, user_id: int) -> str:
-    """Keep a verified upload until the learner confirms; returns the token for the session."""
+@dataclass
+class PendingUpload:
+    """The file behind a pending CSV or Anki import, kept with it so the preview can read the
+    file again with another field mapping (`tabular.parse`'s `mapping`)."""
+
+    name: str
+    data: bytes
+    subject: str | None = None
+    mapping: dict[int, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "data": base64.b64encode(self.data).decode("ascii"),
+                "subject": self.subject,
+                "mapping": None if self.mapping is None else
+                [[index, role] for index, role in sorted(self.mapping.items())]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PendingUpload:
+        mapping = data.get("mapping")
+        return cls(data["name"], base64.b64decode(data["data"]), data.get("subject"),
+                   None if mapping is None else {int(i): str(r) for i, r in mapping})
+
+
+def save_pending(folder: Path, parsed: ParsedImport, user_id: int,
+                 upload: PendingUpload | None = None) -> str:
+    """Keep a verified upload until the learner confirms; returns the token for the session.
+    Its images wait beside it as raw bytes in a zip (`TOKEN.images`), not in the JSON; a CSV
+    or Anki file waits in it too, for the mapping step."""
     folder.mkdir(parents=True, exist_ok=True)
     _prune(folder)
     token = secrets.token_urlsafe(24)
-    payload = {"user": user_id, "parsed": parsed.to_json()}
+    if parsed.images:
+        with zipfile.ZipFile(folder / f"{token}{IMAGES_SUFFIX}", "w") as archive:
+            for image in parsed.images:
+                archive.writestr(image.name, image.data)
+    payload = {"user": user_id, "parsed": parsed.to_json(),
+               "images": [[image.name, image.media_type] for image in parsed.images],
+               "upload": upload.to_json() if upload else None}
     (folder / f"{token}.json").write_text(json.dumps(payload), encoding="utf-8")
     return token
 
@@ -487,13 +542,52 @@ def save_pending(folder: Path, parsed: ParsedImport, user_id: int) -> str:
 def load_pending(folder: Path, token: str | None, user_id: int) -> ParsedImport | None:
     """The upload kept under `token` for this learner, or None (expired, or not theirs)."""
     found = _pending(folder, token, user_id)
-    return None if found is None else ParsedImport.from_json(found[1]["parsed"])
+    if found is None:
+        return None
+    images = _kept_images(found[0], found[1].get("images", []))
+    if images is None:
+        return None
+    parsed = ParsedImport.from_json(found[1]["parsed"])
+    parsed.images = images
+    return parsed
+
+
+def pending_image(folder: Path, token: str | None, user_id: int, name: str
+                  ) -> ImportedImage | None:
+    """One image of the upload kept under `token` for this learner (for the preview), or None."""
+    found = _pending(folder, token, user_id)
+    if found is None:
+        return None
+    images = _kept_images(found[0], [pair for pair in found[1].get("images", [])
+                                     if pair[0] == name])
+    return images[0] if images else None
+
+
+def _kept_images(path: Path, wanted: list[list[str]]) -> list[ImportedImage] | None:
+    """The images `wanted` ([name, media type] pairs) from the zip beside the pending upload at
+    `path`; None if it is gone."""
+    if not wanted:
+        return []
+    try:
+        with zipfile.ZipFile(path.with_suffix(IMAGES_SUFFIX)) as archive:
+            return [ImportedImage(name, media_type, archive.read(name))
+                    for name, media_type in wanted]
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+
+
+def load_pending_upload(folder: Path, token: str | None, user_id: int) -> PendingUpload | None:
+    """The file kept with the upload under `token`, when it was kept (CSV and Anki)."""
+    found = _pending(folder, token, user_id)
+    kept = found[1].get("upload") if found else None
+    return PendingUpload.from_json(kept) if kept else None
 
 
 def drop_pending(folder: Path, token: str | None, user_id: int) -> None:
     """Forget the upload kept under `token`, if it is this learner's."""
     found = _pending(folder, token, user_id)
     if found is not None:
+        found[0].with_suffix(IMAGES_SUFFIX).unlink(missing_ok=True)
         found[0].unlink(missing_ok=True)
 
 
@@ -513,7 +607,7 @@ def _pending(folder: Path, token: str | None, user_id: int) -> tuple[Path, dict]
 def _prune(folder: Path) -> None:
     """Uploads never confirmed or cancelled are removed after an hour."""
     cutoff = time.time() - PENDING_MAX_AGE
-    for path in folder.glob("*.json"):
+    for path in [*folder.glob("*.json"), *folder.glob(f"*{IMAGES_SUFFIX}")]:
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()

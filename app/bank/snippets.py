@@ -22,11 +22,14 @@ MATH = re.compile(r"\$\$.+?\$\$|(?<!\\)\$(?:\\.|[^$\\])+?\$", re.S)
 """`$$…$$` or `$…$` (an escaped `\\$` is not a delimiter)."""
 MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|^#+\s*")
 """Markdown emphasis, code ticks and heading marks, which a one-line snippet leaves out."""
+IMAGE = re.compile(r"!\[(?:\\.|[^\]\\])*\]\([^)\s]*\)|\\\[image(?::(?:\\.|[^\\])*?)?\\\]")
+"""A Markdown image (`![description](url)`), or one an import could not keep (`\\[image: …\\]`):
+a one-line snippet says only `[image]`."""
 
 
 def snippet(prompt: str, length: int = LENGTH) -> str:
     """The start of `prompt` on one line, cut between (never inside) maths, with "…" when cut."""
-    text = " ".join(prompt.split())
+    text = IMAGE.sub("[image]", " ".join(prompt.split()))
     pieces: list[str] = []
     used = 0
     position = 0

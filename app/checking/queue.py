@@ -3,8 +3,10 @@
 One learner's bombs must not starve another learner's check. Each owner (an opaque key: the app
 passes a learner's id) runs at most one task at a time and queues a few more; a free worker
 goes to the owners in turn. A learner's checks go before their queued previews and batch work,
-and a newer preview replaces a queued one. Tasks without an owner (the CLI, the lint) are
-neither limited nor bounded, and take their turn like one more owner.
+and a newer preview replaces a queued one. Learners' batch work (list snippets, an import's
+chunks) waits behind everyone's checks and previews and never takes the last free worker, so
+a burst of new passes does not slow anyone's page. Tasks without an owner (the CLI, the lint)
+are neither limited nor bounded, and take their turn like one more owner.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ class _Lane:
 
     def pop(self) -> Task:
         return next(tasks for tasks in self.kinds if tasks).popleft()
+
+    @property
+    def batch_only(self) -> bool:
+        """All it has waiting is batch work."""
+        return not any(self.kinds[:_RANK["batch"]])
 
     def remove(self, task: Task) -> bool:
         tasks = self.kinds[_RANK[task.kind]]
@@ -165,6 +172,11 @@ class FairQueue:
                 return
             self._start(task)
 
+    def _batch_may_start(self) -> bool:
+        """A learner's batch task may take a free worker unless it is the last one."""
+        batches = sum(t.kind == "batch" and t.owner is not None for t in self._running)
+        return self.slots == 1 or batches < self.slots - 1
+
     def _next(self) -> Task | None:
         """The first task of the owner whose turn it is: one with a task waiting and none
         running (without an owner: any number), whose last task started longest ago."""
@@ -172,6 +184,8 @@ class FairQueue:
             return None
         ready = [(owner, lane) for owner, lane in self._lanes.items()
                  if lane and (owner is None or not lane.running)]
+        urgent = [(owner, lane) for owner, lane in ready if owner is None or not lane.batch_only]
+        ready = urgent or (ready if self._batch_may_start() else [])
         if not ready:
             return None
         owner, lane = min(ready, key=lambda item: item[1].served)

@@ -157,8 +157,10 @@ class ItemRow:
 
 @dataclass
 class TopicChoice:
-    """One topic in the study-list editor, with its exercises and which are on the list."""
+    """One topic of one collection in the study-list editor, with its exercises and which are
+    on the list. Its `key` (`collection/topic`) is what the editor's form sends."""
 
+    key: str
     slug: str
     title: str
     exercises: list[Label] = field(default_factory=list)
@@ -166,35 +168,73 @@ class TopicChoice:
 
     @property
     def all_chosen(self) -> bool:
-        return bool(self.exercises) and all(e.global_id in self.chosen for e in self.exercises)
+        return bool(self.exercises) and len(self.chosen) == len(self.exercises)
 
 
-@dataclass(frozen=True)
+@dataclass
 class CollectionChoice:
+    """One collection in the study-list editor, its topics in the subject's order."""
+
     slug: str
     title: str
-    size: int
-    chosen: int
+    topics: list[TopicChoice] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return sum(len(t.exercises) for t in self.topics)
+
+    @property
+    def chosen(self) -> int:
+        return sum(len(t.chosen) for t in self.topics)
+
+    @property
+    def all_chosen(self) -> bool:
+        return bool(self.topics) and all(t.all_chosen for t in self.topics)
 
 
 @dataclass(frozen=True)
 class StudyListChoices:
-    topics: list[TopicChoice]
     collections: list[CollectionChoice]
-    exercise_collections: dict[str, str]
-    exercise_topics: dict[str, str]
 
-    def wanted(self, topics: set[str], collections: set[str], exercises: set[str]) -> list[str]:
-        """The exercises the editor's ticks ask for: an exercise is on the list when its
-        collection is ticked, and its topic or the exercise itself is (collections filter
-        sources, topics and exercises pick within them)."""
-        return [
-            label.global_id
-            for topic in self.topics
-            for label in topic.exercises
-            if self.exercise_collections[label.global_id] in collections
-            and (topic.slug in topics or label.global_id in exercises)
-        ]
+
+SINGLES = 250
+"""Single exercises per form of the study-list editor: a form stays far below the 1,000 fields a
+request may send, however big a topic is."""
+
+
+@dataclass(frozen=True)
+class StudyListForm:
+    """What the editor's form asks for, by key: whole collections, `collection/topic` keys,
+    single exercise ids, and topics `kept` as they are (chosen in part, left unticked). With
+    `scope` (a `collection/topic` key) only that topic's exercises change: its own form of
+    single exercises. The form sends keys, never every exercise id, so it stays small."""
+
+    collections: frozenset[str] = frozenset()
+    topics: frozenset[str] = frozenset()
+    exercises: frozenset[str] = frozenset()
+    kept: frozenset[str] = frozenset()
+    scope: str | None = None
+    part: int = 0
+    """Which `SINGLES` exercises of the `scope` topic its form lists (a big topic has several)."""
+
+    def resolve(self, scope: list[tuple[str, str, str]]) -> tuple[set[str], list[str]]:
+        """(the exercises this form may change, those it wants on the list, in order) among
+        `scope`'s (exercise id, collection, topic) rows: the exercises the learner may see."""
+        changeable: set[str] = set()
+        wanted: list[str] = []
+        seen: Counter[str] = Counter()
+        for global_id, collection, topic in scope:
+            key = f"{collection}/{topic}"
+            index, seen[key] = seen[key], seen[key] + 1
+            if self.scope is not None and (key != self.scope or index // SINGLES != self.part):
+                continue
+            chosen = self.scope is None and (collection in self.collections or key in self.topics)
+            chosen = chosen or global_id in self.exercises
+            if chosen:
+                wanted.append(global_id)
+            if chosen or key not in self.kept:
+                changeable.add(global_id)
+        return changeable, wanted
 
 
 @dataclass(frozen=True)
@@ -790,34 +830,46 @@ def _seen_snippets(uow: UnitOfWork, user_id: int, subject: str | None = None
 def study_list_choices(
     uow: UnitOfWork, user_id: int, subject: str, chosen: list[str]
 ) -> StudyListChoices:
-    """The subject's topics and collections the learner may pick from, marked as chosen."""
+    """The subject's collections and their topics the learner may pick from, marked as
+    chosen."""
     chosen_set = set(chosen)
     with uow.reading():
         snippets = _seen_snippets(uow, user_id, subject)
-        rows = uow.session.scalars(
-            visible(user_id)
-            .join(orm.Exercise.topic)
-            .join(orm.Topic.subject)
-            .where(orm.Subject.slug == subject)
-            .order_by(orm.Topic.position, orm.Topic.slug, orm.Exercise.position)
-            .options(joinedload(orm.Exercise.topic), joinedload(orm.Exercise.collection))
-        ).all()
-        topics: dict[str, TopicChoice] = {}
-        collections: dict[str, list] = {}
-        for row in rows:
-            topic = topics.setdefault(row.topic.slug, TopicChoice(row.topic.slug, row.topic.title))
-            topic.exercises.append(_label(row, snippets))
-            if row.global_id in chosen_set:
-                topic.chosen.add(row.global_id)
-            entry = collections.setdefault(row.collection.slug, [row.collection.title, 0, 0])
-            entry[1] += 1
-            entry[2] += row.global_id in chosen_set
-        return StudyListChoices(
-            topics=list(topics.values()),
-            collections=[CollectionChoice(s, t, n, c) for s, (t, n, c) in collections.items()],
-            exercise_collections={row.global_id: row.collection.slug for row in rows},
-            exercise_topics={row.global_id: row.topic.slug for row in rows},
-        )
+        rows = uow.execute(_study_list_rows(user_id, subject).with_only_columns(
+            orm.Exercise.id, orm.Exercise.global_id, orm.Exercise.prompt, orm.Topic.slug,
+            orm.Topic.title, orm.Collection.slug, orm.Collection.title)).all()
+    collections: dict[str, CollectionChoice] = {}
+    topics: dict[str, TopicChoice] = {}
+    for pk, global_id, prompt, topic_slug, topic_title, slug, title in rows:
+        collection = collections.setdefault(slug, CollectionChoice(slug, title))
+        key = f"{slug}/{topic_slug}"
+        if key not in topics:
+            topics[key] = TopicChoice(key, topic_slug, topic_title)
+            collection.topics.append(topics[key])
+        shown = snippets.get(global_id) or unfilled_snippet(prompt)
+        topics[key].exercises.append(Label(pk, global_id, topic_title, shown, topic_slug))
+        if global_id in chosen_set:
+            topics[key].chosen.add(global_id)
+    return StudyListChoices(list(collections.values()))
+
+
+def study_list_scope(uow: UnitOfWork, user_id: int, subject: str) -> list[tuple[str, str, str]]:
+    """(exercise id, collection, topic) of every exercise of the subject the learner may put
+    on their study list, in the list's order: what the editor's form keys resolve against."""
+    with uow.reading():
+        statement = _study_list_rows(user_id, subject).with_only_columns(
+            orm.Exercise.global_id, orm.Collection.slug, orm.Topic.slug)
+        return [(g, c, t) for g, c, t in uow.execute(statement)]
+
+
+def _study_list_rows(user_id: int, subject: str) -> Select:
+    return (
+        visible(user_id)
+        .join(orm.Exercise.topic)
+        .join(orm.Topic.subject)
+        .where(orm.Subject.slug == subject)
+        .order_by(orm.Topic.position, orm.Topic.slug, orm.Exercise.position, orm.Exercise.id)
+    )
 
 
 # -- needs help --------------------------------------------------------------------------------
@@ -859,6 +911,36 @@ def _prerequisites(uow: UnitOfWork, keys: list[str]) -> list[tuple[str, str]]:
         )
         found.append((str(key), title or str(key)))
     return found
+
+
+# -- collection images -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """An imported collection's image, as its answer sends it."""
+
+    media_type: str
+    data: bytes
+    sha256: str
+
+
+_IMAGE = (
+    select(orm.CollectionImage.media_type, orm.CollectionImage.data, orm.CollectionImage.sha256)
+    .join(orm.Collection, orm.Collection.id == orm.CollectionImage.collection_id)
+    .where(orm.Collection.slug == bindparam("slug"), orm.CollectionImage.name == bindparam("name"),
+           _visible_to(bindparam("user_id")))
+)
+
+
+def collection_image(uow: UnitOfWork, user_id: int, slug: str, name: str) -> ImageInfo:
+    """An image of a collection the learner may see; raises NotFound (also for one they may
+    not see)."""
+    with uow.reading():
+        row = uow.execute(_IMAGE, {"slug": slug, "name": name, "user_id": user_id}).one_or_none()
+    if row is None:
+        raise NotFound(f"{slug}/{name}")
+    return ImageInfo(*row)
 
 
 # -- export ------------------------------------------------------------------------------------

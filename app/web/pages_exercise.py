@@ -24,8 +24,8 @@ from app.checking.compare.result import CheckResult, Validation
 from app.checking.compare.structures import place
 from app.method import model, queries, service
 from app.method.repository import UnknownSubject
+from app.threads import in_thread
 from app.web.deps import PathInt, Pool, Uow, User, notify, redirect, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 

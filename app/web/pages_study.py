@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 
+from app.bank.shown import fill_snippets
 from app.method import model, queries, service, sessions
 from app.method.repository import UnknownSubject
+from app.threads import in_thread
 from app.web.deps import MAX_INT, PathInt, Pool, Uow, User, notify, redirect, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 
@@ -103,7 +104,11 @@ async def study_list_page(request: Request, uow: Uow, user: User, subject: str) 
     title, aggregate = await _subject(uow, user, subject)
     choices = await in_thread(queries.study_list_choices, uow, user, subject,
                               aggregate.study_list)
-    return render(request, "study_list.html", subject=subject, title=title, choices=choices)
+    return render(request, "study_list.html", subject=subject, title=title, choices=choices,
+                  singles=queries.SINGLES)
+
+
+KeyList = Annotated[list[Annotated[str, Field(max_length=300)]] | None, Form()]
 
 
 @router.post("/subjects/{subject}/study-list")
@@ -113,17 +118,25 @@ async def save_study_list(
     user: User,
     pool: Pool,
     subject: str,
-    topic: Annotated[list[str] | None, Form()] = None,
-    collection: Annotated[list[str] | None, Form()] = None,
-    exercise: Annotated[list[str] | None, Form()] = None,
+    collection: KeyList = None,
+    topic: KeyList = None,
+    exercise: KeyList = None,
+    kept: KeyList = None,
+    scope: Annotated[str, Form(max_length=300)] = "",
+    part: Annotated[int, Form(ge=0, le=MAX_INT)] = 0,
 ) -> Response:
-    title, aggregate = await _subject(uow, user, subject)
-    choices = await in_thread(queries.study_list_choices, uow, user, subject,
-                              aggregate.study_list)
-    wanted = choices.wanted(set(topic or []), set(collection or []), set(exercise or []))
+    """The editor's keys (whole collections, `collection/topic` keys, single exercises)
+    resolved here against what the learner may see; the study-list service writes."""
+    await _subject(uow, user, subject)
+    asked = queries.StudyListForm(frozenset(collection or ()), frozenset(topic or ()),
+                                  frozenset(exercise or ()), frozenset(kept or ()),
+                                  scope or None, part)
+    rows = await in_thread(queries.study_list_scope, uow, user, subject)
+    changeable, wanted = asked.resolve(rows)
     added, removed = await in_thread(service.update_study_list, uow, user, subject,
-                                     set(choices.exercise_collections), wanted,
-                                     partial(pool.run, owner=user))
+                                     changeable, wanted)
+    if added:
+        await fill_snippets(pool, uow, user, user, subject)
     notify(request, f"Study list saved: {added} added, {removed} removed.")
     return redirect(f"/subjects/{subject}/study-list")
 
@@ -136,8 +149,7 @@ async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject
                      ) -> Response:
     """Start pass (1 or the next); a double click lands on the pass the first click started."""
     try:
-        number = await in_thread(service.start_pass, uow, user, subject,
-                                 partial(pool.run, owner=user))
+        number = await in_thread(service.start_pass, uow, user, subject)
     except UnknownSubject:
         raise HTTPException(404, "There is no such subject.") from None
     except model.PassNotFinished:
@@ -145,6 +157,7 @@ async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject
     except model.NothingToStudy:
         notify(request, "Nothing to study: every exercise is Green, parked, or the list is empty.")
         return redirect("/")
+    await fill_snippets(pool, uow, user, user, subject)
     return redirect(pass_url(subject, number))
 
 
@@ -276,9 +289,9 @@ async def unpark(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt
     except queries.NotFound:
         raise HTTPException(404, "There is no such exercise.") from None
     try:
-        await in_thread(service.unpark, uow, user, info.subject, info.global_id,
-                        partial(pool.run, owner=user))
+        await in_thread(service.unpark, uow, user, info.subject, info.global_id)
     except model.NotParked:
         raise HTTPException(404, "This exercise is not parked.") from None
+    await fill_snippets(pool, uow, user, user, info.subject)
     notify(request, "Unparked: it is back in the pass cycle.")
     return redirect("/needs-help")

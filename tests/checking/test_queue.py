@@ -155,3 +155,27 @@ def test_closing_hands_back_the_waiting_tasks_and_starts_nothing_more():
     assert workers.names() == ["x1"]
     with pytest.raises(RuntimeError):
         workers.put("c1", "c")
+
+
+def test_learners_batch_work_waits_behind_everyones_checks_and_previews():
+    workers = Workers(slots=1)
+    workers.put("x1", "x")
+    workers.put("a snippets", "a", "batch")  # a's turn is older than b's and c's
+    workers.put("b check", "b")
+    workers.put("c preview", "c", "preview")
+    assert workers.finish_all() == ["x1", "b check", "c preview", "a snippets"]
+
+
+def test_learners_batch_work_never_takes_the_last_free_worker():
+    workers = Workers(slots=2)
+    for owner in "abc":
+        workers.put(f"{owner} snippets", owner, "batch")
+    assert workers.names() == ["a snippets"]  # the other worker stays free for a check
+    workers.put("d check", "d")
+    assert workers.names() == ["a snippets", "d check"]
+    workers.finish("a snippets")
+    assert workers.names()[-1] == "b snippets"
+    cli = Workers(slots=2)  # work without an owner (the CLI, the lint) uses every worker
+    cli.put("lint 1", None, "batch")
+    cli.put("lint 2", None, "batch")
+    assert cli.names() == ["lint 1", "lint 2"]

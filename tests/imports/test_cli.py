@@ -39,7 +39,7 @@ def test_import_export_publish_restore(tmp_path, monkeypatch):
     restored = runner.invoke(main, ["restore", str(tmp_path / "backup.json")])
     assert restored.exit_code == 0 and "4 own exercises" in restored.output
     bad = runner.invoke(main, ["import", str(SAMPLES / "moodle.xml"), "--format", "numbas"])
-    assert bad.exit_code == 1 and "not valid Numbas JSON" in bad.output
+    assert bad.exit_code == 1 and "not a Numbas exam" in bad.output
 
 
 def test_import_names_the_file_read_and_reads_activities_when_asked(tmp_path, monkeypatch):

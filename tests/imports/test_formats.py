@@ -39,7 +39,8 @@ def test_pretext_book_with_include_macros_groups_tasks_and_webwork(pool):
     first, second = tasks.parts
     assert first["id"] == "a" and first["prompt"] == "Find $u'(x)$."
     assert first["answer"] == {"type": "expression", "value": "3x^2"}
-    assert second["answer"] == {"type": "self"} and second["solution"] == "$6x$"
+    assert second["answer"] == {"type": "expression", "value": "6x"}  # from its solution
+    assert second["solution"] == "$6x$"
     webwork = found["ex-webwork"]
     assert webwork.answer == {"type": "expression", "value": "2*x*cos(x^2)"}
     assert "\\_\\_\\_\\_" in webwork.prompt
@@ -68,24 +69,28 @@ def test_moodle_question_types(pool):
         "type": "choice", "value": "b", "options": {"a": "$-\\cos x$", "b": "$\\cos x$"}}
     assert found["constant"].answer["value"] == "true"
     assert found["explain"].self_graded
-    assert found["stack-chain"].answer == {"type": "expression", "value": "diff(sin(x^2), x)"}
+    assert found["stack-chain"].answer == {"type": "expression", "value": "{{ta}}"}
+    assert found["stack-chain"].params == {"ta": {"expr": "diff(sin(x^2), x)"}}
     assert "[[input" not in found["stack-chain"].prompt
     skipped = [p for p in parsed.problems if p.severity == "skipped"]
-    assert len(skipped) == 1 and "'matching'" in skipped[0].message
-    assert "/quiz/question[8]" in skipped[0].where
+    assert len(skipped) == 2 and "description" in skipped[0].message
+    assert "'ddwtos'" in skipped[1].message and "/quiz/question[10]" in skipped[1].where
+    assert parsed.held == 8 and parsed.read_from == "quiz.xml"
 
 
 def test_numbas_exam_parts(pool):
     parsed = read("test.exam", sample("exam.exam"), pool)
     found = by_id(parsed)
-    assert found["chain-rule-a"].answer == {"type": "expression", "value": "2x cos(x^2)"}
+    assert found["chain-rule-a"].answer == {"type": "expression", "value": "2 x cos(x^2)"}
     assert found["chain-rule-a"].prompt == "Let $f(x) = \\sin(x^2)$.\n\nFind $f'(x)$."
     assert found["chain-rule-a"].solution == "Use the chain rule."
     assert found["chain-rule-b"].answer == {"type": "number", "value": "0"}
-    assert found["chain-rule-c"].answer == {"type": "matrix", "value": "[[1,0],[0,1]]"}
+    assert found["chain-rule-c"].answer == {"type": "matrix", "value": "[[1, 0], [0, 1]]"}
     assert found["chain-rule-d"].answer["value"] == "a"
     assert found["chain-rule-e"].answer["value"] == ["a", "c"]
-    assert found["random-slope"].self_graded
+    assert found["random-slope"].answer == {"type": "expression", "value": "({{a}})"}
+    assert found["random-slope"].params == {"a": {"int": [2, 9]}}
+    assert found["random-slope"].prompt == "Slope of ${{a}}$x."
     assert any("'extension'" in p.message for p in parsed.problems)
 
 

@@ -10,7 +10,8 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from app.db import alembic_config, make_engine, migrate
 from app.models import Base
@@ -31,6 +32,7 @@ TABLES = {
     "study_session",
     "sign_in",
     "theory_seen",
+    "collection_image",
 }
 
 
@@ -147,7 +149,8 @@ def test_0007_adds_the_sign_in_table_and_takes_it_away_again(database_url):
             left = connection.exec_driver_sql("SELECT count(*) FROM sign_in").scalar_one()
         assert left == 0  # the sign-ins go with the account
         command.downgrade(alembic_config(database_url), "0006")
-        later = {"sign_in", "theory_seen", "study_session"}  # 0007's table, and later ones
+        later = {"sign_in", "theory_seen", "study_session",  # 0007's table, and later ones
+                 "collection_image"}
         assert table_names(database_url) == TABLES - later | {"alembic_version"}
     finally:
         engine.dispose()
@@ -266,7 +269,8 @@ def test_0011_adds_sessions_and_settings_and_takes_them_away_again(database_url)
             left = connection.exec_driver_sql("SELECT session_id FROM rating").scalar_one()
         assert left is None
         command.downgrade(alembic_config(database_url), "0010")
-        assert table_names(database_url) == TABLES - {"study_session"} | {"alembic_version"}
+        later = {"study_session", "collection_image"}
+        assert table_names(database_url) == TABLES - later | {"alembic_version"}
     finally:
         engine.dispose()
 
@@ -348,5 +352,32 @@ def test_0013_adds_the_snippet_column_and_going_down_keeps_the_attempts(database
                 == ["x"]
             columns = {c["name"] for c in inspect(connection).get_columns("pass_item")}
         assert "snippet" not in columns
+    finally:
+        engine.dispose()
+
+
+def test_0014_keeps_a_collections_images_and_takes_them_away_again(database_url):
+    """Up to 0014 a collection's image is stored (bytes intact, one per name) and goes with its
+    collection; down to 0013 the table is gone and the rest of the schema is untouched."""
+    migrate(database_url, "0014")
+    engine = make_engine(database_url)
+    data = b"\x89PNG\r\n\x1a\n\x00\xff" * 1000
+    insert = text("INSERT INTO collection_image (collection_id, name, media_type, data, sha256) "
+                  "VALUES (1, :name, 'image/png', :data, :sha)")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO collection (id, slug, title, created_at) "
+                                       "VALUES (1, 'c', 'C', CURRENT_TIMESTAMP)")
+            connection.execute(insert, {"name": "a.png", "data": data, "sha": "0" * 64})
+            kept = connection.exec_driver_sql("SELECT data FROM collection_image").scalar_one()
+        assert bytes(kept) == data
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(insert, {"name": "a.png", "data": data, "sha": "0" * 64})
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM collection")
+            left = connection.exec_driver_sql("SELECT count(*) FROM collection_image").scalar_one()
+        assert left == 0  # the images go with their collection
+        command.downgrade(alembic_config(database_url), "0013")
+        assert table_names(database_url) == TABLES - {"collection_image"} | {"alembic_version"}
     finally:
         engine.dispose()

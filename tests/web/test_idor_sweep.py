@@ -37,6 +37,8 @@ LEARNER, PUBLIC, OPERATOR = "learner", "public", "operator"
 """Who a route is for: signed-in learners, anyone, operators."""
 SIGN_IN_ROUTES = ("/login", "/signup", "/logout", "/logout-everywhere")
 """Posted last: they change who the client is signed in as."""
+IMAGE = "figure.svg"
+"""An image of A's private collection (its text is her private prompt)."""
 MOUNTS = {"/static"}
 """Mounted apps (files anyone may read), not routes of ours."""
 
@@ -123,7 +125,8 @@ ROUTES: dict[str, Sweep] = {
     "/subjects/{subject}/progress": Sweep(LEARNER, subjects),
     "/subjects/{subject}/study-list": Sweep(
         LEARNER, subjects,
-        form=lambda a: {"collection": [a.collection], "exercise": [], "topic": []}),
+        form=lambda a: {"collection": [a.collection], "exercise": [],
+                        "topic": [f"{a.collection}/{a.private_topic}"]}),
     "/subjects/{subject}/passes": Sweep(LEARNER, subjects),
     "/subjects/{subject}/passes/{number}": Sweep(LEARNER, passes),
     "/subjects/{subject}/passes/{number}/close": Sweep(LEARNER, passes),
@@ -146,12 +149,16 @@ ROUTES: dict[str, Sweep] = {
     "/needs-help/{pk}/unpark": Sweep(LEARNER, lambda a: [{"pk": a.parked}]),
     "/import": Sweep(LEARNER, form=lambda _a: {"subject": SUBJECT}),
     "/import/preview": Sweep(LEARNER),
+    "/import/mapping": Sweep(LEARNER, form=lambda _a: {"field-0": "prompt"}),
     "/import/confirm": Sweep(LEARNER, form=lambda _a: {"study_list": "1"}),
     "/import/cancel": Sweep(LEARNER),
     "/export": Sweep(LEARNER),
     "/export/collections/{slug}.{kind}": Sweep(
         LEARNER, lambda a: [{"slug": a.collection, "kind": kind} for kind in ("yaml", "csv")]),
     "/export/backup.json": Sweep(LEARNER),
+    "/import/preview/images/{name}": Sweep(LEARNER, lambda _a: [{"name": IMAGE}]),
+    "/collections/{slug}/images/{name}": Sweep(
+        LEARNER, lambda a: [{"slug": a.collection, "name": IMAGE}], query=lambda _a: "?v=0"),
     "/operator/disputes": Sweep(OPERATOR),
     "/operator/disputes/{pk}/reviewed": Sweep(OPERATOR, lambda a: [{"pk": a.dispute}],
                                               form=lambda _a: {"page": "1"}),
@@ -237,6 +244,10 @@ def learner_a(app: FastAPI) -> tuple[Owned, Browser]:
         mine = session.scalar(select(orm.Exercise).where(
             orm.Exercise.collection_id == collection.id))
         session.add(orm.Parked(user_id=user.id, exercise_id=parked))
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg"><text>{prompt}</text></svg>'.encode()
+        session.add(orm.CollectionImage(collection_id=collection.id, name=IMAGE,
+                                        media_type="image/svg+xml", data=svg,
+                                        sha256=hashlib.sha256(svg).hexdigest()))
         subject_title = session.scalar(select(orm.Subject.title).where(orm.Subject.slug == private))
         dispute = session.scalar(select(orm.Rating.id).where(orm.Rating.disputed))
         study_session = session.scalar(select(orm.StudySession.id).where(

@@ -29,19 +29,21 @@ from .conftest import (
 
 def study_only(browser: Browser, *global_ids: str) -> None:
     browser.get(f"/subjects/{SUBJECT}/study-list")
-    browser.post(f"/subjects/{SUBJECT}/study-list",
-                 {"collection": "curated", "exercise": list(global_ids)})
+    browser.post(f"/subjects/{SUBJECT}/study-list", {"exercise": list(global_ids)})
 
 
 def test_the_study_list_editor(browser: Browser):
     page = browser.get(f"/subjects/{SUBJECT}/study-list")
     assert "Derivatives" in page.text and "Limits" in page.text and "Curated bank" in page.text
-    assert re.search(r'name="topic" value="derivatives" data-topic-box\s+checked', page.text)
+    assert re.search(r'name="topic" value="curated/derivatives" data-topic-box\s+checked',
+                     page.text)
     saved = browser.post(f"/subjects/{SUBJECT}/study-list",
-                         {"collection": "curated", "topic": "limits", "exercise": POWER})
+                         {"topic": "curated/limits", "exercise": POWER})
     assert "Study list saved: 0 added, 2 removed." in saved.text
-    assert re.search(r'name="topic" value="limits" data-topic-box\s+checked', saved.text)
-    assert not re.search(r'name="topic" value="derivatives" data-topic-box\s+checked', saved.text)
+    assert re.search(r'name="topic" value="curated/limits" data-topic-box\s+checked', saved.text)
+    assert not re.search(r'value="curated/derivatives" data-topic-box\s+checked', saved.text)
+    # the partly chosen topic is kept as it is by the main form
+    assert 'name="kept" value="curated/derivatives"' in saved.text
     browser.start_pass()
     listing = browser.get(f"/subjects/{SUBJECT}/passes/1").text
     assert "power-01" in listing and "choice-01" in listing
@@ -49,7 +51,7 @@ def test_the_study_list_editor(browser: Browser):
     # added while the pass is open: it joins the pass (rule 8)
     browser.get(f"/subjects/{SUBJECT}/study-list")
     browser.post(f"/subjects/{SUBJECT}/study-list",
-                 {"collection": "curated", "topic": "limits", "exercise": [POWER, PROOF]})
+                 {"scope": "curated/derivatives", "exercise": [POWER, PROOF]})
     assert "proof-03" in browser.get(f"/subjects/{SUBJECT}/passes/1").text
 
 

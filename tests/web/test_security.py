@@ -80,7 +80,7 @@ def test_another_learners_imported_exercise_is_not_found(app):
     assert "PRIVATE PROMPT" not in bob.get(f"/subjects/{SUBJECT}/study-list").text
     assert "PRIVATE PROMPT" in alice.get(f"/subjects/{SUBJECT}/study-list").text
     bob.post(f"/subjects/{SUBJECT}/study-list",
-             {"collection": ["curated", f"book-{alice_id}"], "topic": "derivatives",
+             {"collection": [f"book-{alice_id}"], "topic": "curated/derivatives",
               "exercise": global_id})
     assert count(app, orm.StudyListEntry, exercise_id=private) == 0
     bob.start_pass()

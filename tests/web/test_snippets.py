@@ -42,11 +42,11 @@ def test_a_new_pass_has_every_items_snippet_and_its_lists_show_them(browser: Bro
 
 def test_exercises_joining_an_open_pass_get_their_snippets(browser: Browser, app):
     browser.get(f"/subjects/{SUBJECT}/study-list")
-    browser.post(f"/subjects/{SUBJECT}/study-list", {"collection": "curated", "exercise": POWER})
+    browser.post(f"/subjects/{SUBJECT}/study-list", {"exercise": POWER})
     browser.start_pass()
     browser.get(f"/subjects/{SUBJECT}/study-list")
     browser.post(f"/subjects/{SUBJECT}/study-list",
-                 {"collection": "curated", "exercise": [POWER, LINEAR]})
+                 {"scope": "curated/derivatives", "exercise": [POWER, LINEAR]})
     assert FILLED.fullmatch(snippets(app, browser.user_id())[LINEAR])
 
 

@@ -22,11 +22,12 @@ from app.checking.compare.spec import AnswerSpec
 from app.checking.grammar.lexing import ParseError
 from app.checking.grammar.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS, GREEK
 from app.checking.grammar.syntax import parse
-from app.checking.grammar.values import Bracket, CommaList, Relation, SetLit, Union
+from app.checking.grammar.values import Bracket, CommaList, MatrixLit, Relation, SetLit, Union
 
 UNPARSED = ("self", "choice", "text")
 KNOWN_WORDS = set(FUNCTIONS) | AUTHOR_OPS | set(CONSTANTS) | GREEK
 _WORD = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{\w+\*?\}(?:\s*\{[lcr|]+\})?")
 Outcome = tuple[dict[str, Any] | None, str]
 """(the answer spec to store, "") or (None, why the grammar could not read it)."""
 
@@ -44,7 +45,14 @@ def read_one(item: dict[str, Any]) -> Outcome:
         if spec.get("type") == AUTO:
             if prose(str(spec.get("value", ""))):
                 return None, "the answer is words, not maths"
-            spec["type"] = kind_of(parse(str(spec.get("value", "")), author=True).value)
+            value = parse(str(spec.get("value", "")), author=True).value
+            if isinstance(value, Relation) and not all(
+                    _scalar(x) for x in value.operands):
+                return None, "an equation between sets, vectors or matrices is not one answer"
+            if isinstance(value, Relation) and not any(
+                    getattr(x, "free_symbols", None) for x in value.operands):
+                return None, "an equation without unknowns is a computation, not one answer"
+            spec["type"] = kind_of(value)
         model = AnswerSpec.model_validate(spec)
         if model.type not in UNPARSED:
             reference_of(model)
@@ -60,24 +68,43 @@ def read_one(item: dict[str, Any]) -> Outcome:
 
 
 def _variant(exercise: dict[str, Any]) -> Outcome:
-    """A parameterised exercise is good when a variant can be made from it."""
+    """An exercise with parameters or parts is good when a variant (seed 0) can be made from
+    it and every answer of it reads; an `auto` type is decided on that variant (the type is
+    the same for every seed) while the templates stay. A parts exercise's outcome is
+    `{"parts": [each part's answer]}`."""
     from app.bank.variants import VariantError, make_variant
 
     try:
         variant = make_variant(exercise, 0)
     except (VariantError, ParseError) as error:
         return None, f"the parameters do not give a variant: {error}"
-    for part_id, part in zip(variant.part_ids, variant.parts, strict=True):
+    if not variant.parts:
+        spec, problem = read_one({"answer": variant.answer, "exercise": None})
+        return (_typed(exercise["answer"], spec), "") if spec else (None, problem)
+    answers = []
+    for part_id, part, written in zip(variant.part_ids, variant.parts, exercise["parts"],
+                                      strict=True):
         spec, problem = read_one({"answer": part.answer, "exercise": None})
         if spec is None:
             return None, f"part {part_id}: {problem}"
-    return dict(exercise["answer"] or {}), ""
+        answers.append(_typed(written["answer"], spec))
+    return {"parts": answers}, ""
+
+
+def _typed(written: dict[str, Any], read: dict[str, Any]) -> dict[str, Any]:
+    """The written answer (templates kept) with the type the grammar decided for `auto`."""
+    return {**written, "type": read["type"]} if written.get("type") == AUTO else dict(written)
 
 
 def prose(text: str) -> bool:
     """Whether an answer reads as words ("Rayleigh scattering"), which the grammar would
-    otherwise take as a product of letters. LaTeX commands (`\\frac`) are not words."""
-    return any(w.lower() not in KNOWN_WORDS for w in _WORD.findall(text))
+    otherwise take as a product of letters. LaTeX commands (`\\frac`) and environments
+    (`\\begin{bmatrix}`) are not words."""
+    return any(w.lower() not in KNOWN_WORDS for w in _WORD.findall(_ENVIRONMENT.sub(" ", text)))
+
+
+def _scalar(value: object) -> bool:
+    return not isinstance(value, (Bracket, SetLit, MatrixLit, CommaList, Union, Relation))
 
 
 def compact(model: AnswerSpec) -> dict[str, Any]:
@@ -94,6 +121,8 @@ def kind_of(value: object) -> str:
         return "set"
     if isinstance(value, Union):
         return "interval"
+    if isinstance(value, MatrixLit):
+        return "vector" if all(len(row) == 1 for row in value.rows) else "matrix"
     if isinstance(value, Bracket):
         if value.items and all(isinstance(i, Bracket) for i in value.items):
             return "matrix"

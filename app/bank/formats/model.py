@@ -7,12 +7,15 @@ the topics they belong to, KaTeX macros, and every problem with the place it was
 makes the whole file unusable is raised as `ImportRefused` instead: an import is all or nothing.
 
 The model is plain data and JSON-serialisable (`to_json` / `from_json`), so a parsed upload can
-wait in a temp file between the preview and the learner's confirmation.
+wait in a temp file between the preview and the learner's confirmation; the bytes of its images
+(`ImportedImage`) are left out of the JSON and wait beside it (`importing.save_pending`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import hashlib
+from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 Severity = Literal["skipped", "self-graded", "warning"]
@@ -91,6 +94,22 @@ class ImportedTopic:
 
 
 @dataclass
+class ImportedImage:
+    """An image file of the upload that an exercise shows, kept with the collection. Its texts
+    refer to it as `images.reference(name)` until the collection's URL is known."""
+
+    name: str
+    """Its name in the collection (`images-graph.svg`): letters, digits, `.`, `_`, `-`."""
+    media_type: str
+    """From the bytes (`image/png`), never from the file name."""
+    data: bytes
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
 class ParsedImport:
     """A whole upload, read: what a preview shows and what one transaction writes."""
 
@@ -109,6 +128,7 @@ class ParsedImport:
     topics: list[ImportedTopic] = field(default_factory=list)
     exercises: list[ImportedExercise] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    images: list[ImportedImage] = field(default_factory=list)
 
     def topic(self, slug: str, title: str, subject: str | None = None) -> ImportedTopic:
         """The topic with this slug, added (with `title`) on first use."""
@@ -144,7 +164,10 @@ class ParsedImport:
         return [(severity, message, count) for (severity, message), count in ranked]
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Everything but the images (bytes, kept beside the JSON by whoever keeps it)."""
+        values = asdict(replace(self, images=[]))
+        values.pop("images")
+        return values
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ParsedImport:
@@ -152,4 +175,5 @@ class ParsedImport:
         values["topics"] = [ImportedTopic(**t) for t in data.get("topics", [])]
         values["exercises"] = [ImportedExercise(**e) for e in data.get("exercises", [])]
         values["problems"] = [Problem(**p) for p in data.get("problems", [])]
+        values["images"] = []
         return cls(**values)

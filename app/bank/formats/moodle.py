@@ -7,14 +7,17 @@
 | `multichoice`             | `choice`: options a, b, ...; the 100% answer (single) or every  |
 |                           | answer with a positive fraction (multiple)                      |
 | `truefalse`               | `choice` of True / False                                        |
+| `matching`                | parts, one `choice` per subquestion among all the answers       |
 | `essay`                   | self-graded                                                     |
-| `stack`                   | `expression` when the first PRT node is a plain `AlgEquiv` of   |
-|                           | the only input against a fixed teacher's answer; else self      |
+| `stack`                   | keyed from each input's teacher's answer (`stack.py`)           |
 | category questions        | the topic of the questions after them                           |
 | anything else             | skipped, with the reason                                        |
 
 `questiontext` is the prompt, `generalfeedback` the solution, each `hint` a hint (HTML
-sanitised with nh3 and made Markdown). The stable id is `idnumber`, else the question name.
+sanitised with nh3 and made Markdown). The stable id is `idnumber`, else the question name
+(prefixed by its file's name when another file of the zip already uses it). A zip is read
+whole: every XML file with a `<quiz>` root, in name order. Course backups (Moodle 1.9
+`moodle.xml`, `.mbz`) are refused with what to export instead.
 """
 
 from __future__ import annotations
@@ -24,15 +27,22 @@ import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
 from pathlib import PurePosixPath
 from typing import Any
 
+from app.bank.formats import stack
 from app.bank.formats.files import Upload
-from app.bank.formats.model import AUTO, ImportedExercise, ImportRefused, ParsedImport
+from app.bank.formats.model import ImportedExercise, ImportRefused, ParsedImport, Problem
 from app.bank.formats.text import decode, html_to_markdown, slugify, stable_id
 from app.bank.formats.xml import Document, child, children, local, parse_xml, text_of
 
 _STACK_MARKERS = re.compile(r"\[\[(?:input|validation|feedback):[^\]]*\]\]")
-_CAS_TEXT = re.compile(r"\{@(.*?)@\}")
-_MAXIMA_CONSTANTS = {"%pi": "pi", "%e": "e", "%i": "i"}
-SUPPORTED = ("numerical", "shortanswer", "multichoice", "truefalse", "essay", "stack")
+SUPPORTED = ("numerical", "shortanswer", "multichoice", "truefalse", "essay", "stack",
+             "matching")
+NOT_QUESTIONS = {
+    "description": "a Moodle description (text shown between questions), not a question",
+    "random": "a Moodle random question (a draw from a category), not a question",
+}
+"""Entries of a quiz that hold no exercise: skipped, and not counted as held."""
+BACKUP = ("the upload is a Moodle course backup, not a question bank: in Moodle open the "
+          "course's Question bank, choose Export, the format Moodle XML, and upload that file")
 
 
 def looks_like(text: str) -> bool:
@@ -40,32 +50,64 @@ def looks_like(text: str) -> bool:
 
 
 def parse(upload: Upload) -> ParsedImport:
-    """A Moodle XML file (or a zip holding one) as a ParsedImport."""
-    path = upload.main or _only_xml(upload)
-    document = parse_xml(decode(upload.read(path), path), path)
-    if local(document.root.tag) != "quiz":
-        raise ImportRefused(f"the root element is <{local(document.root.tag)}>, not <quiz>",
-                            path)
+    """A Moodle XML file, or every Moodle XML file of a zip, as one ParsedImport."""
+    paths, others = ([upload.main], []) if upload.main else _quiz_files(upload)
     title = PurePosixPath(upload.name).stem
     parsed = ParsedImport(format="moodle", title=title, key=slugify(title) or "moodle",
-                          source=upload.name)
+                          source=upload.name, held=0)
+    parsed.read_from = paths[0] if len(paths) == 1 else \
+        f"{len(paths)} Moodle XML files: {', '.join(paths)}"
+    parsed.topic(parsed.key, title)
+    for path in others:
+        parsed.warn(path, "not read: an XML file without a <quiz> root")
+    seen: set[str] = set()
+    for path in paths:
+        document = parse_xml(decode(upload.read(path), path), path)
+        if local(document.root.tag) != "quiz":
+            raise ImportRefused(f"the root element is <{local(document.root.tag)}>, not "
+                                "<quiz>" + (f"; {BACKUP}" if _backup(document.root) else ""),
+                                path)
+        _quiz(parsed, document, seen, PurePosixPath(path).stem)
+    return parsed
+
+
+def _quiz(parsed: ParsedImport, document: Document, seen: set[str], stem: str) -> None:
     topic = parsed.key
-    parsed.topic(topic, title)
     for question in children(document.root, "question"):
         kind = question.get("type", "")
         if kind == "category":
             topic = _category(parsed, question)
             continue
-        _question(parsed, document, question, kind, topic)
-    return parsed
+        if kind in NOT_QUESTIONS:
+            parsed.skip(document.where(question), NOT_QUESTIONS[kind])
+            continue
+        parsed.held = (parsed.held or 0) + 1
+        exercise = _question(parsed, document, question, kind, topic)
+        if exercise is not None:
+            if exercise.id in seen:
+                exercise.id = stable_id(f"{stem}-{exercise.id}")
+            seen.add(exercise.id)
+            parsed.exercises.append(exercise)
 
 
-def _only_xml(upload: Upload) -> str:
-    found = [p for p, data in sorted(upload.files.items())
-             if p.endswith(".xml") and looks_like(data[:4000].decode("utf-8", "ignore"))]
+def _quiz_files(upload: Upload) -> tuple[list[str], list[str]]:
+    """Every Moodle XML file of a zip, in name order, and the other XML files (not read); a
+    backup is refused with what to do."""
+    found, others, backups = [], [], []
+    for path, data in sorted(upload.files.items()):
+        head = data[:4000].decode("utf-8", "ignore")
+        if re.search(r"<(MOODLE_BACKUP|moodle_backup)[\s>]", head) or path.endswith(".mbz"):
+            backups.append(path)
+        elif path.lower().endswith(".xml"):
+            (found if looks_like(head) else others).append(path)
     if not found:
-        raise ImportRefused("no Moodle XML file (<quiz> root) in the upload", upload.name)
-    return found[0]
+        raise ImportRefused(BACKUP if backups else "no Moodle XML file (<quiz> root) in the "
+                            "upload", upload.name)
+    return found, others
+
+
+def _backup(root: ET.Element) -> bool:
+    return local(root.tag).lower() == "moodle_backup"
 
 
 def _category(parsed: ParsedImport, question: ET.Element) -> str:
@@ -89,28 +131,65 @@ def _html(element: ET.Element | None) -> str:
 
 
 def _question(parsed: ParsedImport, document: Document, question: ET.Element, kind: str,
-              topic: str) -> None:
+              topic: str) -> ImportedExercise | None:
     where = document.where(question)
     if kind not in SUPPORTED:
         parsed.skip(where, f"Moodle question type {kind!r} is not supported")
-        return
+        return None
     name = _text(child(question, "name"))
     ident = text_of(child(question, "idnumber")) or name
     prompt = _html(child(question, "questiontext"))
-    if kind == "stack":
-        prompt = _CAS_TEXT.sub(lambda m: f"${m.group(1)}$", prompt)
     if not prompt or not ident:
         parsed.skip(where, "the question has no text" if not prompt else "the question has "
                     "neither an idnumber nor a name")
-        return
-    answer, reason = ANSWERS[kind](question)
-    if reason:
-        parsed.warn(where, f"self-graded: {reason}")
-    parsed.exercises.append(ImportedExercise(
-        id=stable_id(ident), topic=topic, prompt=prompt, answer=answer, where=where,
+        return None
+    exercise = ImportedExercise(
+        id=stable_id(ident), topic=topic, prompt=prompt, answer={"type": "self"}, where=where,
         solution=_html(child(question, "generalfeedback")),
         hints=[h for h in (_html(e) for e in children(question, "hint")) if h],
-        source=f"{parsed.title}: {name}", answer_display=_shown(question, answer)))
+        source=f"{parsed.title}: {name}")
+    if kind == "stack":
+        _stack(parsed, question, exercise)
+    elif kind == "matching":
+        _matching(parsed, question, exercise)
+    else:
+        exercise.answer, reason = ANSWERS[kind](question)
+        exercise.answer_display = _shown(question, exercise.answer)
+        if reason:
+            parsed.problems.append(Problem(where, f"self-graded: {reason}", "self-graded"))
+    return exercise
+
+
+def _stack(parsed: ParsedImport, question: ET.Element, exercise: ImportedExercise) -> None:
+    keyed = stack.read(question, _text(child(question, "questiontext")),
+                       _text(child(question, "generalfeedback")),
+                       _text(child(question, "questionvariables")),
+                       [_text(hint) for hint in children(question, "hint")])
+    exercise.prompt, exercise.solution = keyed.prompt, keyed.solution
+    exercise.hints = [hint for hint in keyed.hints if hint]
+    exercise.answer, exercise.parts = keyed.answer, keyed.parts
+    exercise.params, exercise.conditions = keyed.params, keyed.conditions
+    if keyed.reason:
+        parsed.problems.append(Problem(f"{exercise.where} ({keyed.detail})",
+                                       f"self-graded: {keyed.reason}", "self-graded"))
+
+
+def _matching(parsed: ParsedImport, question: ET.Element, exercise: ImportedExercise) -> None:
+    """One part per subquestion: a choice among every answer of the question."""
+    pairs = [(_html(sub), _text(child(sub, "answer"))) for sub in
+             children(question, "subquestion")]
+    labels = list(dict.fromkeys(answer for _prompt, answer in pairs if answer))
+    options = {chr(ord("a") + i): html_to_markdown(a) for i, a in enumerate(labels[:26])}
+    keys = {a: k for k, a in zip(options, labels, strict=False)}
+    parts = [{"id": f"{index + 1}", "prompt": prompt, "hints": [], "wrong": [],
+              "solution": "", "answer": {"type": "choice", "options": options,
+                                         "value": keys[answer]}}
+             for index, (prompt, answer) in enumerate(pairs) if prompt and answer in keys]
+    if not parts:
+        parsed.problems.append(Problem(exercise.where, "self-graded: a matching question "
+                                       "without subquestions", "self-graded"))
+        return
+    exercise.answer, exercise.parts = {}, parts
 
 
 def _shown(question: ET.Element, answer: dict[str, Any]) -> str:
@@ -182,39 +261,5 @@ def _essay(_question: ET.Element) -> tuple[dict[str, Any], str]:
     return {"type": "self"}, ""
 
 
-def _stack(question: ET.Element) -> tuple[dict[str, Any], str]:
-    """The teacher's answer when the first PRT node is AlgEquiv(only input, fixed answer)."""
-    inputs = children(question, "input")
-    prts = children(question, "prt")
-    if len(inputs) != 1 or not prts:
-        return {"type": "self"}, "STACK question with several inputs or no PRT"
-    nodes = sorted(children(prts[0], "node"), key=lambda n: text_of(child(n, "name")))
-    if not nodes:
-        return {"type": "self"}, "STACK PRT without nodes"
-    first = nodes[0]
-    test = text_of(child(first, "answertest"))
-    sans, tans = text_of(child(first, "sans")), text_of(child(first, "tans"))
-    if test != "AlgEquiv" or sans != text_of(child(inputs[0], "name")):
-        return {"type": "self"}, f"STACK answer test {test or '?'} on {sans or '?'}"
-    value, reason = _teacher_answer(tans, _text(child(question, "questionvariables")))
-    if reason:
-        return {"type": "self"}, reason
-    return {"type": AUTO, "value": value}, ""
-
-
-def _teacher_answer(tans: str, variables: str) -> tuple[str, str]:
-    """`ta` through the question variables (`ta: diff(sin(x^2), x);`), once; random or
-    dependent definitions are not followed."""
-    definitions = dict(re.findall(r"(\w+)\s*:\s*([^;]+);", variables))
-    value = definitions.get(tans.strip(), tans).strip()
-    if re.search(r"\b(rand\w*|random_permutation)\s*\(", value):
-        return "", "the teacher's answer is random"
-    if any(re.search(rf"\b{re.escape(name)}\b", value) for name in definitions):
-        return "", "the teacher's answer depends on other question variables"
-    for maxima, ours in _MAXIMA_CONSTANTS.items():
-        value = value.replace(maxima, ours)
-    return value, ""
-
-
 ANSWERS = {"numerical": _numerical, "shortanswer": _shortanswer, "multichoice": _multichoice,
-           "truefalse": _truefalse, "essay": _essay, "stack": _stack}
+           "truefalse": _truefalse, "essay": _essay}

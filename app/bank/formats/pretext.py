@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from app.bank.formats import pretext_images
 from app.bank.formats.files import Upload, resolve
 from app.bank.formats.model import AUTO, ImportedExercise, ImportRefused, ParsedImport
 from app.bank.formats.pretext_census import census, counted, held
@@ -28,12 +29,15 @@ from app.bank.formats.pretext_ids import Ids, Legacy
 from app.bank.formats.pretext_markup import (
     join,
     parse_macros,
+    reading,
     render,
     render_all,
     render_children,
     render_inline,
+    tex,
 )
 from app.bank.formats.pretext_source import components, main_file
+from app.bank.formats.tex import APPROXIMATION_TOLERANCE, answer_tex, approximation
 from app.bank.formats.text import decode, slugify, stable_id
 from app.bank.formats.xml import XML_ID, Document, child, children, local, parse_xml, text_of
 
@@ -58,9 +62,11 @@ def parse(upload: Upload, *, activities: bool = False) -> ParsedImport:
     book = Book(document, upload.name, activities)  # ids as earlier imports saw the tree
     if components(document.root, source.components, document.parents):
         document.reindex()
-    parsed = book.read()
+    with reading(document, source.components):
+        parsed = book.read()
     parsed.read_from = f"{source.path} ({source.why})"
     parsed.held = held(census(document.root, activities))
+    pretext_images.collect(upload, source.path, parsed)
     return parsed
 
 
@@ -296,12 +302,14 @@ def _statement(holder: ET.Element) -> str:
     statement = child(holder, "statement") or child(holder, "stage")
     if statement is not None:
         return render(statement)
-    skip = {"title", "hint", "answer", "solution", "idx", "pg-code", "setup", "task"}
+    skip = {"title", "hint", "answer", "solution", "idx", "pg-code", "pg-macros", "setup", "task",
+            "evaluation"}
     return render_children([c for c in holder if local(c.tag) not in skip])
 
 
 def _answer(holder: ET.Element, webwork: ET.Element | None) -> tuple[dict, str]:
-    """A machine-checkable spec when the answer is one expression; else self-graded."""
+    """A machine-checkable spec when the answer is one expression; else self-graded. Without an
+    `answer`, a solution that ends in one clear final expression gives the key."""
     answers = children(holder, "answer")
     shown = "\n\n".join(render(a) for a in answers)
     if webwork is not None:
@@ -309,21 +317,61 @@ def _answer(holder: ET.Element, webwork: ET.Element | None) -> tuple[dict, str]:
         if len(found) == 1:
             value = found[0][1]
             return {"type": AUTO, "value": value}, shown or f"`{value}`"
-    value = single_expression(answers[0]) if len(answers) == 1 else None
-    return ({"type": AUTO, "value": value} if value else {"type": "self"}), shown
+    if answers:
+        value = single_expression(answers[0]) if len(answers) == 1 else None
+    else:
+        value = _solution_answer(holder)
+    return answer_spec(value), shown
+
+
+def answer_spec(value: str | None) -> dict:
+    """The spec of an answer's TeX (from `single_expression`): an estimate (`\\approx 2.336`)
+    is a number within half a percent; None is self-graded."""
+    estimate = approximation(value or "")
+    if estimate:
+        return {"type": AUTO, "value": estimate, "tolerance": APPROXIMATION_TOLERANCE}
+    return {"type": AUTO, "value": value} if value else {"type": "self"}
 
 
 def single_expression(answer: ET.Element) -> str | None:
-    """The TeX of an answer that is one `m` (in one `p`), or one short line of plain text."""
+    """The TeX of an answer that is one `m` (in one `p`), or a plain number (plain words, such
+    as "No", are not maths); the book's macros expanded and sentence punctuation dropped.
+    A chain `a = b = c` is a derivation, not one answer."""
     blocks = [c for c in answer if local(c.tag)]
     if len(blocks) > 1:
         return None
     holder = blocks[0] if blocks and local(blocks[0].tag) == "p" else answer
-    maths = [c for c in holder if local(c.tag) in ("m", "me")]
+    maths = [c for c in holder if local(c.tag) in ("m", "me", "men")]
     outside = (holder.text or "") + "".join(c.tail or "" for c in holder)
-    if len(maths) == 1 and len(list(holder)) == 1 and not outside.strip(" .,\n\t"):
-        return text_of(maths[0]) or None
-    plain = text_of(holder)
-    return plain if not list(holder) and plain and len(plain) < 120 else None
+    if len(maths) == 1 and len(list(holder)) == 1 and not outside.strip(" .,;\n\t"):
+        value = answer_tex(tex(maths[0]))
+        return value if value and value.count("=") < 2 else None  # a chain is a derivation
+    plain = text_of(holder).rstrip(".")
+    return plain if not list(holder) and _NUMBER.fullmatch(plain) else None
 
 
+_NUMBER = re.compile(r"\s*-?\d+(?:\.\d+)?(?:\s*/\s*\d+)?\s*")
+_FINAL_EQUATION = re.compile(r"^\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*([^=<>]+)$")
+
+
+def _solution_answer(holder: ET.Element) -> str | None:
+    """The key a solution gives when it is clear: the solution is one expression, or it ends
+    in a displayed `x = value`. Never for a statement that asks several things (a list)."""
+    solutions = children(holder, "solution")
+    statement = child(holder, "statement")
+    if len(solutions) != 1 or (statement is not None and any(
+            local(e.tag) in ("ol", "ul") for e in statement.iter())):
+        return None
+    value = single_expression(solutions[0])
+    if value and not re.search(r"[A-Za-z]{4,}", value.replace("\\", " ")):
+        return value
+    blocks = [c for c in solutions[0] if local(c.tag)]
+    last = blocks[-1] if blocks else None
+    if last is not None and local(last.tag) == "p" and len(last) and not (
+            last[-1].tail or "").strip(" .\n\t") and local(last[-1].tag) in ("me", "md"):
+        last = last[-1]
+    if last is None or local(last.tag) not in ("me", "men", "md", "mdn"):
+        return None
+    rows = children(last, "mrow") or [last]
+    final = answer_tex(tex(rows[-1]).replace("&", ""))
+    return final if _FINAL_EQUATION.match(final) else None
