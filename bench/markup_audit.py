@@ -46,7 +46,8 @@ RAW = {
     "TikZ": re.compile(r"\\(?:draw|node|fill|path|addplot|tikzset|begin\{(?:tikzpicture|axis)\})"
                        r"(?![a-zA-Z])"),
     "[image]": re.compile(r"\[image\]"),
-    "unnumbered reference": re.compile(rf"\b(?:{'|'.join(BLOCK_NAMES)})\b(?!\s*\(?[0-9A-Z])"),
+    "unnumbered reference": re.compile(  # a table's column named "Equation" is no reference
+        rf"(?<!\| )\b(?:{'|'.join(BLOCK_NAMES)})\b(?!\s*\(?[0-9A-Z])"),
     "{{": re.compile(r"\{\{"),
 }
 
