@@ -26,10 +26,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.accounts import HashingBusy
+from app.bank.shown import fill_snippets
 from app.checking.pool import CheckerPool, use_default_pool
 from app.db import UnitOfWork, make_engine, migrate, session_factory
-from app.method import queries, service
+from app.method import queries
 from app.settings import Settings
+from app.threads import in_thread
 from app.web import (
     api,
     pages_auth,
@@ -45,7 +47,6 @@ from app.web.limits import BodyLimit, HeadAsGet, HeaderLimit, refuse_nul
 from app.web.logs import RequestLog, configure_request_log, start_log
 from app.web.ratelimit import RateLimiter
 from app.web.templating import STATIC, make_templates
-from app.web.threads import in_thread
 from app.web.visitor import SignIns, database_answered, signed_in
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None, *, checker: CheckerPool | None 
             say("Gyrus: starting %d checker workers…", pool.workers)
             await in_thread(pool.warm_up)
             gc.freeze()  # what start-up made is kept for good: full collections skip it
-        filled = await in_thread(service.fill_snippets, UnitOfWork(app.state.sessions), pool.run)
+        filled = await fill_snippets(pool, UnitOfWork(app.state.sessions), None)
         if filled:
             say("Gyrus: %d exercises in open passes got their list snippets.", filled)
         say("Gyrus: ready. Open %s in a browser.", _address(settings))

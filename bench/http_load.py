@@ -196,14 +196,16 @@ class Served:
         )
         if check_workers:
             env["GYRUS_CHECK_WORKERS"] = str(check_workers)
+        own = self.tree / ".venv" / "bin" / "python"  # the tree's own dependencies, if it has them
+        python = str(own) if own.exists() else sys.executable
         self.app_file = subprocess.run(
-            [sys.executable, "-c", "import app; print(app.__file__)"], cwd=folder, env=env,
+            [python, "-c", "import app; print(app.__file__)"], cwd=folder, env=env,
             capture_output=True, text=True, check=True).stdout.strip()
         if not Path(self.app_file).resolve().is_relative_to(self.tree):
             raise SystemExit(f"{self.tree}: `import app` finds {self.app_file} instead")
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1",
+                [python, "-m", "app.cli", "serve", "--host", "127.0.0.1",
                  "--port", str(self.port)],
                 cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import accounts  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.web.threads import in_thread  # noqa: E402
+from app.threads import in_thread  # noqa: E402
 
 TOKEN = 'name="csrf_token" value="'
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The pass page of a 3,000-item pass against a small pass's, in one run (issue 15).
 
-A list page reads every item's stored snippet in one statement and never asks the checker pool
-for a variant, so its time should grow with the rows it renders and nothing else. Measured on a
-temp SQLite database through the whole app (TestClient: routing, the learner's aggregate, the
-labels, the template), one learner with a pass of `--items` exercises (every tenth
+A list page reads stored snippets and never asks the checker pool for a variant; the pass page
+reads the pass's own rows (counts per topic, then the listed topics' items), not the learner's
+whole aggregate, and a pass of more than 250 items lists one topic at a time. Measured on a temp
+SQLite database through the whole app (TestClient: routing, the queries, the template), one
+learner with a pass of `--items` exercises (every tenth
 parameterised, so starting the pass makes variants in the pool) and one with a pass of
 `--small` exercises. Prints the time to start the big pass (its snippets included), then
 p50/p95 of each pass page over `--rounds` alternating requests and their ratio.

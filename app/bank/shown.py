@@ -14,13 +14,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.bank.loader import as_exercise
+from app.bank.snippets import filled_snippets
 from app.bank.variants import Variant, make_variant
 from app.checking.compare.input_help import input_help
 from app.checking.compare.result import CheckResult
 from app.checking.compare.spec import AnswerSpec
 from app.checking.lru import LRU
 from app.checking.pool import CheckerPool
+from app.checking.queue import CheckerBusy
+from app.db import UnitOfWork
+from app.method import service
 from app.method.queries import ExerciseInfo
+from app.threads import in_thread
 
 VARIANT_CACHE_SIZE = 2048
 SELF_GRADED = "self"
@@ -147,3 +152,42 @@ async def mistake_feedback(pool: CheckerPool, exercise: Shown, response: str, *,
     found = await pool.first_correct_async([spec for spec, _ in mistakes], response,
                                            owner=owner)
     return None if found is None else mistakes[found][1]
+
+
+# -- the lists' snippets ---------------------------------------------------------------------
+
+SNIPPET_BATCH = 25
+"""Variants per pool task: well inside one task's time limit, few tasks for a whole pass."""
+
+
+async def fill_snippets(pool: CheckerPool, uow: UnitOfWork, owner: Hashable,
+                        user_id: int | None = None, subject: str | None = None) -> int:
+    """Give the open passes' new items (of one learner and subject, or all) their filled
+    prompt snippets; returns how many were filled. The variants are made in the checker pool
+    in `owner`'s turn, `SNIPPET_BATCH` a task, awaited here on the event loop: no database
+    thread waits for the pool, so a burst of new passes never starves other pages."""
+    unfilled = await in_thread(service.unfilled_snippets, uow, user_id, subject)
+    texts = dict(unfilled.texts)
+    try:
+        for start in range(0, len(unfilled.varied), SNIPPET_BATCH):
+            texts.update(await _filled(pool, unfilled.varied[start:start + SNIPPET_BATCH],
+                                       owner))
+    except CheckerBusy:
+        pass  # the rest stay unfilled: their list shows the prompt, a later fill finds them
+    await in_thread(service.store_snippets, uow, texts)
+    return len(texts)
+
+
+async def _filled(pool: CheckerPool, items: list[tuple[int, dict[str, Any], int]],
+                  owner: Hashable) -> dict[int, str]:
+    """One batch's snippets; a batch that failed (a slow variant) is split until the failing
+    item is alone, which then stays unfilled (its list shows the prompt)."""
+    outcome = await pool.run_async(filled_snippets, [(exercise, seed) for _, exercise, seed
+                                                     in items], owner=owner, batch=True)
+    if isinstance(outcome, list) and len(outcome) == len(items):
+        return {item_id: text for (item_id, _, _), text in zip(items, outcome, strict=True)}
+    if len(items) == 1:
+        return {}
+    middle = len(items) // 2
+    return {**await _filled(pool, items[:middle], owner),
+            **await _filled(pool, items[middle:], owner)}

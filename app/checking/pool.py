@@ -355,9 +355,11 @@ class CheckerPool:
         return self._result(self._submit(fn, args, owner=owner, kind="batch"))
 
     async def run_async(self, fn: Callable[..., Any], *args: Any,
-                        owner: Hashable | None = None) -> Any:
-        """`run`, awaited on the running event loop, as a task a page waits for (a variant)."""
-        return await self._awaited(self._submit(fn, args, owner=owner))
+                        owner: Hashable | None = None, batch: bool = False) -> Any:
+        """`run`, awaited on the running event loop: a task a page waits for (a variant), or
+        with `batch` one that waits behind the owner's checks (list snippets)."""
+        kind: Kind = "batch" if batch else "check"
+        return await self._awaited(self._submit(fn, args, owner=owner, kind=kind))
 
     async def _awaited(self, job: _Job) -> Any:
         await self._settled(job)

@@ -24,7 +24,13 @@ from app.bank.formats.model import ImportRefused
 from app.bank.snippets import unfilled_snippet
 from app.db import UnitOfWork
 from app.method import model, session_store, sessions
-from app.method.repository import SubjectRepository, UnknownSubject
+from app.method.repository import (
+    PART_COUNT,
+    STATE_COLUMNS,
+    SubjectRepository,
+    UnknownSubject,
+    pass_item,
+)
 from app.method.service import Progress
 
 
@@ -330,6 +336,167 @@ def pass_labels(uow: UnitOfWork, user_id: int, subject: str, number: int) -> dic
                 for global_id, pk, title, text, prompt, topic in rows}
 
 
+_PASS_ROW = (
+    select(orm.Pass.id, orm.Pass.closed_early)
+    .join(orm.Subject, orm.Subject.id == orm.Pass.subject_id)
+    .where(orm.Pass.user_id == bindparam("user_id"), orm.Subject.slug == bindparam("subject"),
+           orm.Pass.number == bindparam("number"))
+)
+_PASS_TOPIC_COUNTS = (
+    select(orm.Topic.slug, orm.Topic.title, orm.PassItem.rating, func.count())
+    .select_from(orm.PassItem)
+    .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .where(orm.PassItem.pass_id == bindparam("pass_id"))
+    .group_by(orm.Topic.slug, orm.Topic.title, orm.PassItem.rating)
+)
+_PASS_ITEMS = (
+    select(orm.Exercise.global_id, orm.Exercise.id, orm.PassItem.seed, PART_COUNT,
+           *(getattr(orm.PassItem, column) for column in STATE_COLUMNS),
+           orm.Topic.slug, orm.Topic.title, orm.PassItem.snippet,
+           case((orm.PassItem.snippet.is_(None), orm.Exercise.prompt)))
+    .select_from(orm.PassItem)
+    .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .join(orm.Topic, orm.Topic.id == orm.Exercise.topic_id)
+    .where(orm.PassItem.pass_id == bindparam("pass_id"),
+           orm.Topic.slug.in_(bindparam("topics", expanding=True)))
+    .order_by(orm.PassItem.position)
+)
+_EARLIER_RATINGS = (
+    select(orm.Pass.number, orm.Exercise.global_id, orm.PassItem.rating)
+    .select_from(orm.PassItem)
+    .join(orm.Pass, orm.Pass.id == orm.PassItem.pass_id)
+    .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .where(orm.Pass.user_id == bindparam("user_id"),
+           orm.Pass.subject_id == select(orm.Pass.subject_id)
+           .where(orm.Pass.id == bindparam("pass_id")).scalar_subquery(),
+           orm.Pass.number < bindparam("number"), orm.PassItem.rating.is_not(None),
+           orm.PassItem.exercise_id.in_(
+               select(orm.PassItem.exercise_id)
+               .where(orm.PassItem.pass_id == bindparam("pass_id"))))
+    .order_by(orm.Pass.number)
+)
+"""The ratings of earlier passes of the exercises in one pass: what its theory reviews need."""
+_PASS_THEORY_SEEN = (
+    select(orm.Topic.slug)
+    .join(orm.TheorySeen, orm.TheorySeen.topic_id == orm.Topic.id)
+    .where(orm.TheorySeen.pass_id == bindparam("pass_id"))
+)
+
+
+LIST_ALL = 250
+"""A pass of at most this many items lists every one; a longer one lists one topic at a time
+(the others by their counts), so its page stays quick to load and to read."""
+
+
+@dataclass(frozen=True)
+class PassTopic:
+    """One topic of a pass page: its counts and, when the page lists it, its rows (each item
+    with its name and whether its topic's theory review comes first, rule 5)."""
+
+    key: str
+    title: str
+    counts: model.Counts
+    rows: list[tuple[model.PassItem, Label, bool]] | None = None
+
+
+@dataclass(frozen=True)
+class PassPage:
+    title: str
+    number: int
+    closed_early: bool
+    topics: list[PassTopic]
+
+    @property
+    def counts(self) -> model.Counts:
+        return model.Counts(*(sum(getattr(t.counts, colour) for t in self.topics)
+                              for colour in ("green", "yellow", "red", "unrated")))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.closed_early or self.counts.unrated == 0
+
+
+def pass_page(uow: UnitOfWork, user_id: int, subject: str, number: int,
+              topic: str | None = None) -> PassPage:
+    """The learner's pass `number` by topic in prerequisite order, read from the pass's own
+    rows (counts per topic in one statement, then the listed topics' items), never from the
+    whole aggregate. A pass longer than `LIST_ALL` lists `topic` (a slug), else its first topic
+    with an unrated exercise. Raises UnknownSubject, or NotFound for a pass they lack."""
+    with uow.reading():
+        title = uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar()
+        if title is None:
+            raise UnknownSubject(subject)
+        found = uow.execute(_PASS_ROW, {"user_id": user_id, "subject": subject,
+                                        "number": number}).first()
+        if found is None:
+            raise NotFound(f"pass {number}")
+        pass_id, closed_early = found
+        topics = _pass_topics(uow, user_id, subject, pass_id)
+        listed = _listed_topics(topics, topic)
+        current = model.Pass(number, closed_early=closed_early)
+        names: dict[str, Label] = {}
+        for row in uow.execute(_PASS_ITEMS, {"pass_id": pass_id, "topics": sorted(listed)}):
+            global_id, pk, seed, parts, state = row[0], row[1], row[2], row[3], row[4:-4]
+            slug, topic_title, snippet, prompt = row[-4:]
+            current.items.append(pass_item(global_id, seed, parts, state))
+            snippet = snippet or unfilled_snippet(prompt)
+            names[global_id] = Label(pk, global_id, topic_title, snippet, slug)
+        due = _theory_reviews_due(uow, user_id, pass_id, current,
+                                  {e: label.topic for e, label in names.items()})
+    rows: dict[str, list[tuple[model.PassItem, Label, bool]]] = {slug: [] for slug in listed}
+    for item in current.items:
+        label = names[item.exercise_id]
+        rows[label.topic].append((item, label, item.exercise_id in due))
+    return PassPage(title, number, closed_early, [
+        PassTopic(f"{subject}/{slug}", topic_title, counts, rows.get(slug))
+        for slug, topic_title, counts in topics])
+
+
+def _pass_topics(uow: UnitOfWork, user_id: int, subject: str, pass_id: int
+                 ) -> list[tuple[str, str, model.Counts]]:
+    """A pass's topics (slug, title, counts) in prerequisite order."""
+    counted: dict[str, tuple[str, Counter]] = {}
+    for slug, topic_title, rating, n in uow.execute(_PASS_TOPIC_COUNTS, {"pass_id": pass_id}):
+        counted.setdefault(slug, (topic_title, Counter()))[1][rating] += n
+    key = f"{subject}/{{}}".format
+    order = sessions.prerequisite_order(
+        (key(slug), [str(p) for p in prerequisites or []]) for slug, _, prerequisites in
+        uow.execute(_TOPIC_PREREQUISITES, {"subject": subject, "user_id": user_id}))
+    rank = {topic_key: n for n, topic_key in enumerate(order)}
+    return sorted(
+        ((slug, topic_title, model.Counts(ratings["green"], ratings["yellow"], ratings["red"],
+                                          ratings[None]))
+         for slug, (topic_title, ratings) in counted.items()),
+        key=lambda found: rank.get(key(found[0]), len(rank)))
+
+
+def _listed_topics(topics: list[tuple[str, str, model.Counts]], chosen: str | None) -> set[str]:
+    """The slugs a pass page lists: all of a short pass's, else the chosen one or the first
+    with an unrated exercise."""
+    if sum(counts.total for _, _, counts in topics) <= LIST_ALL:
+        return {slug for slug, _, _ in topics}
+    slugs = {slug for slug, _, _ in topics}
+    if chosen in slugs:
+        return {chosen}
+    return {next((slug for slug, _, counts in topics if counts.unrated), topics[0][0])}
+
+
+def _theory_reviews_due(uow: UnitOfWork, user_id: int, pass_id: int, current: model.Pass,
+                        topics: dict[str, str]) -> set[str]:
+    """Rule 5 for a pass's items, from the earlier ratings of just those exercises."""
+    if current.number == 1 or current.is_finished:
+        return set()
+    earlier: dict[int, model.Pass] = {}
+    for number, global_id, rating in uow.execute(
+            _EARLIER_RATINGS, {"user_id": user_id, "pass_id": pass_id, "number": current.number}):
+        earlier.setdefault(number, model.Pass(number)).items.append(
+            model.PassItem(global_id, 0, rating=model.Rating(rating)))
+    current.theory_seen.update(uow.execute(_PASS_THEORY_SEEN, {"pass_id": pass_id}).scalars())
+    history = model.Subject("", str(user_id), passes=[*earlier.values(), current])
+    return history.theory_reviews_due(topics)
+
+
 def labels(uow: UnitOfWork, global_ids: list[str]) -> dict[str, Label]:
     """Names for exercises outside a pass (a next-pass preview's late additions)."""
     if not global_ids:
@@ -415,24 +582,93 @@ def _exercise(uow: UnitOfWork, user_id: int, pk: int) -> ExerciseInfo:
     return ExerciseInfo.from_columns(**found)
 
 
-def exercise_in_pass(
-    uow: UnitOfWork, user_id: int, pk: int
-) -> tuple[ExerciseInfo, model.Subject, ItemRow, list[AttemptInfo]]:
-    """An exercise in the learner's open pass: the exercise, the learner's aggregate, the pass
-    item and the attempts of earlier passes, read in one transaction (the exercise page and
-    each of its actions need them all). Raises NotFound when it is not visible to them or not
-    in their open pass."""
+_OPEN_PASS_ITEMS = (
+    select(orm.Pass.id, orm.Pass.number, orm.Exercise.global_id, orm.PassItem.seed, PART_COUNT,
+           *(getattr(orm.PassItem, column) for column in STATE_COLUMNS))
+    .select_from(orm.Pass)
+    .join(orm.Subject, orm.Subject.id == orm.Pass.subject_id)
+    .join(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
+    .join(orm.Exercise, orm.Exercise.id == orm.PassItem.exercise_id)
+    .where(orm.Pass.user_id == bindparam("user_id"), orm.Subject.slug == bindparam("subject"),
+           orm.Pass.ended_at.is_(None))
+    .order_by(orm.PassItem.position)
+)
+"""The learner's open pass in a subject, item by item (the state the method reads)."""
+_EARLIER_RATINGS_OF = (
+    select(orm.Pass.number, orm.PassItem.rating)
+    .join(orm.Pass, orm.Pass.id == orm.PassItem.pass_id)
+    .where(orm.Pass.user_id == bindparam("user_id"), orm.PassItem.exercise_id == bindparam("pk"),
+           orm.Pass.number < bindparam("before"))
+    .order_by(orm.Pass.number)
+)
+
+
+@dataclass(frozen=True)
+class InPass:
+    """An exercise in the learner's open pass, as its page and actions need it."""
+
+    info: ExerciseInfo
+    current: model.Pass
+    row: ItemRow
+    earlier: list[AttemptInfo]
+    """The attempts of earlier passes, latest first."""
+    review_due: bool
+    """Its topic's theory review comes first (rule 5)."""
+    previous_rating: model.Rating | None
+    """Its colour in the pass before."""
+    place: sessions.Place
+
+    @property
+    def item(self) -> model.PassItem:
+        return self.current.item(self.info.global_id)
+
+    @property
+    def undoable(self) -> str | None:
+        """The exercise whose rating Undo may withdraw, if any (until the next Check)."""
+        return self.current.undoable
+
+
+def exercise_in_pass(uow: UnitOfWork, user_id: int, pk: int) -> InPass:
+    """An exercise in the learner's open pass with its item, attempts, earlier passes' ratings
+    and attempts, and its place: one read transaction of the open pass's rows and this
+    exercise's, not the learner's whole aggregate. Raises NotFound when it is not visible to
+    them or not in their open pass."""
     with uow.reading():
         info = _exercise(uow, user_id, pk)
-        aggregate = SubjectRepository(uow.session).get(user_id, info.subject)
-        current = aggregate.open_pass
+        current, pass_id = _open_pass(uow, user_id, info.subject)
         if current is None or info.global_id not in current:
             raise NotFound(f"{info.global_id} is not in the open pass")
+        current.theory_seen.update(uow.execute(_PASS_THEORY_SEEN, {"pass_id": pass_id}).scalars())
+        before = {"user_id": user_id, "pk": pk, "before": current.number}
+        history = model.Subject(info.subject, str(user_id), passes=[
+            model.Pass(number, [model.PassItem(info.global_id, 0, rating=_rating(rating))])
+            for number, rating in uow.execute(_EARLIER_RATINGS_OF, before)] + [current])
         row = _item_row(uow, user_id, info.subject, current.number, pk)
-        earlier = []
-        if any(info.global_id in before for before in aggregate.passes[:-1]):
-            earlier = _earlier_attempts(uow, user_id, pk, current.number)
-        return info, aggregate, row, earlier
+        earlier = (_earlier_attempts(uow, user_id, pk, current.number)
+                   if len(history.passes) > 1 else [])
+        latest = session_store.latest(uow.session, user_id, info.subject)
+        chosen = session_store.settings(uow.session, user_id)
+    at = sessions.place(sessions.current_session(latest, current, datetime.now(UTC), chosen.zone),
+                        chosen, current)
+    return InPass(info, current, row, earlier,
+                  history.theory_review_due(info.global_id, info.topic),
+                  history.latest_rating(info.global_id), at)
+
+
+def _open_pass(uow: UnitOfWork, user_id: int, subject: str) -> tuple[model.Pass | None, int]:
+    rows = uow.execute(_OPEN_PASS_ITEMS, {"user_id": user_id, "subject": subject}).all()
+    if not rows:
+        return None, 0
+    current = model.Pass(rows[0][1])
+    for row in rows:
+        current.items.append(pass_item(row[2], row[3], row[4], row[5:]))
+        if row[-1]:  # the rating Undo may withdraw
+            current.undoable = row[2]
+    return current, rows[0][0]
+
+
+def _rating(value: str | None) -> model.Rating | None:
+    return model.Rating(value) if value else None
 
 
 _TOPIC_VISIBLE = (
@@ -925,15 +1161,6 @@ def learner_settings(uow: UnitOfWork, user_id: int) -> sessions.LearnerSettings:
         return session_store.settings(uow.session, user_id)
 
 
-def place(uow: UnitOfWork, user_id: int, subject: str, open_pass: model.Pass) -> sessions.Place:
-    """Where the exercise page is: "7 of 12 today · 43 of 186 in pass 1" (rule 10)."""
-    with uow.reading():
-        latest = session_store.latest(uow.session, user_id, subject)
-        chosen = session_store.settings(uow.session, user_id)
-    current = sessions.current_session(latest, open_pass, datetime.now(UTC), chosen.zone)
-    return sessions.place(current, chosen, open_pass)
-
-
 @dataclass(frozen=True)
 class Continuing:
     """Where Next and Continue pass go: the open pass (None: no pass is open), the exercise to
@@ -955,8 +1182,9 @@ def continuing(uow: UnitOfWork, user_id: int, subject: str, after: int | None,
     pass page chose one, else in the latest session's order (topic prerequisite order, or
     shuffled; rule 10). One reading transaction. Raises UnknownSubject."""
     with uow.reading():
-        repository = SubjectRepository(uow.session)
-        current = repository.get(user_id, subject).open_pass
+        if uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar() is None:
+            raise UnknownSubject(subject)
+        current, _ = _open_pass(uow, user_id, subject)
         latest = session_store.latest(uow.session, user_id, subject)
         if current is None:
             return Continuing(None, None, latest)
@@ -984,12 +1212,11 @@ def session_summary(uow: UnitOfWork, user_id: int, subject: str, session_id: int
                     ) -> SessionSummary:
     """One of the learner's sessions with its colours and time spent; raises NotFound."""
     with uow.reading():
-        repository = SubjectRepository(uow.session)
         found = session_store.one(uow.session, user_id, subject, session_id)
         if found is None:
             raise NotFound(f"session {session_id}")
         moments = [found.started_at, *session_store.activity_times(uow.session, found.id)]
-        current = repository.get(user_id, subject).open_pass
+        current, _ = _open_pass(uow, user_id, subject)
     is_open = current is not None and current.number == found.pass_number
     return SessionSummary(found, time_spent(moments), is_open)
 
@@ -1024,24 +1251,16 @@ def topic_map(uow: UnitOfWork, user_id: int, subject: str, aggregate: model.Subj
                                 layout.order, aggregate.open_pass)
 
 
-def pass_groups(uow: UnitOfWork, user_id: int, subject: str, shown: model.Pass
-                ) -> list[sessions.TopicGroup]:
-    """The pass's items by topic in prerequisite order, for the pass page."""
-    with uow.reading():
-        layout = _layout(uow, user_id, subject)
-    return sessions.group_by_topic(shown, layout.topic_of, layout.titles, layout.order)
-
-
 def topic_start(uow: UnitOfWork, user_id: int, subject: str, topic: str) -> int | None:
     """A click on a topic tile: the row id of the topic's first unrated exercise in the open
     pass (None when the topic has none left there). Raises UnknownSubject."""
     with uow.reading():
         if uow.execute(_SUBJECT_TITLE, {"slug": subject, "user_id": user_id}).scalar() is None:
             raise UnknownSubject(subject)
-        aggregate = SubjectRepository(uow.session).get(user_id, subject)
-        if aggregate.open_pass is None:
+        current, _ = _open_pass(uow, user_id, subject)
+        if current is None:
             return None
         layout = _layout(uow, user_id, subject)
-        chosen = sessions.first_in_topic(aggregate.open_pass, layout.topic_of,
+        chosen = sessions.first_in_topic(current, layout.topic_of,
                                          f"{subject}/{topic}")
         return uow.execute(_PK, {"global_id": chosen}).scalar() if chosen else None

@@ -75,7 +75,7 @@ class _Loaded:
     """Exercise id (`calculus/chain-rule/chain-rule-01`) -> `exercise.id`."""
 
 
-_STATE_COLUMNS = ("verdict", "rating", "disputed", "saw_solution_before_check",
+STATE_COLUMNS = ("verdict", "rating", "disputed", "saw_solution_before_check",
                   "saw_last_hint_before_check", "incorrect_attempts", "solution_open",
                   "attempt_count", "part", "undoable")
 
@@ -101,13 +101,14 @@ _VERDICTS = {None: None, **{v.value: v for v in model.Verdict}}
 _RATINGS = {None: None, **{r.value: r for r in model.Rating}}
 
 
-def _item(exercise_id: str, seed: int, parts: int, state: tuple) -> model.PassItem:
+def pass_item(exercise_id: str, seed: int, parts: int, state: tuple) -> model.PassItem:
+    """The model's item from its row: `state` holds `STATE_COLUMNS` in order."""
     verdict, rating, disputed, solution, hint, incorrect, solution_open, count, part = state[:-1]
     return model.PassItem(exercise_id, seed, _VERDICTS[verdict], _RATINGS[rating], disputed,
                           solution, hint, incorrect, solution_open, count, part, parts)
 
 
-_PART_COUNT = case(
+PART_COUNT = case(
     (cast(orm.Exercise.parts, Text).like("[%"), func.json_array_length(orm.Exercise.parts)),
     else_=1,
 )
@@ -139,8 +140,8 @@ _PASSES = (
     select(
         orm.Pass.id, orm.Pass.number, orm.Pass.closed_early, orm.Pass.ended_at.is_not(None),
         orm.PassItem.id, orm.PassItem.position, orm.Exercise.global_id, orm.Exercise.id,
-        orm.PassItem.seed, _PART_COUNT,
-        *(getattr(orm.PassItem, column) for column in _STATE_COLUMNS),
+        orm.PassItem.seed, PART_COUNT,
+        *(getattr(orm.PassItem, column) for column in STATE_COLUMNS),
     )
     .select_from(orm.Pass)
     .outerjoin(orm.PassItem, orm.PassItem.pass_id == orm.Pass.id)
@@ -170,7 +171,7 @@ _PARKED = (
 )
 _UPDATE_ITEM = (
     update(orm.PassItem).where(orm.PassItem.id == bindparam("item_id"))
-    .values({column: bindparam(column) for column in ("position", *_STATE_COLUMNS)})
+    .values({column: bindparam(column) for column in ("position", *STATE_COLUMNS)})
 )
 _ADD_ATTEMPT = insert(orm.Attempt).returning(orm.Attempt.id)
 
@@ -222,7 +223,7 @@ class SubjectRepository:
             if item_id is None:  # a pass without items
                 continue
             state = row[10:]
-            passes[-1].items.append(_item(global_id, seed, parts, state))
+            passes[-1].items.append(pass_item(global_id, seed, parts, state))
             stored.items[global_id] = _StoredItem(item_id, position, state)
             loaded.pks[global_id] = pk
             if state[-1]:
@@ -363,7 +364,7 @@ class SubjectRepository:
                     if item.rating is not None:
                         rated.append((row.id, item))
                 changed.append({"item_id": row.id, "position": position,
-                                **dict(zip(_STATE_COLUMNS, state, strict=True))})
+                                **dict(zip(STATE_COLUMNS, state, strict=True))})
                 stored.items[item.exercise_id] = row._replace(position=position, state=state)
         dropped = stored.items.keys() - {item.exercise_id for item in new.items}
         if dropped:
@@ -389,7 +390,7 @@ class SubjectRepository:
             insert(orm.PassItem).returning(orm.PassItem.id, sort_by_parameter_order=True),
             [{"pass_id": stored.id, "exercise_id": loaded.pks[item.exercise_id],
               "position": position, "seed": item.seed,
-              **dict(zip(_STATE_COLUMNS, state, strict=True))}
+              **dict(zip(STATE_COLUMNS, state, strict=True))}
              for (position, item), state in zip(added, states, strict=True)],
         ).scalars().all()
         for item_id, (position, item), state in zip(ids, added, states, strict=True):

@@ -10,19 +10,18 @@ one kind of error whether the race was lost in Python or in the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import models as orm
 from app.bank import loader
-from app.bank.snippets import filled_snippets, snippet
-from app.checking.queue import CheckerBusy
+from app.bank.snippets import snippet
 from app.db import UnitOfWork, is_duplicate
 from app.method import session_store, sessions
 from app.method.model import (
@@ -39,9 +38,6 @@ from app.method.model import (
     Verdict,
 )
 from app.method.repository import SubjectRepository
-
-Runner = Callable[..., Any]
-"""`pool.run` for one owner: runs a module-level function in the checker pool."""
 
 
 @dataclass(frozen=True)
@@ -100,15 +96,13 @@ def _save(uow: UnitOfWork, repository: SubjectRepository, aggregate: Subject) ->
     uow.commit()
 
 
-def start_pass(uow: UnitOfWork, user_id: int, subject: str, run: Runner | None = None) -> int:
-    """Start pass 1 or the next pass (rules 1, 2, 4); returns its number. With `run` (the
-    checker pool's), its items get their snippets (`fill_snippets`) before it returns."""
+def start_pass(uow: UnitOfWork, user_id: int, subject: str) -> int:
+    """Start pass 1 or the next pass (rules 1, 2, 4); returns its number. Its items' list
+    snippets are made after (`app.bank.shown.fill_snippets`)."""
     with uow, _conflict_means(PassNotFinished, f"a pass of {subject} was just started"):
         repository, aggregate = _load(uow, user_id, subject)
         number = aggregate.start_pass().number
         _save(uow, repository, aggregate)
-    if run is not None:
-        fill_snippets(uow, run, user_id, subject)
     return number
 
 
@@ -228,16 +222,12 @@ def close_pass(uow: UnitOfWork, user_id: int, subject: str) -> PassSummary:
     return PassSummary(closed.number, closed.counts(), aggregate.next_pass_preview())
 
 
-def unpark(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str,
-           run: Runner | None = None) -> None:
-    """Return a parked exercise to the cycle (rule 7): the open pass, or else the next one.
-    With `run`, an item it gains in the open pass gets its snippet."""
+def unpark(uow: UnitOfWork, user_id: int, subject: str, exercise_id: str) -> None:
+    """Return a parked exercise to the cycle (rule 7): the open pass, or else the next one."""
     with uow, _conflict_means(NotParked, exercise_id):
         repository, aggregate = _load(uow, user_id, subject)
         aggregate.unpark(exercise_id)
         _save(uow, repository, aggregate)
-    if run is not None:
-        fill_snippets(uow, run, user_id, subject)
 
 
 def progress(uow: UnitOfWork, user_id: int, subject: str) -> Progress:
@@ -251,12 +241,11 @@ def progress(uow: UnitOfWork, user_id: int, subject: str) -> Progress:
 
 
 def update_study_list(uow: UnitOfWork, user_id: int, subject: str, visible: set[str],
-                      wanted: list[str], run: Runner | None = None) -> tuple[int, int]:
+                      wanted: list[str]) -> tuple[int, int]:
     """Make the `visible` part of the study list `wanted` (the editor's form: only exercises the
     learner may see are ever added); returns (added, removed) counts. Added exercises join the
-    open pass (rule 8), with their snippets when `run` is given; removed ones leave it where
-    unrated. Two first saves of a list at once: the second is retried, and finds the first's
-    list."""
+    open pass (rule 8); removed ones leave it where unrated. Two first saves of a list at
+    once: the second is retried, and finds the first's list."""
     for attempt in range(2):
         try:
             with uow:
@@ -266,8 +255,6 @@ def update_study_list(uow: UnitOfWork, user_id: int, subject: str, visible: set[
                 aggregate.remove_from_study_list(removed)
                 added = aggregate.add_to_study_list(wanted)
                 _save(uow, repository, aggregate)
-            if added and run is not None:
-                fill_snippets(uow, run, user_id, subject)
             return len(added), len(removed)
         except IntegrityError as error:
             if attempt or not is_duplicate(error):
@@ -291,8 +278,6 @@ def add_to_study_lists(session: Session, additions: Mapping[tuple[int, str], lis
 
 # -- the lists' snippets ----------------------------------------------------------------------
 
-SNIPPET_BATCH = 25
-"""Variants per pool task: well inside one task's time limit, few tasks for a whole pass."""
 _UNFILLED = (
     select(orm.PassItem.id, orm.PassItem.seed, orm.Exercise.global_id, orm.Exercise.prompt,
            orm.Exercise.answer, orm.Exercise.params, orm.Exercise.hints,
@@ -309,12 +294,19 @@ _SET_SNIPPET = (
 )
 
 
-def fill_snippets(uow: UnitOfWork, run: Runner, user_id: int | None = None,
-                  subject: str | None = None) -> int:
-    """Give the open passes' new items (of one learner and subject, or all) their filled
-    prompt snippets, so the pass page reads them instead of making a variant per row. The
-    variants are made in the checker pool, `SNIPPET_BATCH` items a task; an exercise without
-    parameters needs no variant. Returns how many items were filled."""
+@dataclass(frozen=True)
+class Unfilled:
+    """Open-pass items without a list snippet: `texts` (item id -> snippet) of exercises
+    without parameters, made here; `varied`, (item id, exercise, seed) for the pool."""
+
+    texts: dict[int, str]
+    varied: list[tuple[int, dict[str, Any], int]]
+
+
+def unfilled_snippets(uow: UnitOfWork, user_id: int | None = None,
+                      subject: str | None = None) -> Unfilled:
+    """The open passes' items (of one learner and subject, or all) whose snippet is to make:
+    the pass page reads stored snippets instead of making a variant per row."""
     statement = _UNFILLED
     if user_id is not None:
         statement = statement.where(orm.Pass.user_id == user_id)
@@ -322,18 +314,16 @@ def fill_snippets(uow: UnitOfWork, run: Runner, user_id: int | None = None,
         statement = statement.where(orm.Subject.slug == subject)
     with uow.reading():
         rows = uow.execute(statement).all()
-    texts = {row.id: snippet(row.prompt) for row in rows if not row.params}
-    varied = [row for row in rows if row.params]
-    try:
-        for start in range(0, len(varied), SNIPPET_BATCH):
-            texts.update(_filled(run, varied[start:start + SNIPPET_BATCH]))
-    except CheckerBusy:
-        pass  # the rest stay unfilled: their list shows the prompt, a later fill finds them
+    return Unfilled({row.id: snippet(row.prompt) for row in rows if not row.params},
+                    [(row.id, loader.as_exercise(row), row.seed) for row in rows if row.params])
+
+
+def store_snippets(uow: UnitOfWork, texts: Mapping[int, str]) -> None:
+    """Keep made snippets (item id -> text)."""
     if texts:
         with uow:
             uow.execute(_SET_SNIPPET, [{"item_id": k, "text": v} for k, v in texts.items()])
             uow.commit()
-    return len(texts)
 
 
 def forget_snippets(session: Session, global_ids: list[str]) -> None:
@@ -351,18 +341,6 @@ def forget_snippets(session: Session, global_ids: list[str]) -> None:
                                orm.PassItem.pass_id.in_(open_passes))
                         .values(snippet=None)
                         .execution_options(synchronize_session=False))
-
-
-def _filled(run: Runner, rows: Sequence[Row]) -> dict[int, str]:
-    """One batch's snippets from the pool; a batch that failed (a slow variant) is split
-    until the failing item is alone, which then stays unfilled (its list shows the prompt)."""
-    outcome = run(filled_snippets, [(loader.as_exercise(row), row.seed) for row in rows])
-    if isinstance(outcome, list) and len(outcome) == len(rows):
-        return {row.id: text for row, text in zip(rows, outcome, strict=True)}
-    if len(rows) == 1:
-        return {}
-    middle = len(rows) // 2
-    return {**_filled(run, rows[:middle]), **_filled(run, rows[middle:])}
 
 
 # -- the operator's disputes (rule 3) ----------------------------------------------------------

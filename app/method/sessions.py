@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from app.method.model import Counts, Pass, PassItem, Rating, _count
+from app.method.model import Counts, Pass, Rating, _count
 
 SessionOrder = Literal["prerequisites", "shuffled"]
 SESSION_ORDERS: tuple[SessionOrder, ...] = ("prerequisites", "shuffled")
@@ -281,29 +281,6 @@ class TopicTile:
         """The tile's accessible name: what it shows and what a click does."""
         where = "start here" if self.first_unrated else "nothing left to rate in an open pass"
         return f"{self.title}: {self.counts.green} of {self.counts.total} Green, {where}"
-
-
-@dataclass
-class TopicGroup:
-    """A pass's items of one topic, for the pass page, with their counts."""
-
-    key: str
-    title: str
-    items: list[PassItem] = field(default_factory=list)
-
-    def counts(self) -> Counts:
-        return _count(item.rating for item in self.items)
-
-
-def group_by_topic(open_pass: Pass, topic_of: Mapping[str, str], titles: Mapping[str, str],
-                   order: list[str]) -> list[TopicGroup]:
-    """The pass's items by topic, topics in prerequisite `order` (unknown ones last)."""
-    groups: dict[str, TopicGroup] = {}
-    for item in open_pass.items:
-        key = topic_of.get(item.exercise_id, "")
-        groups.setdefault(key, TopicGroup(key, titles.get(key, key))).items.append(item)
-    rank = {key: n for n, key in enumerate(order)}
-    return sorted(groups.values(), key=lambda group: rank.get(group.key, len(rank)))
 
 
 def topic_tiles(

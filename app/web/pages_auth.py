@@ -11,9 +11,9 @@ from fastapi.responses import Response
 
 from app import accounts, signins
 from app.method import queries, service, sessions
+from app.threads import in_thread
 from app.web import visitor
 from app.web.deps import Uow, User, notify, redirect, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 

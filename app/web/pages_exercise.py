@@ -10,6 +10,7 @@ page shows comes from the pass item's stage (`model.PassItem.stage`) and its sto
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
@@ -21,10 +22,10 @@ from app.bank.shown import Shown, VariantUnavailable, mistake_feedback, shown
 from app.checking import CheckerBusy
 from app.checking.compare.result import CheckResult, Validation
 from app.checking.compare.structures import place
-from app.method import model, queries, service, sessions
+from app.method import model, queries, service
 from app.method.repository import UnknownSubject
+from app.threads import in_thread
 from app.web.deps import PathInt, Pool, Uow, User, notify, redirect, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 
@@ -44,26 +45,6 @@ CRITERIA = {
 }
 
 Text = Annotated[str, Form(max_length=MAX_TEXT)]
-
-
-@dataclass
-class Here:
-    """The exercise in the learner's open pass, as the page needs it."""
-
-    info: queries.ExerciseInfo
-    aggregate: model.Subject
-    current: model.Pass
-    item: model.PassItem
-    row: queries.ItemRow
-    earlier: list[queries.AttemptInfo]
-    """The attempts of earlier passes, latest first."""
-    place: sessions.Place | None = None
-    """Where this exercise is in the session and the pass (rule 10)."""
-
-    @property
-    def undoable(self) -> str | None:
-        """The exercise whose rating Undo may withdraw, if any (until the next Check)."""
-        return self.current.undoable
 
 
 @dataclass
@@ -95,15 +76,12 @@ class VerdictView:
         return [place(p) for p in (self.entries or {}).get("wrong") or []]
 
 
-async def _here(uow: Uow, user: int, pk: int) -> Here:
+async def _here(uow: Uow, user: int, pk: int) -> queries.InPass:
     """The exercise if it is in the learner's open pass; else 404 (it may be someone else's)."""
     try:
-        info, aggregate, row, earlier = await in_thread(queries.exercise_in_pass, uow, user, pk)
+        return await in_thread(queries.exercise_in_pass, uow, user, pk)
     except queries.NotFound:
         raise HTTPException(404, "There is no such exercise in your current pass.") from None
-    current = aggregate.open_pass
-    where = await in_thread(queries.place, uow, user, info.subject, current)
-    return Here(info, aggregate, current, current.item(info.global_id), row, earlier, where)
 
 
 async def _variant(pool: Pool, info: queries.ExerciseInfo, seed: int, user: int) -> Shown:
@@ -121,7 +99,7 @@ def _busy(error: CheckerBusy) -> str:
     return f"The checker is busy — try again in {error.retry_after} s."
 
 
-def _stored_verdict(here: Here) -> VerdictView | None:
+def _stored_verdict(here: queries.InPass) -> VerdictView | None:
     """The verdict of the latest attempt in this pass, with what the checker said."""
     attempt = here.row.attempt
     if here.item.verdict is None or attempt is None:
@@ -147,7 +125,7 @@ class DonePart:
 
 def _page(
     request: Request,
-    here: Here,
+    here: queries.InPass,
     whole: Shown,
     draft: Draft | None = None,
     verdict: VerdictView | None = None,
@@ -200,7 +178,7 @@ def _page(
     return response
 
 
-def _retry_draft(here: Here) -> Draft:
+def _retry_draft(here: queries.InPass) -> Draft:
     """After Try again the Answer box comes back with the last attempt's answer and notes;
     a new part's, with the notes only."""
     attempt = here.row.attempt
@@ -214,7 +192,7 @@ def _retry_draft(here: Here) -> Draft:
 async def exercise_page(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt,
                         ) -> Response:
     here = await _here(uow, user, pk)
-    if here.aggregate.theory_review_due(here.info.global_id, here.info.topic):
+    if here.review_due:
         return redirect(f"/exercises/{pk}/theory")
     return _page(request, here, await _variant(pool, here.info, here.item.seed, user))
 
@@ -243,7 +221,7 @@ async def theory_page(request: Request, uow: Uow, user: User, pk: PathInt) -> Re
         theory=theory,
         example=examples[0] if examples else None,
         previous=earlier[0] if earlier else None,
-        previous_rating=here.aggregate.latest_rating(here.info.global_id),
+        previous_rating=here.previous_rating,
     )
 
 
@@ -321,26 +299,28 @@ async def show_solution(request: Request, uow: Uow, user: User, pool: Pool, pk: 
     return _page(request, await _here(uow, user, pk), exercise, draft)
 
 
-@router.post("/exercises/{pk}/retry")
-async def try_again(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
-    """Try again after an Incorrect check: the Answer box comes back, the notes kept."""
+async def _step(uow: Uow, user: int, pk: int, step: Callable[..., object],
+                done: tuple[type[Exception], ...], anchor: str) -> Response:
+    """One step of the item (Try again, Next part) and back to the page; a step already taken
+    (a second click, or another tab) changes nothing."""
     info, _, _ = await _to_check(uow, user, pk)
     try:
-        await in_thread(service.try_again, uow, user, info.subject, info.global_id)
-    except (model.RetryNotAllowed, model.AlreadyRated):  # a second click, or another tab
+        await in_thread(step, uow, user, info.subject, info.global_id)
+    except (*done, model.AlreadyRated):
         pass
-    return redirect(f"/exercises/{pk}#attempt")
+    return redirect(f"/exercises/{pk}#{anchor}")
+
+
+@router.post("/exercises/{pk}/retry")
+async def try_again(uow: Uow, user: User, pk: PathInt) -> Response:
+    """Try again after an Incorrect check: the Answer box comes back, the notes kept."""
+    return await _step(uow, user, pk, service.try_again, (model.RetryNotAllowed,), "attempt")
 
 
 @router.post("/exercises/{pk}/next-part")
-async def next_part(request: Request, uow: Uow, user: User, pk: PathInt) -> Response:
+async def next_part(uow: Uow, user: User, pk: PathInt) -> Response:
     """Next part: the current part is done, the next one's Answer box opens."""
-    info, _, _ = await _to_check(uow, user, pk)
-    try:
-        await in_thread(service.next_part, uow, user, info.subject, info.global_id)
-    except (model.PartNotDone, model.AlreadyRated):  # a second click, or another tab
-        pass
-    return redirect(f"/exercises/{pk}#part")
+    return await _step(uow, user, pk, service.next_part, (model.PartNotDone,), "part")
 
 
 # -- Check ---------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from app.method import queries
+from app.threads import in_thread
 from app.web.deps import Uow, User, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 MEDIA = {"yaml": "application/yaml", "csv": "text/csv", "json": "application/json"}

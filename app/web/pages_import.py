@@ -20,10 +20,11 @@ from fastapi.responses import Response
 from app.bank import formats, importing
 from app.bank.formats import tabular
 from app.bank.formats.model import ImportRefused, ParsedImport
+from app.bank.shown import fill_snippets
 from app.checking import CheckerBusy
-from app.method import queries, service
+from app.method import queries
+from app.threads import in_thread
 from app.web.deps import Pool, Uow, User, notify, redirect, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 TOKEN_KEY = "import_token"
@@ -114,7 +115,7 @@ async def confirm(
     except ImportRefused as error:
         return await _form(request, uow, user, status=400, error=str(error))
     if report.added_to_study_list or report.updated:  # new or edited items in open passes
-        await in_thread(service.fill_snippets, uow, partial(pool.run, owner=user), user)
+        await fill_snippets(pool, uow, user, user)
     await in_thread(importing.drop_pending, _folder(request), token, user)
     request.session.pop(TOKEN_KEY, None)
     notify(request, f"Imported {report.summary()}.")

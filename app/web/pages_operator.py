@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.bank.shown import Shown, VariantUnavailable, shown
 from app.checking import CheckerBusy
 from app.method import queries, service
+from app.threads import in_thread
 from app.web.deps import (
     MAX_INT,
     Operator,
@@ -20,7 +21,6 @@ from app.web.deps import (
     redirect,
     render,
 )
-from app.web.threads import in_thread
 
 router = APIRouter()
 

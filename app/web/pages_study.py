@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from app.bank.shown import fill_snippets
 from app.method import model, queries, service, sessions
 from app.method.repository import UnknownSubject
+from app.threads import in_thread
 from app.web.deps import MAX_INT, PathInt, Pool, Uow, User, notify, redirect, render
-from app.web.threads import in_thread
 
 router = APIRouter()
 
@@ -122,8 +122,9 @@ async def save_study_list(
                               aggregate.study_list)
     wanted = choices.wanted(set(topic or []), set(collection or []), set(exercise or []))
     added, removed = await in_thread(service.update_study_list, uow, user, subject,
-                                     set(choices.exercise_collections), wanted,
-                                     partial(pool.run, owner=user))
+                                     set(choices.exercise_collections), wanted)
+    if added:
+        await fill_snippets(pool, uow, user, user, subject)
     notify(request, f"Study list saved: {added} added, {removed} removed.")
     return redirect(f"/subjects/{subject}/study-list")
 
@@ -136,8 +137,7 @@ async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject
                      ) -> Response:
     """Start pass (1 or the next); a double click lands on the pass the first click started."""
     try:
-        number = await in_thread(service.start_pass, uow, user, subject,
-                                 partial(pool.run, owner=user))
+        number = await in_thread(service.start_pass, uow, user, subject)
     except UnknownSubject:
         raise HTTPException(404, "There is no such subject.") from None
     except model.PassNotFinished:
@@ -145,33 +145,23 @@ async def start_pass(request: Request, uow: Uow, user: User, pool: Pool, subject
     except model.NothingToStudy:
         notify(request, "Nothing to study: every exercise is Green, parked, or the list is empty.")
         return redirect("/")
+    await fill_snippets(pool, uow, user, user, subject)
     return redirect(pass_url(subject, number))
 
 
 @router.get("/subjects/{subject}/passes/{number}")
-async def pass_page(request: Request, uow: Uow, user: User, subject: str, number: PathInt
-                    ) -> Response:
-    title, aggregate = await _subject(uow, user, subject)
-    shown = _pass(aggregate, number)
-    if shown.is_finished:
+async def pass_page(request: Request, uow: Uow, user: User, subject: str, number: PathInt,
+                    topic: Annotated[str | None, Query(max_length=100)] = None) -> Response:
+    """The pass's items by topic; a long pass lists `topic` (else where work goes on)."""
+    try:
+        page = await in_thread(queries.pass_page, uow, user, subject, number, topic)
+    except UnknownSubject:
+        raise HTTPException(404, "There is no such subject.") from None
+    except queries.NotFound:
+        raise HTTPException(404, f"You have no pass {number} in this subject.") from None
+    if page.is_finished:
         return redirect(pass_url(subject, number) + "/summary")
-    names = await in_thread(queries.pass_labels, uow, user, subject, number)
-    groups = await in_thread(queries.pass_groups, uow, user, subject, shown)
-    due = aggregate.theory_reviews_due({e: label.topic for e, label in names.items()})
-    topics = [
-        (group, [(item, names[item.exercise_id], item.exercise_id in due)
-                 for item in group.items if item.exercise_id in names])
-        for group in groups
-    ]
-    return render(
-        request,
-        "pass.html",
-        subject=subject,
-        title=title,
-        current=shown,
-        topics=topics,
-        counts=shown.counts(),
-    )
+    return render(request, "pass.html", subject=subject, page=page, counts=page.counts)
 
 
 @router.get("/subjects/{subject}/passes/{number}/close")
@@ -287,9 +277,9 @@ async def unpark(request: Request, uow: Uow, user: User, pool: Pool, pk: PathInt
     except queries.NotFound:
         raise HTTPException(404, "There is no such exercise.") from None
     try:
-        await in_thread(service.unpark, uow, user, info.subject, info.global_id,
-                        partial(pool.run, owner=user))
+        await in_thread(service.unpark, uow, user, info.subject, info.global_id)
     except model.NotParked:
         raise HTTPException(404, "This exercise is not parked.") from None
+    await fill_snippets(pool, uow, user, user, info.subject)
     notify(request, "Unparked: it is back in the pass cycle.")
     return redirect("/needs-help")

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import signins
 from app.db import UnitOfWork
-from app.web.threads import in_thread
+from app.threads import in_thread
 
 log = logging.getLogger(__name__)
 

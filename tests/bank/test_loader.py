@@ -17,6 +17,7 @@ from app.bank.loader import (
     ordered_topics,
     read_bank,
 )
+from app.bank.snippets import filled_snippets
 from app.bank.variants import make_variant
 from app.db import UnitOfWork
 from app.method import service
@@ -282,9 +283,14 @@ def test_an_exercise_added_later_joins_the_study_list_and_the_open_pass(
     assert theirs.study_list == ["calculus/chain/one"]
 
 
-def _in_process(fn, *args, **_owner):
-    """A runner for `service.fill_snippets` without the pool (the bank here is trusted)."""
-    return fn(*args)
+def _fill_in_process(uow: UnitOfWork) -> int:
+    """`app.bank.shown.fill_snippets` without the pool (the bank here is trusted)."""
+    unfilled = service.unfilled_snippets(uow)
+    made = filled_snippets([(exercise, seed) for _, exercise, seed in unfilled.varied])
+    texts = {**unfilled.texts, **{item: text for (item, _, _), text in
+                                  zip(unfilled.varied, made, strict=True)}}
+    service.store_snippets(uow, texts)
+    return len(texts)
 
 
 def test_an_edited_exercise_gets_a_new_snippet_in_the_open_pass(
@@ -295,7 +301,8 @@ def test_an_edited_exercise_gets_a_new_snippet_in_the_open_pass(
         session.add(learner)
         session.commit()
         learner_id = learner.id
-    service.start_pass(uow, learner_id, "calculus", _in_process)
+    service.start_pass(uow, learner_id, "calculus")
+    _fill_in_process(uow)
 
     def snippet() -> str | None:
         with sessions() as session:
@@ -306,5 +313,5 @@ def test_an_edited_exercise_gets_a_new_snippet_in_the_open_pass(
     write("calculus/rules.yaml", RULES.replace("Differentiate $x^3$.", "Find $(x^3)'$."))
     load_bank(uow, bank)
     assert snippet() is None  # the list shows the prompt itself until it is made again
-    assert service.fill_snippets(uow, _in_process) == 1
+    assert _fill_in_process(uow) == 1
     assert snippet() == "Find $(x^3)'$."

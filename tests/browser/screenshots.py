@@ -51,7 +51,7 @@ def shoot(server: Server, out: Path) -> None:
         expect(page.locator("h1")).to_have_text("Dashboard")
         save(page, "/", "dashboard", out)
         page.locator("#subject-calculus").get_by_role("button", name="Start pass").click()
-        expect(page.locator("h1")).to_contain_text("pass 1")
+        expect(page.locator("h1")).to_contain_text("pass 1", timeout=120_000)  # snippets first
         save(page, page.url, "pass", out)
         page.goto("/subjects/calculus/study-list")
         save(page, page.url, "study-list", out, open_first=True)

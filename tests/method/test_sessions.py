@@ -122,15 +122,6 @@ def test_shuffled_continue_picks_another_unrated_exercise():
     assert picked == {"s/t/e3", "s/t/e4"}
 
 
-def test_the_pass_page_groups_items_by_topic_in_prerequisite_order():
-    items = [PassItem("s/b/1", 1, rating=Rating.RED), PassItem("s/a/1", 2), PassItem("s/b/2", 3)]
-    topic_of = {"s/b/1": "s/b", "s/b/2": "s/b", "s/a/1": "s/a"}
-    groups = sessions.group_by_topic(Pass(1, items), topic_of, {"s/a": "A", "s/b": "B"},
-                                     ["s/a", "s/b"])
-    assert [(g.title, len(g.items)) for g in groups] == [("A", 1), ("B", 2)]
-    assert groups[1].counts().red == 1 and groups[1].counts().unrated == 1
-
-
 def test_topic_tiles_show_each_topics_share_of_green_in_order():
     study_list = ["s/a/1", "s/a/2", "s/b/1"]
     topic_of = {"s/a/1": "s/a", "s/a/2": "s/a", "s/b/1": "s/b"}

@@ -11,6 +11,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app import models as orm
+from app.method import queries
+from app.method.repository import SubjectRepository
 
 from .conftest import (
     CHOICE,
@@ -246,3 +248,28 @@ def test_a_session_left_half_done_yesterday_is_over_today(browser: Browser, app)
     assert place(page.text) == "1 of 12 today · 2 of 4 in pass 1"
     answer(browser, POWER)
     assert count(app, orm.StudySession, user_id=browser.user_id()) == 2
+
+
+def test_a_long_pass_lists_one_topic_at_a_time(browser: Browser, app, monkeypatch):
+    monkeypatch.setattr(queries, "LIST_ALL", 2)  # the test bank's pass of 4 is "long"
+    browser.start_pass()
+    page = browser.get(f"/subjects/{SUBJECT}/passes/1").text
+    assert "List its 3 exercises here" in page  # Derivatives, by its count only
+    assert "List its 1 exercise here" not in page  # Limits, worked first, is listed
+    chosen = browser.get(f"/subjects/{SUBJECT}/passes/1", params={"topic": TOPIC}).text
+    assert "List its 1 exercise here" in chosen and "List its 3" not in chosen
+    assert f"/exercises/{exercise_pk(app, POWER)}" in chosen
+    other = browser.get(f"/subjects/{SUBJECT}/passes/1", params={"topic": "no-such"}).text
+    assert "List its 3 exercises here" in other  # an unknown topic lists where work goes on
+
+
+def test_list_and_exercise_pages_read_without_the_aggregate(browser: Browser, app, monkeypatch):
+    browser.start_pass()
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a page loaded the learner's whole aggregate")
+
+    monkeypatch.setattr(SubjectRepository, "get", refuse)
+    assert "Derivatives" in browser.get(f"/subjects/{SUBJECT}/passes/1").text
+    page = browser.get(f"/exercises/{exercise_pk(app, POWER)}").text
+    assert "1 of 12 today · 1 of 4 in pass 1" in html.unescape(page)

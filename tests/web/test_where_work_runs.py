@@ -1,6 +1,7 @@
 """Where a request's work runs: database work in the thread pool, never on the event loop; and
-a check waiting for the checker pool does not hold one of the threads that do the database
-work (`GYRUS_THREADS`): with a single such thread, a page is served while a slow check waits."""
+a check or a new pass's list snippets waiting for the checker pool do not hold one of the
+threads that do the database work (`GYRUS_THREADS`): with a single such thread, a page is
+served while they wait."""
 
 from __future__ import annotations
 
@@ -89,6 +90,51 @@ def test_a_page_is_served_while_a_check_waits_for_the_checker(
     finished = asyncio.run(race(app, through_api))
     # Had the check held the only database thread, the dashboard would have waited for it.
     assert finished["check"] - finished["dashboard"] > SLOW_CHECK_S / 2
+
+
+def slow_snippets(batch: list) -> list[str]:
+    """List snippets that keep their worker busy (module level: the worker imports it)."""
+    time.sleep(SLOW_CHECK_S)
+    return ["slow"] * len(batch)
+
+
+async def start_while_browsing(app: FastAPI) -> dict[str, float]:
+    """Start a pass (its snippets slow to make) and meanwhile open the dashboard."""
+    finished: dict[str, float] = {}
+    async with app.router.lifespan_context(app):
+        with app.state.sessions.begin() as session:
+            seed(session)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gyrus.test",
+                                     follow_redirects=True) as client:
+            token = await sign_up(client)
+
+            async def start() -> None:
+                started = await client.post(f"/subjects/{SUBJECT}/passes",
+                                            data={"csrf_token": token})
+                assert started.status_code == 200 and "slow" in started.text
+                finished["start"] = time.perf_counter()
+
+            async def dashboard() -> None:
+                await asyncio.sleep(SLOW_CHECK_S / 4)  # the snippets are being made by now
+                assert (await client.get("/")).status_code == 200
+                finished["dashboard"] = time.perf_counter()
+
+            await asyncio.gather(start(), dashboard())
+    return finished
+
+
+def test_a_page_is_served_while_a_new_pass_waits_for_its_snippets(
+    tmp_path: Path, slow_pool: CheckerPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of new passes waits for the pool on the event loop, not in the database
+    threads: 50 learners starting at once once left every page waiting for minutes."""
+    from app.bank import shown
+
+    monkeypatch.setattr(shown, "filled_snippets", slow_snippets)
+    app = create_app(settings_for(tmp_path, threads=1), checker=slow_pool)
+    finished = asyncio.run(start_while_browsing(app))
+    assert finished["start"] - finished["dashboard"] > SLOW_CHECK_S / 2
 
 
 def test_database_work_never_runs_on_the_event_loop(browser, app, monkeypatch) -> None:

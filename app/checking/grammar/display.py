@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 
 import sympy
 from lark import Lark, Token, Transformer
@@ -154,9 +153,8 @@ def _function_tex(name: str) -> str:
     return _FUNCTION_TEX.get(name, rf"\operatorname{{{name}}}")
 
 
-@lru_cache(maxsize=1024)
 def _symbol(name: str) -> str:
-    """`x_1` -> x_{1}, `alpha` -> \\alpha: SymPy's way, cached (it is most of the cost)."""
+    """`x_1` -> x_{1}, `alpha` -> \\alpha: SymPy's way."""
     return sympy.latex(sympy.Symbol(name))
 
 
