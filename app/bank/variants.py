@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -222,10 +223,17 @@ def evaluate(text: str, values: Mapping[str, Value], what: str = "expression") -
     inside author operations such as diff or det, which compute while the text is read.
     """
     try:
-        parsed = parse(read(text, values), author=True).value
+        parsed = _author_parse(read(text, values))
     except ParseError as error:
         raise VariantError(f"{what}: {error.message} in {text!r}") from None
     return _substitute(parsed, values)
+
+
+@lru_cache(maxsize=4096)
+def _author_parse(text: str) -> Any:
+    """Parsed once per text: most parameters and conditions name the others bare, so their
+    text is the same for every draw (the values are substituted after)."""
+    return parse(text, author=True).value
 
 
 def _substitute(node: Any, values: Mapping[str, Value]) -> Any:

@@ -8,10 +8,9 @@ a section) and, when asked, every `activity`, `project`, `exploration` and `inve
 `exercisegroup`'s introduction opens each of its exercises; a list of `task`s is one exercise
 whose parts are the leaf tasks (`a`, `b-i`; runs of at most six). `statement`, `hint`, `answer`,
 `solution` map to prompt, hints, reference answer and solution; `p`, `m`, `me`, `md`/`mrow`,
-lists and `tabular` become Markdown. An answer that is a single expression (one `m`, or a
-`<webwork>` problem's single `Formula("…")`/`Compute("…")`) is checked by the grammar;
-anything else is self-graded. Ids: `pretext_ids`; the census the import is judged against:
-`pretext_census`.
+lists and `tabular` become Markdown. An answer that is a single expression (one `m`) is checked
+by the grammar; anything else is self-graded. A `<webwork>` problem is keyed blank by blank
+(`webwork.py`). Ids: `pretext_ids`; the census the import is judged against: `pretext_census`.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from pathlib import PurePosixPath
 
 from app.bank.formats import pretext_images
 from app.bank.formats.files import Upload, resolve
-from app.bank.formats.model import AUTO, ImportedExercise, ImportRefused, ParsedImport
+from app.bank.formats.model import AUTO, ImportedExercise, ImportRefused, ParsedImport, Problem
 from app.bank.formats.pretext_census import census, counted, held
 from app.bank.formats.pretext_ids import Ids, Legacy
 from app.bank.formats.pretext_markup import (
@@ -39,6 +38,8 @@ from app.bank.formats.pretext_markup import (
 from app.bank.formats.pretext_source import components, main_file
 from app.bank.formats.tex import APPROXIMATION_TOLERANCE, answer_tex, approximation
 from app.bank.formats.text import decode, slugify, stable_id
+from app.bank.formats.webwork import read_problem as webwork_problem
+from app.bank.formats.webwork import representations
 from app.bank.formats.xml import XML_ID, Document, child, children, local, parse_xml, text_of
 
 XINCLUDE = "{http://www.w3.org/2001/XInclude}include"
@@ -47,7 +48,6 @@ DIVISIONS = ("section", "chapter", "subsection", "subsubsection", "appendix", "w
 ROOTS = ("pretext", "mathbook")
 MAX_PARTS = 6
 """A multi-part exercise has 2 to 6 parts (DESIGN §5); a longer task list is split into runs."""
-_WEBWORK_ANSWER = re.compile(r"\b(?:Formula|Compute|Real)\(\s*(['\"])(.*?)\1\s*\)")
 
 
 # -- assembling the book -------------------------------------------------------------------------
@@ -60,6 +60,7 @@ def parse(upload: Upload, *, activities: bool = False) -> ParsedImport:
     document = _load(upload, source.path, [])
     document.reindex()
     book = Book(document, upload.name, activities)  # ids as earlier imports saw the tree
+    book.statics = representations(upload.files)
     if components(document.root, source.components, document.parents):
         document.reindex()
     with reading(document, source.components):
@@ -127,6 +128,8 @@ class Book:
         self.kinds = counted(activities)
         self.ids = Ids(body, counted(True), self.parsed.key)
         self.legacy = Legacy(body, lambda division: self._topic(division, add=False))
+        self.statics: dict[str, ET.Element] = {}
+        self.webworks: dict[str, ET.Element] | None = None
 
     def read(self) -> ParsedImport:
         self._walk(self.body, "")
@@ -205,22 +208,53 @@ class Book:
 
     def _leaf(self, element: ET.Element, place: Place, ident: str, where: str) -> None:
         webwork = child(element, "webwork")
-        if webwork is not None and webwork.get("source"):
-            self.parsed.skip(where, "a WeBWorK problem kept on a server (source=...) cannot be "
-                             "read from the book")
+        if webwork is not None:
+            self._webwork(element, webwork, place, ident, where)
             return
-        holder = webwork if webwork is not None else element
-        statement = _statement(holder)
+        statement = _statement(element)
         if not statement:
             self.parsed.skip(where, "the exercise has no statement")
             return
-        answer, shown = _answer(holder, webwork)
-        solution = render_all(holder, "solution")
+        answer, shown = _answer(element)
+        solution = render_all(element, "solution")
         self.parsed.exercises.append(ImportedExercise(
             id=stable_id(ident), topic=place.topic, prompt=join(place.intro, statement),
             answer=answer, where=where, answer_display=shown, solution=solution,
-            hints=[render(h) for h in children(holder, "hint")],
+            hints=[render(h) for h in children(element, "hint")],
             source=f"{self.parsed.title}, exercise {ident}"))
+
+    def _webwork(self, element: ET.Element, webwork: ET.Element, place: Place, ident: str,
+                 where: str) -> None:
+        """A WeBWorK problem, keyed blank by blank (`webwork.read_problem`); `copy="id"` is
+        the problem of that id again, with its own seed."""
+        original = self._webworks().get(webwork.get("copy", "")) if webwork.get("copy") \
+            else webwork
+        if original is None or original.get("source"):
+            self.parsed.skip(where, "a WeBWorK problem kept on a server (source=...) cannot be "
+                             "read from the book" if original is not None else
+                             "a WeBWorK copy= names no problem of the book")
+            return
+        names = [n for n in (webwork.get(XML_ID), element.get(XML_ID), element.get("label"),
+                             ident) if n]
+        read = webwork_problem(original, names, webwork.get("seed", ""), self.statics)
+        if read.skipped:
+            self.parsed.skip(where, read.skipped)
+            return
+        if read.self_graded:
+            self.parsed.problems.append(Problem(where, f"self-graded: {read.self_graded}",
+                                                "self-graded"))
+        self.parsed.exercises.append(ImportedExercise(
+            id=stable_id(ident), topic=place.topic, prompt=join(place.intro, read.prompt),
+            answer=read.answer, parts=read.parts, where=where, answer_display=read.shown,
+            solution=read.solution, hints=read.hints,
+            source=f"{self.parsed.title}, exercise {ident}"))
+
+    def _webworks(self) -> dict[str, ET.Element]:
+        """The book's WeBWorK problems by xml:id, for `copy=`."""
+        if self.webworks is None:
+            self.webworks = {w.get(XML_ID, ""): w for w in self.body.iter()
+                             if local(w.tag) == "webwork" and w.get(XML_ID)}
+        return self.webworks
 
 
 def _leaves(tasks: list[ET.Element], prefix: str, depth: int = 0,
@@ -307,16 +341,11 @@ def _statement(holder: ET.Element) -> str:
     return render_children([c for c in holder if local(c.tag) not in skip])
 
 
-def _answer(holder: ET.Element, webwork: ET.Element | None) -> tuple[dict, str]:
+def _answer(holder: ET.Element) -> tuple[dict, str]:
     """A machine-checkable spec when the answer is one expression; else self-graded. Without an
     `answer`, a solution that ends in one clear final expression gives the key."""
     answers = children(holder, "answer")
     shown = "\n\n".join(render(a) for a in answers)
-    if webwork is not None:
-        found = _WEBWORK_ANSWER.findall(text_of(child(webwork, "pg-code")))
-        if len(found) == 1:
-            value = found[0][1]
-            return {"type": AUTO, "value": value}, shown or f"`{value}`"
     if answers:
         value = single_expression(answers[0]) if len(answers) == 1 else None
     else:
