@@ -346,8 +346,10 @@ def _user_id(sessions: Any, email: str | None) -> int | None:
               "slug (e.g. to update a published one).")
 @click.option("--study-list", is_flag=True, help="Add the exercises to the user's study list.")
 @click.option("--dry-run", is_flag=True, help="Read, verify and report; write nothing.")
+@click.option("--activities", is_flag=True, help="Include activities: a PreTeXt book's "
+              "activities, projects, explorations and investigations become exercises too.")
 def import_command(path: Path, fmt: str | None, email: str | None, subject: str | None,
-                   slug: str | None, study_list: bool, dry_run: bool) -> None:
+                   slug: str | None, study_list: bool, dry_run: bool, activities: bool) -> None:
     """Import exercises from PATH (a file, a zip, or a PreTeXt source folder); all or nothing."""
     from app.bank import formats, importing
     from app.db import UnitOfWork
@@ -357,7 +359,8 @@ def import_command(path: Path, fmt: str | None, email: str | None, subject: str 
     try:
         owner = _user_id(sessions, email)
         with _pool(None, None) as pool:
-            parsed = formats.read_path(path, fmt, limit=settings.max_upload_bytes)
+            parsed = formats.read_path(path, fmt, limit=settings.max_upload_bytes,
+                                       activities=activities)
             parsed.key = slug or parsed.key
             importing.finish(parsed, pool.run, subject)
         shown = importing.preview(UnitOfWork(sessions), parsed, owner)
@@ -378,6 +381,11 @@ def _echo_preview(shown: Any) -> None:
                f"{counts['checkable']} checkable, {counts['self_graded']} self-graded, "
                f"{counts['skipped']} skipped; {shown.created} new, {shown.updated} existing"
                + (f"; {len(shown.parsed.images)} images" if shown.parsed.images else ""))
+    parsed = shown.parsed
+    if parsed.read_from:
+        click.echo(f"read {parsed.read_from}")
+    if parsed.held is not None:
+        click.echo(f"the source holds {parsed.held} exercises; {len(parsed.exercises)} found")
     for problem in shown.parsed.problems:
         click.echo(f"  {problem.severity}: {problem}", err=True)
 

@@ -28,6 +28,7 @@ from app.bank.formats import pretext  # noqa: E402
 from app.bank.formats.answers import UNPARSED, read_answers  # noqa: E402
 from app.bank.formats.model import AUTO, ParsedImport  # noqa: E402
 from app.bank.formats.pretext_markup import reading  # noqa: E402
+from app.bank.formats.pretext_source import main_file  # noqa: E402
 from app.bank.formats.xml import local  # noqa: E402
 from app.checking.compare.spec import AnswerSpec  # noqa: E402
 from app.checking.pool import CheckerPool  # noqa: E402
@@ -45,7 +46,8 @@ RAW = {
     "TikZ": re.compile(r"\\(?:draw|node|fill|path|addplot|tikzset|begin\{(?:tikzpicture|axis)\})"
                        r"(?![a-zA-Z])"),
     "[image]": re.compile(r"\[image\]"),
-    "unnumbered reference": re.compile(rf"\b(?:{'|'.join(BLOCK_NAMES)})\b(?!\s*\(?[0-9A-Z])"),
+    "unnumbered reference": re.compile(  # a table's column named "Equation" is no reference
+        rf"(?<!\| )\b(?:{'|'.join(BLOCK_NAMES)})\b(?!\s*\(?[0-9A-Z])"),
     "{{": re.compile(r"\{\{"),
 }
 
@@ -160,7 +162,7 @@ def answer_items(name: str, pool: CheckerPool, main: str | None, sample: int = 3
     grammar makes of them, and a seeded sample checked like `answer_trials`."""
     data = (CORPORA / f"{name}.zip").read_bytes()
     upload = formats.files.single(f"{name}.zip", data, LIMIT)
-    upload.main = main or pretext._main_file(upload)
+    upload.main = main or main_file(upload).path
     document = pretext._load(upload, upload.main, [])
     document.reindex()
     values = []

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import models as orm
@@ -212,21 +212,15 @@ def preview(uow: UnitOfWork, parsed: ParsedImport, owner_id: int | None,
             shown: int = 10) -> Preview:
     """Counts, and how many exercises a confirm would create and update (reads only)."""
     slug = collection_slug(parsed.key, owner_id)
-    ids = [global_id(slug, e.id) for e in parsed.exercises]
     with uow:
-        _collection(uow.session, parsed, slug, owner_id, create=False)
-        existing = _count_existing(uow.session, ids)
+        row = _collection(uow.session, parsed, slug, owner_id, create=False)
+        known = set() if row is None else set(uow.session.scalars(
+            select(orm.Exercise.global_id).where(orm.Exercise.collection_id == row.id)))
+    existing = sum(1 for e in parsed.exercises
+                   if any(global_id(slug, i) in known for i in (e.id, *e.legacy_ids)))
     link = images.linker(parsed.images, images.preview_url)
-    return Preview(parsed, slug, parsed.counts(), len(ids) - existing, existing,
+    return Preview(parsed, slug, parsed.counts(), len(parsed.exercises) - existing, existing,
                    [with_texts(e, link) for e in parsed.exercises[:shown]])
-
-
-def _count_existing(session: Session, ids: list[str]) -> int:
-    total = 0
-    for start in range(0, len(ids), 500):
-        total += session.scalar(select(func.count()).select_from(orm.Exercise).where(
-            orm.Exercise.global_id.in_(ids[start:start + 500]))) or 0
-    return total
 
 
 # -- 4: writing ------------------------------------------------------------------------------------
@@ -240,6 +234,8 @@ class ImportReport:
     unchanged: int = 0
     kept: int = 0
     """Exercises of the collection no longer in the upload: kept, with their history."""
+    renamed: int = 0
+    """Rows an earlier import named by older rules, renamed (or merged) to the new ids."""
     subjects: list[str] = field(default_factory=list)
     added_to_study_list: int = 0
     images: int = 0
@@ -248,6 +244,7 @@ class ImportReport:
     def summary(self) -> str:
         return (f"{self.collection}: {self.created} created, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {self.kept} no longer in the file (kept)"
+                + (f", {self.renamed} renamed from older ids" if self.renamed else "")
                 + (f", {self.images} images" if self.images else "")
                 + (f", {self.added_to_study_list} added to the study list"
                    if self.added_to_study_list else ""))
@@ -275,6 +272,7 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
     topics = _topics(session, parsed, collection)
     existing = {row.global_id: row for row in session.scalars(
         select(orm.Exercise).where(orm.Exercise.collection_id == collection.id))}
+    report.renamed = rename_legacy(session, parsed, slug, existing)
     _refuse_taken(session, [global_id(slug, e.id) for e in parsed.exercises], existing)
     seen, new, edited = set(), [], []
     link = images.linker(parsed.images, lambda image: images.url(slug, image))
@@ -298,6 +296,68 @@ def write(session: Session, parsed: ParsedImport, owner_id: int | None) -> Impor
     session.flush()
     service.forget_snippets(session, edited)
     return report
+
+
+def rename_legacy(session: Session, parsed: ParsedImport, slug: str,
+                  existing: dict[str, orm.Exercise]) -> int:
+    """Rows an earlier import made under an id the format now gives differently (an
+    exercise's `legacy_ids`) take the new id, so their attempts, ratings, passes and study
+    lists stay. When several old rows became one exercise (tasks, now its parts), the first is
+    renamed and the others' history joins it (`_merge`). Returns how many rows were renamed
+    or merged."""
+    wanted = {global_id(slug, e.id) for e in parsed.exercises}
+    changed = 0
+    for exercise in parsed.exercises:
+        gid = global_id(slug, exercise.id)
+        aligned = bool(exercise.parts) and len(exercise.parts) == len(exercise.legacy_ids)
+        olds = [(index if aligned else 0, existing[old]) for index, old in enumerate(
+            global_id(slug, i) for i in exercise.legacy_ids) if old in existing]
+        if olds and gid not in existing:  # the old row was this exercise, even if its id
+            row = olds.pop(0)[1]          # is now another's (which becomes a new row)
+            del existing[row.global_id]
+            row.global_id, existing[gid] = gid, row
+            session.flush()
+            changed += 1
+        changed += sum(_merge(session, old, existing[gid], part) for part, old in olds
+                       if old.global_id not in wanted)
+    return changed
+
+
+def _merge(session: Session, old: orm.Exercise, new: orm.Exercise, part: int) -> bool:
+    """`old`'s history joins `new` (whose part `part` it now is): a pass item moves when its
+    pass has none of `new`, else its attempts join `new`'s item, numbered after them (the old
+    item keeps its rating, on the old row, which stays as an exercise no longer in the file).
+    Study-list entries and parked marks move where `new` has none; `old` leaves the lists.
+    Whether anything moved (on a later import, nothing is left to)."""
+    items = {item.pass_id: item for item in session.scalars(
+        select(orm.PassItem).where(orm.PassItem.exercise_id == new.id))}
+    moved = 0
+    for item in session.scalars(select(orm.PassItem).where(orm.PassItem.exercise_id == old.id)):
+        attempts = session.scalars(select(orm.Attempt).where(
+            orm.Attempt.pass_item_id == item.id).order_by(orm.Attempt.number)).all()
+        moved += len(attempts) + (item.pass_id not in items)
+        target = items.get(item.pass_id)
+        if target is None:
+            item.exercise_id = new.id
+            for attempt in attempts:
+                attempt.part = part
+            continue
+        last = session.scalar(select(func.max(orm.Attempt.number)).where(
+            orm.Attempt.pass_item_id == target.id)) or 0
+        for number, attempt in enumerate(attempts, max(last, target.attempt_count) + 1):
+            attempt.pass_item_id, attempt.number, attempt.part = target.id, number, part
+            target.attempt_count = number
+        item.attempt_count = 0
+    for table, key in ((orm.StudyListEntry, "study_list_id"), (orm.Parked, "user_id")):
+        column = getattr(table, key)
+        taken = select(column).where(table.exercise_id == new.id)
+        moved += session.execute(update(table).where(
+            table.exercise_id == old.id, column.not_in(taken)).values(exercise_id=new.id)
+        ).rowcount
+    moved += session.execute(delete(orm.StudyListEntry).where(
+        orm.StudyListEntry.exercise_id == old.id)).rowcount
+    session.flush()
+    return moved > 0
 
 
 def _store_images(session: Session, collection_id: int, kept: list[ImportedImage]) -> None:

@@ -54,14 +54,17 @@ async def upload(
     fmt: Annotated[str, Form(alias="format")] = "",
     subject: Annotated[str, Form()] = "",
     new_subject: Annotated[str, Form()] = "",
+    activities: Annotated[str, Form()] = "",
 ) -> Response:
     """Read and verify the upload (its answers in the checker pool), keep it, and show the
-    preview (PRG: redirect to it). A CSV or Anki file is kept too, for the field mapping."""
+    preview (PRG: redirect to it). A CSV or Anki file is kept too, for the field mapping.
+    `activities`: a PreTeXt book's activities are exercises too."""
     limit = request.app.state.settings.max_upload_bytes
     chosen = new_subject.strip() or subject or None
     try:
         name, data = await in_thread(_read, file, limit)
-        parsed = await in_thread(formats.read, name, data, fmt or None, limit=limit)
+        parsed = await in_thread(partial(formats.read, name, data, fmt or None, limit=limit,
+                                         activities=bool(activities)))
         await _verified(uow, user, pool, parsed, chosen)
     except ImportRefused as error:
         return await _form(request, uow, user, 400, str(error))

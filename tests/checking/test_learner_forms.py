@@ -263,6 +263,22 @@ def test_an_undefined_value_is_not_read(response: str) -> None:
     assert "undefined" in result.message or "division by zero" in result.message
 
 
+@pytest.mark.parametrize("response", ["0*oo", "0 oo", "oo - oo", "-oo + oo", "oo/oo",
+                                      "0*x*oo"])
+def test_an_indeterminate_form_is_not_read(response: str) -> None:
+    result = check_now(AnswerSpec(type="expression", value="0", variables=X), response)
+    assert result.status == "invalid"
+    assert result.message == "that is undefined: 0·∞, ∞ − ∞ and ∞/∞ have no value"
+
+
+def test_infinities_with_a_value_are_still_read() -> None:
+    assert read("2oo").doit() == oo
+    assert read("oo + 1").doit() == oo
+    assert read("1/oo").doit() == 0
+    assert read("-oo") == -oo
+    assert status("x*oo", type="expression", value="x*oo", variables=X) == "correct"
+
+
 def test_defined_values_near_the_undefined_ones_are_read() -> None:
     assert status("csc(pi/2)", type="number", value="1") == "correct"
     assert status("log(1)", type="number", value="0") == "correct"

@@ -40,3 +40,17 @@ def test_import_export_publish_restore(tmp_path, monkeypatch):
     assert restored.exit_code == 0 and "4 own exercises" in restored.output
     bad = runner.invoke(main, ["import", str(SAMPLES / "moodle.xml"), "--format", "numbas"])
     assert bad.exit_code == 1 and "not a Numbas exam" in bad.output
+
+
+def test_import_names_the_file_read_and_reads_activities_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("GYRUS_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("GYRUS_LOAD_BANK", "false")
+    monkeypatch.setenv("GYRUS_CHECK_WORKERS", "1")
+    shapes = str(SAMPLES / "shapes" / "book.ptx")
+    runner = CliRunner()
+    plain = runner.invoke(main, ["import", shapes, "--subject", "calculus", "--dry-run"])
+    assert "read book.ptx (the file uploaded)" in plain.output
+    assert "the source holds 5 exercises; 6 found" in plain.output
+    both = runner.invoke(main, ["import", shapes, "--subject", "calculus", "--dry-run",
+                                "--activities"])
+    assert "the source holds 7 exercises; 8 found" in both.output

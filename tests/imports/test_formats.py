@@ -17,8 +17,9 @@ def test_pretext_book_with_include_macros_groups_tasks_and_webwork(pool):
     assert parsed.macros == {"\\R": "\\mathbb{R}", "\\vect": "\\mathbf{#1}",
                              "\\sech": "\\operatorname{sech}"}
     found = by_id(parsed)
-    assert set(found) == {"ex-chain-sin", "abc", "ex-explain", "ex-parts-a", "ex-parts-b",
-                          "ex-webwork", "ex-table"}
+    assert set(found) == {"ex-chain-sin", "abc", "ex-explain", "ex-parts", "ex-webwork",
+                          "ex-table"}
+    assert parsed.held == 6 and parsed.read_from == "main.ptx (the only <pretext> file)"
     chain = found["ex-chain-sin"]
     assert chain.answer == {"type": "expression", "value": "2x\\cos(x^2)"}
     assert chain.prompt == "Differentiate $f(x) = \\sin(x^2)$."
@@ -33,10 +34,13 @@ def test_pretext_book_with_include_macros_groups_tasks_and_webwork(pool):
     explain = found["ex-explain"]
     assert explain.self_graded and "1. $h(x) = (x+1)^2$" in explain.prompt
     assert "Because the inner derivative multiplies." in explain.solution
-    assert found["ex-parts-a"].prompt == "Let $u(x) = x^3$.\n\nFind $u'(x)$."
-    assert found["ex-parts-a"].answer == {"type": "expression", "value": "3x^2"}
-    assert found["ex-parts-b"].answer == {"type": "expression", "value": "6x"}  # its solution
-    assert found["ex-parts-b"].solution == "$6x$"
+    tasks = found["ex-parts"]
+    assert tasks.prompt == "Let $u(x) = x^3$." and tasks.legacy_ids == ["ex-parts-a", "ex-parts-b"]
+    first, second = tasks.parts
+    assert first["id"] == "a" and first["prompt"] == "Find $u'(x)$."
+    assert first["answer"] == {"type": "expression", "value": "3x^2"}
+    assert second["answer"] == {"type": "expression", "value": "6x"}  # from its solution
+    assert second["solution"] == "$6x$"
     webwork = found["ex-webwork"]
     assert webwork.answer == {"type": "expression", "value": "2*x*cos(x^2)"}
     assert "\\_\\_\\_\\_" in webwork.prompt
@@ -47,7 +51,7 @@ def test_pretext_book_with_include_macros_groups_tasks_and_webwork(pool):
 
 def test_pretext_folder_reads_the_same(pool, tmp_path):
     parsed = formats.read_path(SAMPLES / "book", limit=LIMIT)
-    assert len(parsed.exercises) == 7
+    assert len(parsed.exercises) == 6
 
 
 def test_moodle_question_types(pool):

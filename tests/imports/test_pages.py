@@ -107,6 +107,13 @@ def test_backup_download(app, browser):
     assert json.loads(backup.text)["user"]["email"] == browser.email
 
 
+def test_include_activities_is_a_choice_of_the_import_form(browser):
+    assert 'name="activities"' in browser.get("/import").text
+    shapes = sample("shapes/book.ptx")
+    assert "6 new" in upload(browser, "book.ptx", shapes).text
+    assert "8 new" in upload(browser, "book.ptx", shapes, activities="1").text
+
+
 CHAPTERS = (
     "#separator:tab\n#html:true\n# from Anki\n#notetype column:1\n#deck column:2\n"
     "Basic\tBook::Limits\tChapter 1: Limits\tWhat is \\(1+1\\)?\t2\n"

@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from app.bank.formats import files, moodle, native, numbas, pretext, shorthand, tabular
+from app.bank.formats import (
+    files,
+    moodle,
+    native,
+    numbas,
+    pretext,
+    pretext_source,
+    shorthand,
+    tabular,
+)
 from app.bank.formats.files import Upload
 from app.bank.formats.model import ImportRefused, ParsedImport
 
@@ -44,24 +53,36 @@ PARSERS: dict[str, Callable[[Upload], ParsedImport]] = {
 }
 
 
-def read(name: str, data: bytes, fmt: str | None = None, *, limit: int) -> ParsedImport:
-    """Parse an upload of `data` bytes named `name`; `fmt` overrides detection."""
+def read(name: str, data: bytes, fmt: str | None = None, *, limit: int,
+         activities: bool = False) -> ParsedImport:
+    """Parse an upload of `data` bytes named `name`; `fmt` overrides detection. `activities`:
+    a PreTeXt book's activities, projects, explorations and investigations are exercises too."""
     upload = files.single(PurePosixPath(name or "upload").name, data, limit)
-    return read_upload(upload, fmt)
+    return read_upload(upload, fmt, activities=activities)
 
 
-def read_path(path: Path, fmt: str | None = None, *, limit: int) -> ParsedImport:
-    """A file or (PreTeXt) a source folder, from the command line."""
+def read_path(path: Path, fmt: str | None = None, *, limit: int,
+              activities: bool = False) -> ParsedImport:
+    """A file or (PreTeXt) a source folder, from the command line. A PreTeXt file is read
+    with its folder, for the files it includes."""
     if path.is_dir():
-        return read_upload(files.folder(path, limit), fmt or "pretext")
-    return read(path.name, path.read_bytes(), fmt, limit=limit)
+        return read_upload(files.folder(path, limit), fmt or "pretext", activities=activities)
+    data = path.read_bytes()
+    if not files.is_zip(path.name, data) and (
+            fmt == "pretext" or fmt is None and pretext_source.looks_like(_head(data))):
+        upload = files.beside(path, data, limit)
+        return read_upload(upload, "pretext", activities=activities)
+    return read(path.name, data, fmt, limit=limit, activities=activities)
 
 
-def read_upload(upload: Upload, fmt: str | None = None) -> ParsedImport:
+def read_upload(upload: Upload, fmt: str | None = None, *,
+                activities: bool = False) -> ParsedImport:
     chosen = fmt or detect(upload)
     if chosen not in PARSERS:
         raise ImportRefused(f"unknown format {chosen!r}; one of {', '.join(PARSERS)}",
                             upload.name)
+    if chosen == "pretext":
+        return pretext.parse(upload, activities=activities)
     return PARSERS[chosen](upload)
 
 
@@ -69,13 +90,13 @@ def detect(upload: Upload) -> str:
     """The format from the file's content first (an XML root, a Numbas header), then its name."""
     if not upload.main:
         texts = [data[:4000].decode("utf-8", "ignore") for data in upload.files.values()]
-        if any(pretext.looks_like(t) for t in texts):
+        if any(pretext_source.looks_like(t) for t in texts):
             return "pretext"
         if any(moodle.looks_like(t) for t in texts):
             return "moodle"
         raise ImportRefused("the archive holds no PreTeXt or Moodle XML file", upload.name)
     head = _head(upload.data)
-    for fmt, looks in (("numbas", numbas.looks_like), ("pretext", pretext.looks_like),
+    for fmt, looks in (("numbas", numbas.looks_like), ("pretext", pretext_source.looks_like),
                        ("moodle", moodle.looks_like)):
         if looks(head):
             return fmt

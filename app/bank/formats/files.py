@@ -31,6 +31,11 @@ class Upload:
     name: str
     files: dict[str, bytes] = field(default_factory=dict)
     main: str = ""
+    root: Path | None = None
+    """The folder of a file named on the command line: files it includes are read from there
+    on demand (inside it only), so `gyrus import book/main.ptx` follows its `xi:include`s."""
+    budget: int = 0
+    """How many more bytes may be read from `root`."""
 
     @property
     def data(self) -> bytes:
@@ -38,9 +43,23 @@ class Upload:
 
     def read(self, path: str, where: str = "") -> bytes:
         """The file at `path` (relative to the upload's root), or ImportRefused."""
+        if path not in self.files and self.root is not None:
+            self._fetch(path, where)
         if path not in self.files:
             raise ImportRefused(f"{path} is not in the upload", where)
         return self.files[path]
+
+    def _fetch(self, path: str, where: str) -> None:
+        """Read `path` from `root` when it is a plain file inside it, within the budget."""
+        assert self.root is not None
+        found = self.root / path
+        if found.is_symlink() or not found.is_file() \
+                or not found.resolve().is_relative_to(self.root):
+            return
+        self.budget -= found.stat().st_size
+        if self.budget < 0 or len(self.files) >= MAX_FILES:
+            raise ImportRefused("the files included are too large to import", where)
+        self.files[path] = found.read_bytes()
 
 
 def resolve(base: str, href: str, where: str) -> str:
@@ -57,9 +76,13 @@ def resolve(base: str, href: str, where: str) -> str:
 def single(name: str, data: bytes, limit: int) -> Upload:
     """One uploaded file, or a zip of several."""
     _check_size(len(data), limit, name)
-    if data[:4] == b"PK\x03\x04" or name.lower().endswith(".zip"):
+    if is_zip(name, data):
         return unzip(name, data, limit)
     return Upload(name=name, files={name: data}, main=name)
+
+
+def is_zip(name: str, data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04" or name.lower().endswith(".zip")
 
 
 def _check_size(size: int, limit: int, name: str) -> None:
@@ -114,6 +137,14 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[in
         raise ImportRefused(f"{info.filename} cannot be read from the archive ({error})",
                             name) from None
     return bytes(out)
+
+
+def beside(path: Path, data: bytes, limit: int) -> Upload:
+    """One file (`data`, read from `path`) from the command line, with its folder for the
+    files it includes."""
+    _check_size(len(data), limit, path.name)
+    return Upload(name=path.name, files={path.name: data}, main=path.name,
+                  root=path.parent.resolve(), budget=limit * UNCOMPRESSED_FACTOR)
 
 
 def folder(root: Path, limit: int) -> Upload:

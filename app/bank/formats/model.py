@@ -69,10 +69,16 @@ class ImportedExercise:
     parts: list[dict[str, Any]] | None = None
     """A multi-part exercise's parts (DESIGN §5: id, prompt, answer, hints, wrong, solution);
     `answer` is then empty."""
+    legacy_ids: list[str] = field(default_factory=list)
+    """Ids earlier imports of the same source gave this exercise (or the items now its parts):
+    importing renames those rows to `id`, so every learner's history stays."""
 
     @property
     def self_graded(self) -> bool:
-        return self.answer.get("type") == "self" and not self.parts
+        """No answer, or no part's answer, is checked by the grammar."""
+        if self.parts:
+            return all(part["answer"].get("type") == "self" for part in self.parts)
+        return self.answer.get("type") == "self"
 
 
 @dataclass

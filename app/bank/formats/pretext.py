@@ -1,14 +1,16 @@
 """PreTeXt books (FCLA, Active Calculus, Understanding Linear Algebra, APEX, CLP): their
 exercises, one topic per section, maths kept as TeX for KaTeX.
 
-What is read: `xi:include` (relative files inside the upload only: never a URL, never outside
-the zip or folder), `docinfo/macros` (stored as KaTeX macros of the collection), every
-`exercises` division and in it `exercise`, `exercisegroup` (its introduction opens each of its
-exercises) and `task` parts (each leaf task one exercise). `statement`, `hint`, `answer`,
+What is read: the book's main file (`pretext_source`), `xi:include` (relative files inside the
+upload only: never a URL, never outside the zip or folder), `docinfo/macros` (stored as KaTeX
+macros of the collection), every `exercise` wherever it sits (an `exercises` division, inline in
+a section) and, when asked, every `activity`, `project`, `exploration` and `investigation`; an
+`exercisegroup`'s introduction opens each of its exercises; a list of `task`s is one exercise
+whose parts are the leaf tasks (`a`, `b-i`; runs of at most six). `statement`, `hint`, `answer`,
 `solution` map to prompt, hints, reference answer and solution; `p`, `m`, `me`, `md`/`mrow`,
 lists and `tabular` become Markdown. An answer that is a single expression (one `m`) is checked
 by the grammar; anything else is self-graded. A `<webwork>` problem is keyed blank by blank
-(`webwork.py`). Ids: `xml:id`, else `permid`, else `label`.
+(`webwork.py`). Ids: `pretext_ids`; the census the import is judged against: `pretext_census`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pathlib import PurePosixPath
 from app.bank.formats import pretext_images
 from app.bank.formats.files import Upload, resolve
 from app.bank.formats.model import AUTO, ImportedExercise, ImportRefused, ParsedImport, Problem
+from app.bank.formats.pretext_census import census, counted, held
+from app.bank.formats.pretext_ids import Ids, Legacy
 from app.bank.formats.pretext_lists import list_parts
 from app.bank.formats.pretext_markup import (
     join,
@@ -32,6 +36,7 @@ from app.bank.formats.pretext_markup import (
     render_inline,
     tex,
 )
+from app.bank.formats.pretext_source import components, main_file
 from app.bank.formats.tex import APPROXIMATION_TOLERANCE, answer_tex, approximation
 from app.bank.formats.text import decode, slugify, stable_id
 from app.bank.formats.webwork import read_problem as webwork_problem
@@ -42,41 +47,29 @@ XINCLUDE = "{http://www.w3.org/2001/XInclude}include"
 MAX_INCLUDE_DEPTH = 20
 DIVISIONS = ("section", "chapter", "subsection", "subsubsection", "appendix", "worksheet")
 ROOTS = ("pretext", "mathbook")
+MAX_PARTS = 6
+"""A multi-part exercise has 2 to 6 parts (DESIGN §5); a longer task list is split into runs."""
 
 
 # -- assembling the book -------------------------------------------------------------------------
 
 
-def looks_like(text: str) -> bool:
-    return bool(re.search(r"<(pretext|mathbook)[\s>]", text[:4000]))
-
-
-def parse(upload: Upload) -> ParsedImport:
-    """A PreTeXt book (one file, a zip or a folder) as a ParsedImport."""
-    main = _main_file(upload)
-    document = _load(upload, main, [])
+def parse(upload: Upload, *, activities: bool = False) -> ParsedImport:
+    """A PreTeXt book (one file, a zip or a folder) as a ParsedImport; `activities`: its
+    activities, projects, explorations and investigations are exercises too."""
+    source = main_file(upload)
+    document = _load(upload, source.path, [])
     document.reindex()
-    with reading(document):
-        book = Book(document, upload.name)
-        book.statics = representations(upload.files)
+    book = Book(document, upload.name, activities)  # ids as earlier imports saw the tree
+    book.statics = representations(upload.files)
+    if components(document.root, source.components, document.parents):
+        document.reindex()
+    with reading(document, source.components):
         parsed = book.read()
-    pretext_images.collect(upload, main, parsed)
+    parsed.read_from = f"{source.path} ({source.why})"
+    parsed.held = held(census(document.root, activities))
+    pretext_images.collect(upload, source.path, parsed)
     return parsed
-
-
-def _main_file(upload: Upload) -> str:
-    if upload.main:
-        return upload.main
-    candidates = [path for path, data in sorted(upload.files.items())
-                  if path.endswith((".ptx", ".xml")) and looks_like(_head(data))]
-    if not candidates:
-        raise ImportRefused("no PreTeXt file (<pretext> root) in the upload", upload.name)
-    named = [p for p in candidates if PurePosixPath(p).stem == "main"]
-    return (named or candidates)[0]
-
-
-def _head(data: bytes) -> str:
-    return data[:4000].decode("utf-8", errors="ignore")
 
 
 def _load(upload: Upload, path: str, stack: list[str]) -> Document:
@@ -121,7 +114,7 @@ class Place:
 class Book:
     """One assembled book, read into a ParsedImport."""
 
-    def __init__(self, document: Document, name: str) -> None:
+    def __init__(self, document: Document, name: str, activities: bool = False) -> None:
         self.doc = document
         root = document.root
         if local(root.tag) not in ROOTS:
@@ -133,67 +126,86 @@ class Book:
         docinfo = child(root, "docinfo")
         self.parsed.macros = parse_macros(text_of(child(docinfo, "macros")) if docinfo else "")
         self.body = body
-        self.counter = 0
+        self.kinds = counted(activities)
+        self.ids = Ids(body, counted(True), self.parsed.key)
+        self.legacy = Legacy(body, lambda division: self._topic(division, add=False))
         self.statics: dict[str, ET.Element] = {}
         self.webworks: dict[str, ET.Element] | None = None
 
     def read(self) -> ParsedImport:
-        for division in self.body.iter():
-            if local(division.tag) == "exercises":
-                self._exercises(division, Place(self._topic(division)))
+        self._walk(self.body, "")
         if not self.parsed.exercises and not self.parsed.problems:
-            self.parsed.warn(self.parsed.source, "the book has no <exercises> division")
+            self.parsed.warn(self.parsed.source, "the book has no exercises")
         return self.parsed
 
-    def _topic(self, division: ET.Element) -> str:
-        """The topic of an `exercises` division: its section (or chapter)."""
-        node: ET.Element | None = division
+    def _walk(self, node: ET.Element, intro: str) -> None:
+        """Every exercise in document order, wherever it sits; an exercise group's
+        introduction opens each of its exercises."""
+        for item in node:
+            tag = local(item.tag)
+            if tag in self.kinds:
+                self._exercise(item, Place(self._topic(item), intro))
+            elif tag == "exercisegroup":
+                self._walk(item, join(intro, render(child(item, "introduction"))))
+            else:
+                self._walk(item, intro)
+
+    def _topic(self, element: ET.Element, add: bool = True) -> str:
+        """The topic of an exercise (or a division of them): its section (or chapter)."""
+        node: ET.Element | None = element
         while node is not None and local(node.tag) not in DIVISIONS:
             node = self.doc.parents.get(id(node))
-        node = node if node is not None else division
+        node = node if node is not None else element
         title = render_inline(child(node, "title")) or "Exercises"
         ident = node.get(XML_ID) or slugify(title)
         slug = f"{self.parsed.key}-{slugify(ident)}"[:100].rstrip("-")
-        self.parsed.topic(slug, title)
+        if add:
+            self.parsed.topic(slug, title)
         return slug
-
-    def _exercises(self, container: ET.Element, place: Place) -> None:
-        for item in container:
-            tag = local(item.tag)
-            if tag == "exercise":
-                self._exercise(item, place)
-            elif tag == "exercisegroup":
-                intro = render(child(item, "introduction"))
-                self._exercises(item, Place(place.topic, join(place.intro, intro)))
-            elif tag == "subexercises":
-                self._exercises(item, place)
 
     def _exercise(self, element: ET.Element, place: Place) -> None:
         where = self.doc.where(element)
-        ident = element.get(XML_ID) or element.get("permid") or element.get("label")
-        if not ident:
-            self.counter += 1
-            ident = f"{place.topic}-ex-{self.counter}"
-            self.parsed.warn(where, f"no xml:id, permid or label: the id is {ident}, which "
-                             "changes if exercises are added before it")
+        ident, legacy = self.ids[element], self.legacy.of(element)
         tasks = children(element, "task")
-        if tasks:
-            intro = join(place.intro, render(child(element, "introduction")))
-            for index, task in enumerate(tasks):
-                label = task.get("label") or task.get(XML_ID) or chr(ord("a") + index % 26)
-                self._tasks(task, Place(place.topic, intro), f"{ident}-{label}")
+        if not tasks:
+            made = self._read_leaf(element, place, ident, where)
+            for exercise in made:
+                exercise.legacy_ids = [i for i in legacy if i and i != exercise.id]
+            self.parsed.exercises += made
             return
-        self._leaf(element, place, ident, where)
+        stem = join(place.intro, render(child(element, "introduction")))
+        leaves = _leaves(tasks, "")
+        read = [(label, self._read_leaf(task, Place(place.topic, intro), f"{ident}-{label}",
+                                        self.doc.where(task)))
+                for label, task, intro in leaves]
+        parts = [(label, made[0]) for label, made in read if made]
+        olds = dict(zip([label for label, _, _ in leaves], legacy, strict=False))
+        if any(made.parts for _, made in parts):
+            self.parsed.warn(where, "tasks with answer blanks of their own: each task is an "
+                             "exercise of its own")
+            for label, made in parts:
+                made.prompt = join(stem, made.prompt)
+                made.legacy_ids = [olds[label]] if olds.get(label) else []
+                self.parsed.exercises.append(made)
+            return
+        chunks = _chunks(parts)
+        if len(chunks) > 1:
+            self.parsed.warn(where, f"more than {MAX_PARTS} tasks: split into {len(chunks)} "
+                             f"exercises of at most {MAX_PARTS} parts")
+        for number, chunk in enumerate(chunks, 1):
+            self.parsed.exercises.append(_with_parts(
+                ident if len(chunks) == 1 else f"{ident}-{number}", stem, chunk,
+                [olds.get(label, "") for label, _ in chunk], where))
 
-    def _tasks(self, task: ET.Element, place: Place, ident: str) -> None:
-        inner = children(task, "task")
-        if not inner:
-            self._leaf(task, place, ident, self.doc.where(task))
-            return
-        intro = join(place.intro, render(child(task, "introduction")))
-        for index, sub in enumerate(inner):
-            label = sub.get("label") or sub.get(XML_ID) or str(index + 1)
-            self._tasks(sub, Place(place.topic, intro), f"{ident}-{label}")
+    def _read_leaf(self, element: ET.Element, place: Place, ident: str,
+                   where: str) -> list[ImportedExercise]:
+        """What `_leaf` makes of an element (none when it is skipped), taken back from the
+        import so the caller decides where it goes (an exercise, or a part of one)."""
+        before = len(self.parsed.exercises)
+        self._leaf(element, place, ident, where)
+        made = self.parsed.exercises[before:]
+        del self.parsed.exercises[before:]
+        return made
 
     def _leaf(self, element: ET.Element, place: Place, ident: str, where: str) -> None:
         webwork = child(element, "webwork")
@@ -249,6 +261,81 @@ class Book:
             self.webworks = {w.get(XML_ID, ""): w for w in self.body.iter()
                              if local(w.tag) == "webwork" and w.get(XML_ID)}
         return self.webworks
+
+
+def _leaves(tasks: list[ET.Element], prefix: str, depth: int = 0,
+            intro: str = "") -> list[tuple[str, ET.Element, str]]:
+    """The leaf tasks under `tasks`, each with its label (`a`, `b-i`, `b-ii`) and the
+    introductions of the tasks around it."""
+    out = []
+    for index, task in enumerate(tasks):
+        label = f"{prefix}-{_number(index, depth)}" if prefix else _number(index, depth)
+        inner = children(task, "task")
+        if inner:
+            around = join(intro, render(child(task, "introduction")))
+            out += _leaves(inner, label, depth + 1, around)
+        else:
+            out.append((label, task, intro))
+    return out
+
+
+def _chunks(parts: list[tuple[str, ImportedExercise]]
+            ) -> list[list[tuple[str, ImportedExercise]]]:
+    """Parts in runs of at most MAX_PARTS, keeping a task's subtasks together when they fit."""
+    groups: dict[str, list[tuple[str, ImportedExercise]]] = {}
+    for label, made in parts:
+        groups.setdefault(label.split("-")[0], []).append((label, made))
+    chunks: list[list[tuple[str, ImportedExercise]]] = [[]]
+    for group in groups.values():
+        for start in range(0, len(group), MAX_PARTS):
+            piece = group[start:start + MAX_PARTS]
+            if len(chunks[-1]) + len(piece) > MAX_PARTS:
+                chunks.append([])
+            chunks[-1] += piece
+    return [chunk for chunk in chunks if chunk]
+
+
+def _number(index: int, depth: int) -> str:
+    """How PreTeXt numbers tasks: a, b, c; then i, ii, iii; then 1, 2, 3."""
+    if depth == 0:
+        return chr(ord("a") + index % 26) + ("" if index < 26 else str(index // 26))
+    if depth == 1:
+        return _roman(index + 1)
+    return str(index + 1)
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, letters in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while number >= value:
+            out, number = out + letters, number - value
+    return out
+
+
+def _with_parts(ident: str, stem: str, parts: list[tuple[str, ImportedExercise]],
+                legacy: list[str], where: str) -> ImportedExercise:
+    """One exercise whose tasks are its parts (DESIGN §5); one task alone is the exercise."""
+    if len(parts) == 1:
+        exercise = parts[0][1]
+        exercise.id, exercise.prompt = stable_id(ident), join(stem, exercise.prompt)
+        exercise.where = where
+        exercise.legacy_ids = [i for i in legacy if i]
+        return exercise
+    label, first = parts[0]
+    return ImportedExercise(
+        id=stable_id(ident), topic=first.topic, prompt=stem or "Answer each part.", answer={},
+        where=where, source=first.source.removesuffix(f"-{label}"),
+        legacy_ids=[i for i in legacy if i],
+        parts=[{"id": label, "prompt": made.prompt, "answer": made.answer, "hints": made.hints,
+                "wrong": made.wrong, "solution": _shown(made)} for label, made in parts])
+
+
+def _shown(part: ImportedExercise) -> str:
+    """A self-graded part's solution opens with the answer the book gives."""
+    shown = part.answer_display
+    if part.answer.get("type") == "self" and shown and shown not in part.solution:
+        return f"**Answer:** {shown}\n\n{part.solution}".strip()
+    return part.solution
 
 
 def _statement(holder: ET.Element) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import product
 
 import sympy
 
@@ -133,8 +134,9 @@ def probe_pairs(a: sympy.Basic, b: sympy.Basic, domain: str) -> list:
     """Values of a and b at the same points, where both are defined.
 
     Under a real domain a point counts only where both answers are real-valued; answers
-    defined only for positive values (sqrt(x), log(x)) get positive probes too; and answers
-    with no common real domain at all are compared by their complex values.
+    defined only for positive values (sqrt(x), log(x)) get positive probes too, and answers
+    with a variable exponent on a negative base ((-1)^n) whole-number exponents; answers with
+    no common real domain at all are compared by their complex values.
     """
     names = symbols_of(a, b)
     if not names:
@@ -142,9 +144,26 @@ def probe_pairs(a: sympy.Basic, b: sympy.Basic, domain: str) -> list:
     pairs = _defined_pairs(a, b, sample_points(names, domain), _evaluator(domain))
     if len(pairs) < MIN_DEFINED_PROBES and domain == "real":
         pairs += _defined_pairs(a, b, sample_points(names, "positive"), real_value_at)
+    if len(pairs) < MIN_DEFINED_PROBES and domain == "real":
+        pairs += _defined_pairs(a, b, _whole_exponent_points(a, b, names), real_value_at)
     if len(pairs) < MIN_DEFINED_PROBES:
         pairs = _defined_pairs(a, b, sample_points(names, domain), complex_value)
     return pairs
+
+
+def _exponent_symbols(expr: sympy.Basic) -> set[sympy.Symbol]:
+    return {s for p in sympy.preorder_traversal(expr) if isinstance(p, sympy.Pow)
+            for s in p.exp.free_symbols if isinstance(s, sympy.Symbol)}
+
+
+def _whole_exponent_points(a: sympy.Basic, b: sympy.Basic, names: set) -> list[Point]:
+    """The real probes with whole numbers for the variables in exponents: (-1)^n has real
+    values only at whole n, so `(-1)^n cos(x)^n` and `(-cos(x))^n` are compared there."""
+    whole = _exponent_symbols(a) | _exponent_symbols(b)
+    if not whole:
+        return []
+    integers = sample_points(whole, "integer")
+    return [point | integers[index] for index, point in enumerate(sample_points(names, "real"))]
 
 
 def _infinite(expr: sympy.Basic) -> bool:
@@ -167,7 +186,25 @@ def equivalent(a: sympy.Basic, b: sympy.Basic, domain: str = "real") -> Outcome:
         return DIFFERENT
     if confirm_zero(a - b, domain):
         return SAME
+    if domain == "real" and _breaks_a_power_law(a, b):
+        return DIFFERENT
     return Outcome(True, "numeric")
+
+
+POWER_LAW_VALUES = (sympy.Integer(-1), sympy.Integer(2), sympy.Rational(1, 2))
+POWER_LAW_VARIABLES = 3  # every combination of the values: 27 points at most
+
+
+def _breaks_a_power_law(a: sympy.Basic, b: sympy.Basic) -> bool:
+    """Whether a and b differ at simple values where the laws of powers fail over the reals:
+    (a^b)^c is a^(bc) at every generic probe, but ((-1)^2)^(1/2) = 1 and (-1)^1 = -1. Only
+    for answers with a variable in an exponent, and up to three variables (bounded cost)."""
+    names = sorted(symbols_of(a, b), key=lambda s: s.name)
+    if len(names) > POWER_LAW_VARIABLES or not (_exponent_symbols(a) or _exponent_symbols(b)):
+        return False
+    points = [dict(zip(names, values, strict=True))
+              for values in product(POWER_LAW_VALUES, repeat=len(names))]
+    return any(not close(u, v) for u, v in _defined_pairs(a, b, points, real_value_at))
 
 
 def proportional(a: sympy.Basic, b: sympy.Basic, domain: str) -> Outcome:

@@ -283,9 +283,17 @@ def same_relation(ref: Relation, resp: Relation, ctx: Context) -> Outcome:
 
 def same_equation(ref: Relation, resp: Relation, ctx: Context) -> Outcome:
     """Equal up to a non-zero factor or rearranged: `2y = 4x + 2` is `y = 2x + 1`."""
-    left = equation_difference(*ref.operands)
-    right = equation_difference(*resp.operands)
+    left = equation_difference(*_without_moduli(ref.operands, ctx.domain))
+    right = equation_difference(*_without_moduli(resp.operands, ctx.domain))
     return proportional(right, left, ctx.domain)
+
+
+def _without_moduli(sides: tuple, domain: str) -> tuple:
+    """`|A| = |B|` as `A^2 = B^2`: over the reals both sides are non-negative, so squaring
+    keeps the solutions, and `|x| = |y|` compares with `(x - y)(x + y) = 0`."""
+    if domain != "complex" and all(isinstance(side, sympy.Abs) for side in sides):
+        return tuple(side.args[0] ** 2 for side in sides)
+    return sides
 
 
 def interval_parts(node: object) -> list[sympy.Set] | None:

@@ -135,7 +135,7 @@ class Builder:
     def add(self, terms: list[sympy.Basic]) -> sympy.Basic:
         digits = [self.digits(t) for t in terms]
         size = None if None in digits else max(d for d in digits if d is not None) + 0.31
-        return self.made(sympy.Add(*terms, evaluate=False), terms, size)
+        return self.made(_determinate(sympy.Add(*terms, evaluate=False), terms), terms, size)
 
     def divide(self, x: object) -> sympy.Basic:
         x = self.expr(x)
@@ -150,7 +150,8 @@ class Builder:
             return factors[0]
         digits = [self.digits(f) for f in factors]
         size = None if None in digits else sum(d for d in digits if d is not None)
-        return self.made(sympy.Mul(*factors, evaluate=False), factors, size)
+        return self.made(_determinate(sympy.Mul(*factors, evaluate=False), factors), factors,
+                         size)
 
     def power(self, base: object, exponent: object) -> sympy.Basic:
         base, exponent = self.expr(base), self.expr(exponent)
@@ -327,6 +328,19 @@ class Builder:
                 raise ParseError("a root of order 0 has no meaning")
             return self.power(x, sympy.Rational(1, int(n)))
         return self.power(x, self.divide(n))
+
+
+def _infinite(x: sympy.Basic) -> bool:
+    if isinstance(x, sympy.Pow):
+        x = x.base
+    return x.is_Number and x.is_infinite
+
+
+def _determinate(built: sympy.Basic, operands: list[sympy.Basic]) -> sympy.Basic:
+    """Refuse 0·∞, ∞ − ∞ and ∞/∞ while reading, like 1/0: such a form has no value."""
+    if any(_infinite(x) for x in operands) and built.doit().has(sympy.nan):
+        raise ParseError("that is undefined: 0·∞, ∞ − ∞ and ∞/∞ have no value")
+    return built
 
 
 def _is_reciprocal(x: sympy.Basic) -> bool:

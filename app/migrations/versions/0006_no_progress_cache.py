@@ -22,8 +22,9 @@ _bank_version = import_module("app.migrations.versions.0005_bank_version")
 
 def upgrade() -> None:
     _bank_version.downgrade()
-    with op.batch_alter_table("study_list") as batch:
-        batch.drop_column("version")
+    # In place, never a batch rebuild: on SQLite rebuilding `study_list` drops the table, and
+    # its ON DELETE CASCADE empties every learner's study list (study_list_entry).
+    op.drop_column("study_list", "version")
 
 
 def downgrade() -> None:
