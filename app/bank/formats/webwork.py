@@ -25,7 +25,7 @@ from typing import Any
 
 from app.bank.formats import pg
 from app.bank.formats.model import AUTO, ImportRefused
-from app.bank.formats.pretext_markup import join, render
+from app.bank.formats.pretext_markup import join, render, render_inline
 from app.bank.formats.xml import XML_ID, child, children, local, parse_xml, text_of
 
 MAX_PARTS = 6
@@ -173,6 +173,13 @@ def _keyed(outcome: Outcome, blanks: list[Blank], filled: ET.Element) -> Outcome
     return outcome
 
 
+def _text(block: ET.Element) -> str:
+    """A paragraph or item as Markdown; a table row as its cells, each with its maths."""
+    if local(block.tag) == "row":
+        return " | ".join(render_inline(cell) for cell in children(block, "cell"))
+    return render(block)
+
+
 def _spec(blank: Blank) -> dict[str, Any]:
     if blank.options:
         keys = [str(i + 1) for i in range(len(blank.options))]
@@ -188,7 +195,7 @@ def _part_prompts(filled: ET.Element, labels: list[str]) -> list[str]:
     """Each part's prompt: the paragraph (or item, or row) that holds its blank, which shows
     the label; a paragraph that is only the blank gives just the label."""
     marks = {label: f"({label})" for label in labels}
-    blocks = [render(b) for b in filled.iter() if local(b.tag) in ("p", "li", "row")]
+    blocks = [_text(b) for b in filled.iter() if local(b.tag) in ("p", "li", "row")]
     prompts = []
     for label in labels:
         holder = next((b for b in blocks if marks[label] in b and b.count("(") < 40), "")
