@@ -51,6 +51,11 @@ BOOK = b"""<?xml version="1.0" encoding="UTF-8"?>
   <statement><ul><li><m>1+1</m></li><li><m>2+2</m></li></ul></statement>
   <answer><ul><li><m>2</m></li><li><m>4</m></li></ul></answer>
 </exercise>
+<exercise xml:id="tasks">
+  <task><statement><p>Expand.</p><ol><li><m>(x+1)^2</m></li><li><m>(x-1)^2</m></li></ol></statement>
+    <answer><ol><li><m>x^2+2x+1</m></li><li><m>x^2-2x+1</m></li></ol></answer></task>
+  <task><statement><p>Why?</p></statement></task>
+</exercise>
 </exercises></section></chapter></book></pretext>
 """
 
@@ -71,6 +76,14 @@ def test_parallel_lists_become_parts_with_the_intro_as_stem(pool):
     key = AnswerSpec.model_validate(direct.parts[1]["answer"])
     assert pool.check(key, "3x^2").status == "correct"
     assert pool.check(key, "2x^3").status == "incorrect"
+
+
+def test_a_task_with_parallel_lists_is_an_exercise_with_parts(pool):
+    parsed = read("lists.ptx", BOOK, pool)
+    found = by_id(parsed)
+    assert [p["id"] for p in found["tasks-a"].parts] == ["a", "b"]
+    assert found["tasks-a"].prompt == "Expand." and found["tasks-b"].self_graded
+    assert any("list answered item by item" in p.message for p in parsed.problems)
 
 
 def test_other_shapes_keep_one_answer():

@@ -181,8 +181,8 @@ class Book:
         parts = [(label, made[0]) for label, made in read if made]
         olds = dict(zip([label for label, _, _ in leaves], legacy, strict=False))
         if any(made.parts for _, made in parts):
-            self.parsed.warn(where, "tasks with answer blanks of their own: each task is an "
-                             "exercise of its own")
+            self.parsed.warn(where, "tasks with parts of their own (answer blanks, or a list "
+                             "answered item by item): each task is an exercise of its own")
             for label, made in parts:
                 made.prompt = join(stem, made.prompt)
                 made.legacy_ids = [olds[label]] if olds.get(label) else []
