@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from serving import Server
-from test_learner_flow import PASSWORD, browser_page, server  # noqa: F401  (the fixture)
+from test_learner_flow import PASSWORD, browser_page
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 
 import pytest
-from pg import fresh_postgres, use_postgres
 from playwright.sync_api import Page, expect, sync_playwright
 from serving import Server
 from test_learner_flow import ARTEFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, save_artifacts
@@ -33,20 +31,6 @@ DECK = (
     "Basic\tCalculus::Limits\t\t\tOnly a back\n"
 )
 MAPPING = {"field-1": "topic", "field-2": "", "field-3": "prompt", "field-4": "answer"}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("import-preview")
-    databases = fresh_postgres() if use_postgres() else None
-    url = next(databases) if databases else f"sqlite:///{folder / 'gyrus.db'}"
-    running = Server(folder, url)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
-        if databases:
-            databases.close()
 
 
 def shots(page: Page, name: str) -> None:

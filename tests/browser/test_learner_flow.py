@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from pg import fresh_postgres, use_postgres
 from serving import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,20 +40,6 @@ PASSWORD = "correct horse battery"
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 """Screenshots kept in the repository, for people to look at (issue 15)."""
 DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("browser")
-    databases = fresh_postgres() if use_postgres() else None
-    url = next(databases) if databases else f"sqlite:///{folder / 'gyrus.db'}"
-    running = Server(folder, url)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
-        if databases:
-            databases.close()
 
 
 def artifacts_dir() -> Path:

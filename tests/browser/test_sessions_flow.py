@@ -14,11 +14,9 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg import fresh_postgres, use_postgres
 from playwright.sync_api import Page, expect, sync_playwright
 from serving import Server
 from test_learner_flow import (
@@ -33,20 +31,6 @@ from test_learner_flow import (
 pytestmark = pytest.mark.slow
 
 SIZES = {"1280x800": (1280, 800), "390x844": (390, 844)}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("sessions")
-    databases = fresh_postgres() if use_postgres() else None
-    url = next(databases) if databases else f"sqlite:///{folder / 'gyrus.db'}"
-    running = Server(folder, url)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
-        if databases:
-            databases.close()
 
 
 def screenshots_dir() -> Path:
