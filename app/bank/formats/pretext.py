@@ -9,7 +9,8 @@ a section) and, when asked, every `activity`, `project`, `exploration` and `inve
 whose parts are the leaf tasks (`a`, `b-i`; runs of at most six). `statement`, `hint`, `answer`,
 `solution` map to prompt, hints, reference answer and solution; `p`, `m`, `me`, `md`/`mrow`,
 lists and `tabular` become Markdown. An answer that is a single expression (one `m`) is checked
-by the grammar; anything else is self-graded. A `<webwork>` problem is keyed blank by blank
+by the grammar; a statement `ol` answered by an `ol` of as many items is parts, item by item
+(`pretext_lists`); anything else is self-graded. A `<webwork>` problem is keyed blank by blank
 (`webwork.py`). Ids: `pretext_ids`; the census the import is judged against: `pretext_census`.
 """
 
