@@ -149,3 +149,12 @@ def test_detection(name, fmt):
             "native": b"subject: a\n"}[fmt]
     upload = formats.files.single(name, data, LIMIT)
     assert formats.detect(upload) == fmt
+
+
+def test_a_matrix_shape_answer_is_not_the_product_of_its_sizes():
+    from app.bank.formats.answers import read_one
+
+    spec, reason = read_one({"answer": {"type": "auto", "value": "3\\times 5"}})
+    assert spec is None and "shape" in reason  # self-graded: 15 must not check Correct
+    assert read_one({"answer": {"type": "auto", "value": "3\\times x"}})[0] == {
+        "type": "expression", "value": "3\\times x"}

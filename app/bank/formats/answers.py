@@ -28,6 +28,8 @@ UNPARSED = ("self", "choice", "text")
 KNOWN_WORDS = set(FUNCTIONS) | AUTHOR_OPS | set(CONSTANTS) | GREEK
 _WORD = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{\w+\*?\}(?:\s*\{[lcr|]+\})?")
+SHAPE = re.compile(r"\s*\d+\s*(?:\\times|×)\s*\d+\s*")
+"""`3\\times 5`: a shape, which the grammar would read as the product 15."""
 Outcome = tuple[dict[str, Any] | None, str]
 """(the answer spec to store, "") or (None, why the grammar could not read it)."""
 
@@ -45,6 +47,8 @@ def read_one(item: dict[str, Any]) -> Outcome:
         if spec.get("type") == AUTO:
             if prose(str(spec.get("value", ""))):
                 return None, "the answer is words, not maths"
+            if SHAPE.fullmatch(str(spec.get("value", ""))):
+                return None, "the answer is a matrix's shape (3×5), not a number"
             value = parse(str(spec.get("value", "")), author=True).value
             if isinstance(value, Relation) and not all(
                     _scalar(x) for x in value.operands):
