@@ -130,6 +130,10 @@ def verify(parsed: ParsedImport, runner: Runner, chunk: int = VERIFY_CHUNK) -> N
             elif exercise.parts:
                 exercise.parts = [{**written, "answer": answer} for written, answer
                                   in zip(exercise.parts, spec["parts"], strict=True)]
+                for part_id, reason in spec["unread"].items():
+                    parsed.problems.append(Problem(f"{exercise.where} part {part_id}",
+                                                   f"a part self-graded: {reason}",
+                                                   "self-graded"))
             else:
                 exercise.answer = spec
 

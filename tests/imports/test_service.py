@@ -209,12 +209,18 @@ def test_multi_part_exercises_round_trip_through_yaml_and_csv(pool, uow, session
     assert again.exercises[1].parts[0]["answer"] == {"type": "number", "value": "2"}
 
 
-def test_a_part_the_grammar_cannot_read_makes_the_parts_self_graded(pool):
-    parsed = read("steps.yaml", STEPS.replace('value: "2"}', 'value: "2 +"}').encode(), pool)
+def test_a_part_the_grammar_cannot_read_is_self_graded_alone(pool):
+    steps = STEPS.replace('value: "2"}', 'value: "2 +"}').replace(
+        "answer: {type: self}}", 'answer: {type: number, value: "3"}}')
+    parsed = read("steps.yaml", steps.encode(), pool)
     [problem] = parsed.problems
-    assert "part one" in problem.message and "self-graded" in problem.message
+    assert problem.where.endswith("part one") and problem.message.startswith("a part self-graded")
     plain = parsed.exercises[1]
-    assert [p["answer"] for p in plain.parts] == [{"type": "self"}, {"type": "self"}]
+    assert [p["answer"] for p in plain.parts] == [{"type": "self"},
+                                                  {"type": "number", "value": "3"}]
+    # With parameters the templates cannot stay unfilled: the whole exercise is self-graded.
+    broken = read("steps.yaml", STEPS.replace('"2*{{a}}"', '"2*{{a}} +"').encode(), pool)
+    assert [p["answer"] for p in broken.exercises[0].parts] == [{"type": "self"}] * 2
 
 
 def test_auto_answers_of_parts_and_parameterised_exercises_get_their_type(pool):

@@ -75,7 +75,8 @@ def _variant(exercise: dict[str, Any]) -> Outcome:
     """An exercise with parameters or parts is good when a variant (seed 0) can be made from
     it and every answer of it reads; an `auto` type is decided on that variant (the type is
     the same for every seed) while the templates stay. A parts exercise's outcome is
-    `{"parts": [each part's answer]}`."""
+    `{"parts": [each part's answer], "unread": {part id: why}}`: without parameters a part
+    the grammar cannot read is self-graded alone, unless no part can be read."""
     from app.bank.variants import VariantError, make_variant
 
     try:
@@ -85,14 +86,19 @@ def _variant(exercise: dict[str, Any]) -> Outcome:
     if not variant.parts:
         spec, problem = read_one({"answer": variant.answer, "exercise": None})
         return (_typed(exercise["answer"], spec), "") if spec else (None, problem)
-    answers = []
+    answers, unread = [], {}
     for part_id, part, written in zip(variant.part_ids, variant.parts, exercise["parts"],
                                       strict=True):
         spec, problem = read_one({"answer": part.answer, "exercise": None})
-        if spec is None:
+        if spec is None and exercise.get("params"):  # its templates cannot stay unfilled
             return None, f"part {part_id}: {problem}"
-        answers.append(_typed(written["answer"], spec))
-    return {"parts": answers}, ""
+        if spec is None:
+            unread[part_id] = problem
+        answers.append(_typed(written["answer"], spec) if spec else {"type": "self"})
+    if len(unread) == len(answers):
+        part_id, problem = next(iter(unread.items()))
+        return None, f"part {part_id}: {problem}"
+    return {"parts": answers, "unread": unread}, ""
 
 
 def _typed(written: dict[str, Any], read: dict[str, Any]) -> dict[str, Any]:
