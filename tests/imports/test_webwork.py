@@ -326,3 +326,12 @@ def test_corpus_orcca_webwork_keyed_parts_and_no_holes(monkeypatch):
     assert [e.id for e in made if HOLE.search(e.prompt) or "<var" in e.prompt] == []
     assert {m for _, m, _ in parsed.reasons()} >= {
         "a WeBWorK problem kept on a server (source=...) cannot be read from the book"}
+
+
+def test_a_statement_that_needs_a_graph_webwork_draws_is_skipped():
+    blank = '<p><var name="$ans"'
+    graph = FUNCTION_AND_ANSWER.replace(blank, '<image pg-name="$gr"/>' + blank)
+    parsed = book(graph)
+    assert not parsed.exercises
+    assert any("graph WeBWorK draws" in p.message and p.severity == "skipped"
+               for p in parsed.problems)

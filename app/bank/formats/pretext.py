@@ -28,6 +28,7 @@ from app.bank.formats.pretext_census import census, counted, held
 from app.bank.formats.pretext_ids import Ids, Legacy
 from app.bank.formats.pretext_lists import list_parts
 from app.bank.formats.pretext_markup import (
+    WEBWORK_GRAPH,
     join,
     parse_macros,
     reading,
@@ -244,8 +245,9 @@ class Book:
         names = [n for n in (webwork.get(XML_ID), element.get(XML_ID), element.get("label"),
                              ident) if n]
         read = webwork_problem(original, names, webwork.get("seed", ""), self.statics)
-        if read.skipped:
-            self.parsed.skip(where, read.skipped)
+        if read.skipped or WEBWORK_GRAPH in read.prompt:
+            self.parsed.skip(where, read.skipped or "the statement shows a graph WeBWorK draws, "
+                             "which is not in the book's source")
             return
         if read.self_graded:
             self.parsed.problems.append(Problem(where, f"self-graded: {read.self_graded}",

@@ -253,6 +253,11 @@ def _caption(item: ET.Element) -> str:
     return " ".join(p for p in (label, caption) if p)
 
 
+WEBWORK_GRAPH = "*(a graph WeBWorK draws, which is not in the book's source)*"
+"""Where a WeBWorK problem shows a graph its pg-code draws: an exercise whose statement needs
+it is skipped (`pretext.Book._webwork`); a solution keeps this note."""
+
+
 def _image(image: ET.Element) -> str:
     """An image the page cannot draw (TikZ, Sage, Asymptote, PreFigure source) as its
     description, else "[figure: caption]"; an image file stays for the upload to provide."""
@@ -260,7 +265,7 @@ def _image(image: ET.Element) -> str:
     if not generated and image.get("source"):
         return pretext_images.markdown(image)
     if not generated and image.get("pg-name"):
-        return "[image]"
+        return WEBWORK_GRAPH
     described = render(child(image, "description")) or render_inline(
         child(image, "shortdescription"))
     if described:
