@@ -158,3 +158,14 @@ def test_a_matrix_shape_answer_is_not_the_product_of_its_sizes():
     assert spec is None and "shape" in reason  # self-graded: 15 must not check Correct
     assert read_one({"answer": {"type": "auto", "value": "3\\times x"}})[0] == {
         "type": "expression", "value": "3\\times x"}
+
+
+def test_a_book_answer_a_learner_cannot_type_as_written_is_self_graded():
+    from app.bank.formats.answers import read_one
+
+    # ULA's "k \neq 16" reads as a reference but an inequality answer cannot be "not equal":
+    # keyed, every learner's right answer would be Not read.
+    spec, reason = read_one({"answer": {"type": "auto", "value": "k \\neq 16"}})
+    assert spec is None and "does not check Correct" in reason
+    assert read_one({"answer": {"type": "auto", "value": "2x"}})[0] == {
+        "type": "expression", "value": "2x"}

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.bank.formats.model import AUTO
-from app.checking.compare.engine import SpecError, reference_of
+from app.checking.compare.engine import SpecError, check_now, reference_of
 from app.checking.compare.spec import AnswerSpec
 from app.checking.grammar.lexing import ParseError
 from app.checking.grammar.names import AUTHOR_OPS, CONSTANTS, FUNCTIONS, GREEK
@@ -41,6 +41,7 @@ def read_answers(items: list[dict[str, Any]]) -> list[Outcome]:
 
 def read_one(item: dict[str, Any]) -> Outcome:
     spec = dict(item["answer"])
+    typed = spec.get("type") == AUTO  # a book's answer as printed: a learner types it so
     try:
         if item.get("exercise"):
             return _variant(item["exercise"])
@@ -60,6 +61,8 @@ def read_one(item: dict[str, Any]) -> Outcome:
         model = AnswerSpec.model_validate(spec)
         if model.type not in UNPARSED:
             reference_of(model)
+            if typed and not _checks_itself(model):
+                return None, "the book's own answer, typed in, does not check Correct"
         return compact(model), ""
     except ParseError as error:
         return None, f"the grammar cannot read the answer: {error}"
@@ -69,6 +72,13 @@ def read_one(item: dict[str, Any]) -> Outcome:
         return None, "not a valid answer spec: " + "; ".join(e["msg"] for e in error.errors())
     except (RecursionError, ValueError, TypeError, ArithmeticError) as error:
         return None, f"the answer could not be read ({type(error).__name__})"
+
+
+def _checks_itself(model: AnswerSpec) -> bool:
+    """Whether a learner typing the key as written is marked Correct: a key they cannot
+    enter (read only in author mode) would mark every right answer wrong."""
+    values = model.value if isinstance(model.value, list) else [model.value]
+    return check_now(model, ", ".join(str(v) for v in values)).status == "correct"
 
 
 def _variant(exercise: dict[str, Any]) -> Outcome:
