@@ -16,7 +16,6 @@ ones but the prompt and the key always agree.
 
 from __future__ import annotations
 
-import functools
 import math
 import random
 import re
@@ -101,13 +100,7 @@ _BLOCKS = ("if", "unless", "for", "foreach", "while", "until", "sub")
 
 
 def tokens(code: str) -> list[tuple[str, str]]:
-    """(kind, text) pairs; anything the tokeniser does not know is an `op` of one character.
-    Cached: a book repeats a problem's code in each of its copies."""
-    return list(_tokens(code))
-
-
-@functools.lru_cache(maxsize=512)
-def _tokens(code: str) -> tuple[tuple[str, str], ...]:
+    """(kind, text) pairs; anything the tokeniser does not know is an `op` of one character."""
     out: list[tuple[str, str]] = []
     position = 0
     while position < len(code):
@@ -128,7 +121,7 @@ def _tokens(code: str) -> tuple[tuple[str, str], ...]:
             out.append((kind, text))
         if len(out) > MAX_TOKENS:
             raise Unknown("the pg-code is too long to read")
-    return tuple(out)
+    return out
 
 
 class Reader:
@@ -1089,8 +1082,10 @@ _FORMULA_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*|\.\d+)|([A-Za-z_]\w*)|(\*\*|[-+*/
 
 
 class FormulaValue:
-    """A formula's value at a point (`$f->eval(x => 3)`), exact, read from WeBWorK's formula
-    text: + - * / ^, brackets, |x|, sqrt and abs, implicit multiplication (`3 x`, `2(x+1)`)."""
+    """A formula's value at a point (pg-code's `$f->eval(x => 3)`, a Perl method we read, never
+    run), exact, read from WeBWorK's formula text by this recursive-descent reader over
+    Fractions: + - * / ^, brackets, |x|, sqrt and abs, implicit multiplication (`3 x`,
+    `2(x+1)`). No Python eval, sympify or parse_expr is involved."""
 
     def __init__(self, text: str, bindings: dict[str, Fraction]) -> None:
         self.tokens: list[tuple[str, str]] = []
