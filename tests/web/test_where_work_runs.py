@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -47,9 +47,13 @@ async def sign_up(client: httpx.AsyncClient) -> str:
     return TOKEN.search(page.text).group(1)
 
 
-async def race(app: FastAPI, through_api: bool) -> dict[str, float]:
-    """Post a (slow) check, by the exercise page's form or through the JSON API, and while it
-    waits for its worker open the dashboard; returns when each finished."""
+Slow = Callable[[httpx.AsyncClient, str], Awaitable[None]]
+"""A request that waits for the checker pool, given the client and its CSRF token."""
+
+
+async def race(app: FastAPI, slow: Slow, ready: Slow | None = None) -> float:
+    """After `ready`, send `slow` and, while it waits for its worker, open the dashboard;
+    returns how long after the dashboard was served the slow request finished."""
     finished: dict[str, float] = {}
     async with app.router.lifespan_context(app):
         with app.state.sessions.begin() as session:
@@ -58,28 +62,47 @@ async def race(app: FastAPI, through_api: bool) -> dict[str, float]:
         async with httpx.AsyncClient(transport=transport, base_url="http://gyrus.test",
                                      follow_redirects=True) as client:
             token = await sign_up(client)
-            await client.post(f"/subjects/{SUBJECT}/passes", data={"csrf_token": token})
-            pk = exercise_pk(app, POWER)
-            assert (await client.get(f"/exercises/{pk}")).status_code == 200
+            if ready is not None:
+                await ready(client, token)
 
-            async def check() -> None:
-                if through_api:
-                    checked = await client.post(
-                        "/api/v1/check", headers={"X-CSRF-Token": token},
-                        json={"spec": {"type": "expression", "value": "2x"}, "response": "2x"})
-                else:
-                    checked = await client.post(f"/exercises/{pk}/check",
-                                                data={"csrf_token": token, "response": "2x"})
-                assert checked.status_code == 200
-                finished["check"] = time.perf_counter()
+            async def waiting() -> None:
+                await slow(client, token)
+                finished["slow"] = time.perf_counter()
 
             async def dashboard() -> None:
-                await asyncio.sleep(SLOW_CHECK_S / 4)  # the check is waiting by now
+                await asyncio.sleep(SLOW_CHECK_S / 4)  # the slow one is waiting by now
                 assert (await client.get("/")).status_code == 200
                 finished["dashboard"] = time.perf_counter()
 
-            await asyncio.gather(check(), dashboard())
-    return finished
+            await asyncio.gather(waiting(), dashboard())
+    return finished["slow"] - finished["dashboard"]
+
+
+def checking(app: FastAPI, through_api: bool) -> Slow:
+    """A (slow) check, by the exercise page's form or through the JSON API."""
+
+    async def check(client: httpx.AsyncClient, token: str) -> None:
+        pk = exercise_pk(app, POWER)
+        if through_api:
+            checked = await client.post(
+                "/api/v1/check", headers={"X-CSRF-Token": token},
+                json={"spec": {"type": "expression", "value": "2x"}, "response": "2x"})
+        else:
+            checked = await client.post(f"/exercises/{pk}/check",
+                                        data={"csrf_token": token, "response": "2x"})
+        assert checked.status_code == 200
+
+    return check
+
+
+def open_exercise(app: FastAPI) -> Slow:
+    """Start a pass and open the exercise to check."""
+
+    async def ready(client: httpx.AsyncClient, token: str) -> None:
+        await client.post(f"/subjects/{SUBJECT}/passes", data={"csrf_token": token})
+        assert (await client.get(f"/exercises/{exercise_pk(app, POWER)}")).status_code == 200
+
+    return ready
 
 
 @pytest.mark.parametrize("through_api", [False, True], ids=["page", "api"])
@@ -87,9 +110,9 @@ def test_a_page_is_served_while_a_check_waits_for_the_checker(
     tmp_path: Path, slow_pool: CheckerPool, through_api: bool
 ) -> None:
     app = create_app(settings_for(tmp_path, threads=1), checker=slow_pool)
-    finished = asyncio.run(race(app, through_api))
     # Had the check held the only database thread, the dashboard would have waited for it.
-    assert finished["check"] - finished["dashboard"] > SLOW_CHECK_S / 2
+    assert asyncio.run(race(app, checking(app, through_api), ready=open_exercise(app))
+                       ) > SLOW_CHECK_S / 2
 
 
 def slow_snippets(batch: list) -> list[str]:
@@ -98,30 +121,9 @@ def slow_snippets(batch: list) -> list[str]:
     return ["slow"] * len(batch)
 
 
-async def start_while_browsing(app: FastAPI) -> dict[str, float]:
-    """Start a pass (its snippets slow to make) and meanwhile open the dashboard."""
-    finished: dict[str, float] = {}
-    async with app.router.lifespan_context(app):
-        with app.state.sessions.begin() as session:
-            seed(session)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gyrus.test",
-                                     follow_redirects=True) as client:
-            token = await sign_up(client)
-
-            async def start() -> None:
-                started = await client.post(f"/subjects/{SUBJECT}/passes",
-                                            data={"csrf_token": token})
-                assert started.status_code == 200 and "slow" in started.text
-                finished["start"] = time.perf_counter()
-
-            async def dashboard() -> None:
-                await asyncio.sleep(SLOW_CHECK_S / 4)  # the snippets are being made by now
-                assert (await client.get("/")).status_code == 200
-                finished["dashboard"] = time.perf_counter()
-
-            await asyncio.gather(start(), dashboard())
-    return finished
+async def start_pass(client: httpx.AsyncClient, token: str) -> None:
+    started = await client.post(f"/subjects/{SUBJECT}/passes", data={"csrf_token": token})
+    assert started.status_code == 200 and "slow" in started.text
 
 
 def test_a_page_is_served_while_a_new_pass_waits_for_its_snippets(
@@ -133,8 +135,7 @@ def test_a_page_is_served_while_a_new_pass_waits_for_its_snippets(
 
     monkeypatch.setattr(shown, "filled_snippets", slow_snippets)
     app = create_app(settings_for(tmp_path, threads=1), checker=slow_pool)
-    finished = asyncio.run(start_while_browsing(app))
-    assert finished["start"] - finished["dashboard"] > SLOW_CHECK_S / 2
+    assert asyncio.run(race(app, start_pass)) > SLOW_CHECK_S / 2
 
 
 def test_database_work_never_runs_on_the_event_loop(browser, app, monkeypatch) -> None:
