@@ -3,7 +3,9 @@ migrated SQLite database per test, a learner, and the sample files written for t
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import sys
 import zipfile
 from pathlib import Path
 
@@ -50,3 +52,13 @@ def read(name: str, data: bytes, pool: CheckerPool, fmt: str | None = None,
 
 def by_id(parsed: ParsedImport) -> dict:
     return {e.id: e for e in parsed.exercises}
+
+
+def markup_audit():
+    """bench/markup_audit.py (a script, not a package), loaded once."""
+    if "markup_audit" not in sys.modules:
+        path = Path(__file__).resolve().parents[2] / "bench" / "markup_audit.py"
+        spec = importlib.util.spec_from_file_location("markup_audit", path)
+        sys.modules["markup_audit"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["markup_audit"])
+    return sys.modules["markup_audit"]

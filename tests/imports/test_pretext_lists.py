@@ -3,8 +3,6 @@ checked on its own (pretext_lists.py); on the shared books, how many exercises g
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ import pytest
 from app.bank import formats, importing
 from app.checking.compare.spec import AnswerSpec
 
-from .conftest import LIMIT, by_id, read
+from .conftest import LIMIT, by_id, markup_audit, read
 
 CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pretext"
 
@@ -93,23 +91,13 @@ def test_other_shapes_keep_one_answer():
         assert "2+2" in found[ident].prompt or "How?" in found[ident].prompt  # the list stays
 
 
-def _audit():
-    """bench/markup_audit.py (a script, not a package): the books' main files and reader."""
-    if "markup_audit" not in sys.modules:
-        path = Path(__file__).resolve().parents[2] / "bench" / "markup_audit.py"
-        spec = importlib.util.spec_from_file_location("markup_audit", path)
-        sys.modules["markup_audit"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules["markup_audit"])
-    return sys.modules["markup_audit"]
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not CORPORA.is_dir(), reason="the shared PreTeXt corpora are not here")
 @pytest.mark.parametrize(("book", "subject", "exercises", "parts"),
                          [("ula", "linear-algebra", 60, 130),
                           ("active-calculus", "calculus", 40, 70)])
 def test_shared_books_gain_checkable_parts(pool, book, subject, exercises, parts):
-    audit = _audit()
+    audit = markup_audit()
     parsed = importing.finish(audit.read_book(book, audit.MAINS[book]), pool.run, subject)
     checkable = [[p for p in e.parts if p["answer"]["type"] != "self"]
                  for e in parsed.exercises if e.parts]

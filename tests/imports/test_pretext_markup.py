@@ -3,8 +3,6 @@ cross-reference numbers, Sage cells, and answers read as the book means them (is
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from app.bank.formats.tex import (
 )
 from app.checking.compare.spec import AnswerSpec
 
-from .conftest import LIMIT, by_id, read, sample
+from .conftest import LIMIT, by_id, markup_audit, read, sample
 
 CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pretext"
 
@@ -149,18 +147,8 @@ def test_matrix_answers_macros_and_solution_keys(pool):
     assert found["ex-solution-prose"].self_graded  # an expression among words
 
 
-def _audit():
-    """bench/markup_audit.py (a script, not a package), loaded once."""
-    if "markup_audit" not in sys.modules:
-        path = Path(__file__).resolve().parents[2] / "bench" / "markup_audit.py"
-        spec = importlib.util.spec_from_file_location("markup_audit", path)
-        sys.modules["markup_audit"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules["markup_audit"])
-    return sys.modules["markup_audit"]
-
-
 def test_audit_finds_raw_markup_and_makes_wrong_answers():
-    audit = _audit()
+    audit = markup_audit()
     assert audit.raw_markup("in Figure. Then $ $ and \\amp", set()) == [
         "\\amp", "unnumbered reference", "empty maths"]
     assert audit.raw_markup("$\\vvec$ and Figure 2.3.4, $\\{{x}\\}$", {"\\uvec"}) == []
@@ -182,7 +170,7 @@ def test_audit_finds_raw_markup_and_makes_wrong_answers():
 @pytest.mark.skipif(not CORPORA.is_dir(), reason="the shared PreTeXt corpora are not here")
 @pytest.mark.parametrize("book", ["ula", "orcca", "active-calculus"])
 def test_shared_books_leave_no_raw_markup(book):
-    audit = _audit()
+    audit = markup_audit()
     parsed = audit.read_book(book, audit.MAINS[book])
     kinds = {k for f in audit.audit_markup(parsed, set(parsed.macros)) for k in f.kinds}
     # `[image]` (image files) and `$ $` (WeBWorK `<var>` holes) belong to other parts of
